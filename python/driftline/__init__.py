@@ -1,0 +1,15 @@
+"""driftline: a monitoring engine for machine-learning models in production.
+
+Mergeable feature profiles, drift statistics, bias and performance metrics computed by a
+Rust core over Arrow data, and a governed model registry around them.
+"""
+
+from __future__ import annotations
+
+from driftline import exceptions
+from driftline._version import __version__
+
+__all__ = [
+    "__version__",
+    "exceptions",
+]

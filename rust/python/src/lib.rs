@@ -1,0 +1,10 @@
+//! `driftline._native`: registration of the Python module. Each submodule binds one part
+//! of the core; this file only wires them together.
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
