@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from driftline import exceptions
 from driftline._version import __version__
+from driftline.parquet import profile_parquet
+from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
 
 __all__ = [
+    "ColumnProfile",
+    "Histogram",
+    "Profile",
     "__version__",
     "exceptions",
+    "merge",
+    "profile",
+    "profile_parquet",
 ]
