@@ -243,10 +243,11 @@ class Profile:
     True
     """
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_segments")
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        self._segments: _Segments | None = None
 
     # -- shape -----------------------------------------------------------------
     @property
@@ -283,7 +284,9 @@ class Profile:
     @property
     def segments(self) -> Mapping[str, Profile]:
         """Per-segment profiles by key (empty unless ``segment_by`` was given)."""
-        return _Segments(self._inner)
+        if self._segments is None:
+            self._segments = _Segments(self._inner)
+        return self._segments
 
     def __getitem__(self, column: str) -> ColumnProfile:
         return ColumnProfile(self._inner, self._inner.column_stats(column))
@@ -366,11 +369,15 @@ class Profile:
 
 
 class _Segments(Mapping[str, Profile]):
-    __slots__ = ("_inner", "_keys")
+    __slots__ = ("_inner", "_keys", "_set")
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._keys: list[str] = list(inner.segment_keys())
+        self._set = frozenset(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._set
 
     def __getitem__(self, key: str) -> Profile:
         try:
