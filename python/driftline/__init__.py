@@ -8,8 +8,12 @@ from __future__ import annotations
 
 from driftline import exceptions
 from driftline._version import __version__
+from driftline.registry import Registry
+from driftline.validation import validate
 
 __all__ = [
+    "Registry",
     "__version__",
     "exceptions",
+    "validate",
 ]

@@ -24,7 +24,7 @@ from driftline.registry.schema import model_owners, models, tokens, users, versi
 from driftline.registry.schema import settings as settings_table
 from driftline.registry.tokens import hash_token, new_token, new_token_id
 
-__all__ = ["AdminOps", "DEFAULT_SETTINGS", "insert_user", "read_settings"]
+__all__ = ["DEFAULT_SETTINGS", "AdminOps", "insert_user", "read_settings"]
 
 DEFAULT_SETTINGS: dict[str, str] = {"required_approvals": "1", "require_evidence": "false"}
 
@@ -41,9 +41,9 @@ def _expiry(expires_in: timedelta | float | None) -> str | None:
     return (datetime.now(UTC) + expires_in).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def insert_token(ctx_conn: Any, user_id: int, expires_in: timedelta | float | None) -> tuple[
-    str, str
-]:
+def insert_token(
+    ctx_conn: Any, user_id: int, expires_in: timedelta | float | None
+) -> tuple[str, str]:
     """Create a token for ``user_id``; return (token, token id). Only the hash is stored."""
     token, token_id = new_token(), new_token_id()
     ctx_conn.execute(

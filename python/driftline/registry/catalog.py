@@ -147,7 +147,9 @@ class CatalogOps(OpsBase):
                 )
             )
             model_id = int(result.inserted_primary_key[0])
-            ctx.conn.execute(model_owners.insert().values(model_id=model_id, user_id=ctx.who.user_id))
+            ctx.conn.execute(
+                model_owners.insert().values(model_id=model_id, user_id=ctx.who.user_id)
+            )
             ctx.record("model.create", f"model:{name}", None, {"description": description})
             return model_record(ctx.conn, get_model_row(ctx.conn, name))
 
@@ -230,9 +232,7 @@ class CatalogOps(OpsBase):
             model_row = get_model_row(ctx.conn, model)
             candidate = _require_version_author(ctx, model_row)
             last = ctx.conn.execute(
-                sa.select(sa.func.max(versions.c.number)).where(
-                    versions.c.model_id == model_row.id
-                )
+                sa.select(sa.func.max(versions.c.number)).where(versions.c.model_id == model_row.id)
             ).scalar()
             ids = []
             for offset, spec in enumerate(specs):
@@ -349,9 +349,9 @@ class CatalogOps(OpsBase):
 
         return self._read(run)
 
-    def search_versions(self, *, tags: dict[str, str], model: str | None = None) -> list[
-        ModelVersion
-    ]:
+    def search_versions(
+        self, *, tags: dict[str, str], model: str | None = None
+    ) -> list[ModelVersion]:
         """Versions carrying all of ``tags`` (an index lookup per tag)."""
         return self.list_versions(model, tags=tags)
 

@@ -48,9 +48,7 @@ def profile_of(data_or_path: Any) -> tuple[Any, str | None]:
 class DatasetOps(OpsBase):
     """Registering and reading datasets."""
 
-    def register_dataset(
-        self, name: str, data_or_path: Any, *, uri: str | None = None
-    ) -> Dataset:
+    def register_dataset(self, name: str, data_or_path: Any, *, uri: str | None = None) -> Dataset:
         """Register a dataset version from data, a Parquet file, or a profile.
 
         The data is profiled (natively); the registry keeps its fingerprint, schema, row
@@ -133,8 +131,9 @@ class DatasetOps(OpsBase):
             if row.profile_id is None:
                 raise NotFound(f"dataset {ref!r} has no profile")
             return bytes(
-                conn.execute(sa.select(profiles.c.data).where(profiles.c.id == row.profile_id))
-                .scalar_one()
+                conn.execute(
+                    sa.select(profiles.c.data).where(profiles.c.id == row.profile_id)
+                ).scalar_one()
             )
 
         return self._read(run)

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from driftline.exceptions import InvalidParameter
 
-__all__ = ["Database", "DEFAULT_URL"]
+__all__ = ["DEFAULT_URL", "Database"]
 
 T = TypeVar("T")
 
@@ -101,12 +101,12 @@ class Database:
         """
         for attempt in range(MAX_RETRIES):
             try:
-                with self.engine.connect().execution_options(**{_WRITE_OPTION: True}) as conn:
-                    with conn.begin():
-                        if self.dialect == "postgresql":
-                            # Before any read, so the snapshot is taken after the lock.
-                            conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
-                        return fn(conn)
+                options = {_WRITE_OPTION: True}
+                with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                    if self.dialect == "postgresql":
+                        # Before any read, so the snapshot is taken after the lock.
+                        conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
+                    return fn(conn)
             except sa.exc.DBAPIError as exc:
                 if attempt + 1 < MAX_RETRIES and self._retryable(exc):
                     time.sleep(min(0.5, 0.005 * 2**attempt) * random.random())

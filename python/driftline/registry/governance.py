@@ -244,7 +244,9 @@ class GovernanceOps(OpsBase):
 
         return self._write("transition", target, run)
 
-    def promote(self, model: str, version: int | str, *, revision: int | None = None) -> ModelVersion:
+    def promote(
+        self, model: str, version: int | str, *, revision: int | None = None
+    ) -> ModelVersion:
         """Shorthand for ``transition(model, version, "production")``."""
         return self.transition(model, version, "production", revision=revision)
 

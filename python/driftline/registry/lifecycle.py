@@ -39,6 +39,4 @@ def check_transition(current: str, target: str) -> None:
     check_stage(target)
     if target not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final stage)"
-        raise ConflictError(
-            f"illegal transition {current} -> {target}; from {current}: {allowed}"
-        )
+        raise ConflictError(f"illegal transition {current} -> {target}; from {current}: {allowed}")
