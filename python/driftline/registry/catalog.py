@@ -16,7 +16,7 @@ from driftline.registry.auth import Denied, Identity
 from driftline.registry.base import OpsBase
 from driftline.registry.context import Context
 from driftline.registry.inputs import check_alias, check_name, check_tags, check_text
-from driftline.registry.jsonutil import now
+from driftline.registry.jsonutil import canonical, now
 from driftline.registry.lifecycle import check_stage
 from driftline.registry.queries import (
     dataset_record,
@@ -241,7 +241,9 @@ class CatalogOps(OpsBase):
                 )
             return version_records(
                 ctx.conn,
-                versions_query().where(versions.c.id.in_(ids)).order_by(versions.c.number),
+                versions_query(ctx.conn.dialect.name)
+                .where(versions.c.id.in_(ids))
+                .order_by(versions.c.number),
             )
 
         return self._write("version.register", f"model:{model}", run)
@@ -268,6 +270,7 @@ class CatalogOps(OpsBase):
                 framework=spec.framework,
                 params_json=spec.params_json,
                 metrics_json=spec.metrics_json,
+                tags_json=canonical(spec.tags),
                 stage="development",
                 candidate=candidate,
                 training_dataset_id=dataset_id,
@@ -304,7 +307,9 @@ class CatalogOps(OpsBase):
 
         def run(conn: Connection, who: Identity) -> ModelVersion:
             row = get_version_row(conn, get_model_row(conn, model), version)
-            return version_records(conn, versions_query().where(versions.c.id == row.id))[0]
+            return version_records(
+                conn, versions_query(conn.dialect.name).where(versions.c.id == row.id)
+            )[0]
 
         return self._read(run)
 
@@ -329,7 +334,7 @@ class CatalogOps(OpsBase):
         wanted = check_tags(tags)
 
         def run(conn: Connection, who: Identity) -> list[ModelVersion]:
-            query = versions_query()
+            query = versions_query(conn.dialect.name)
             if model is not None:
                 query = query.where(versions.c.model_id == get_model_row(conn, model).id)
             if stage is not None:
@@ -413,6 +418,11 @@ class CatalogOps(OpsBase):
             before: dict[str, Any] = {k: getattr(row, k) for k in values}
             after: dict[str, Any] = dict(values)
             if new_tags is not None:
+                ctx.conn.execute(
+                    versions.update()
+                    .where(versions.c.id == row.id)
+                    .values(tags_json=canonical(new_tags))
+                )
                 ctx.conn.execute(version_tags.delete().where(version_tags.c.version_id == row.id))
                 if new_tags:
                     ctx.conn.execute(
@@ -422,7 +432,9 @@ class CatalogOps(OpsBase):
                 after["tags"] = new_tags
             before["revision"], after["revision"] = row.revision, row.revision + 1
             ctx.record("version.update", f"version:{model}/{row.number}", before, after)
-            return version_records(ctx.conn, versions_query().where(versions.c.id == row.id))[0]
+            return version_records(
+                ctx.conn, versions_query(ctx.conn.dialect.name).where(versions.c.id == row.id)
+            )[0]
 
         return self._write("version.update", target, run)
 

@@ -240,7 +240,9 @@ class GovernanceOps(OpsBase):
                 if current is not None:
                     self._move(ctx, model, current, "archived")
             self._move(ctx, model, row, stage)
-            return version_records(conn, versions_query().where(versions.c.id == row.id))[0]
+            return version_records(
+                conn, versions_query(conn.dialect.name).where(versions.c.id == row.id)
+            )[0]
 
         return self._write("transition", target, run)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from dataclasses import fields as dataclass_fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,6 @@ from driftline.registry.schema import (
     model_owners,
     models,
     users,
-    version_tags,
     versions,
 )
 
@@ -147,78 +146,62 @@ def model_record(conn: Connection, row: Any) -> Model:
     )
 
 
+_VERSION_FIELDS = tuple(f.name for f in dataclass_fields(ModelVersion))
+
+
+def versions_query(dialect: str = "") -> sa.Select[Any]:
+    """One query yielding the fields of :class:`ModelVersion` in order (filter and order
+    it, then hand it to :func:`version_records`): names, parents and dataset references
+    come joined, not fetched per row."""
+    parent = versions.alias("parent")
+    creator = users.alias("creator")
+    query = (
+        sa.select(
+            models.c.name.label("model"),
+            versions.c.number.label("version"),
+            versions.c.stage,
+            versions.c.artifact_uri,
+            versions.c.checksum,
+            versions.c.framework,
+            versions.c.suspended,
+            versions.c.candidate,
+            creator.c.name.label("created_by"),
+            versions.c.created_at,
+            versions.c.updated_at,
+            versions.c.revision,
+            (datasets.c.name + "@" + sa.cast(datasets.c.version, sa.String)).label(
+                "training_dataset"
+            ),
+            parent.c.number.label("parent_version"),
+            versions.c.reference_profile_id.is_not(None).label("has_reference_profile"),
+            versions.c.params_json,
+            versions.c.metrics_json,
+            versions.c.tags_json,
+        )
+        .select_from(versions)
+        .join(models, models.c.id == versions.c.model_id)
+        .join(creator, creator.c.id == versions.c.created_by)
+        .outerjoin(parent, parent.c.id == versions.c.parent_version_id)
+        .outerjoin(datasets, datasets.c.id == versions.c.training_dataset_id)
+    )
+    assert tuple(c.name for c in query.selected_columns) == _VERSION_FIELDS
+    return query
+
+
 def version_records(conn: Connection, query: sa.Select[Any]) -> list[ModelVersion]:
-    """:class:`ModelVersion` records for a query over ``versions`` joined with ``models``.
+    """:class:`ModelVersion` records for a query built on :func:`versions_query`.
 
-    Tags, user names, parents and datasets are fetched in one query each, not per row.
+    The records are filled straight from the rows (the query yields the fields in
+    order): this is the hot path of listing thousands of versions.
     """
-    rows = conn.execute(query).all()
-    if not rows:
-        return []
-    ids = [row.id for row in rows]
-    tags: dict[int, dict[str, str]] = defaultdict(dict)
-    id_filter = (
-        version_tags.c.version_id.in_(ids)
-        if len(ids) <= 500
-        else version_tags.c.version_id.in_(sa.select(query.subquery().c.id))
-    )
-    for tag in conn.execute(
-        sa.select(version_tags.c.version_id, version_tags.c.key, version_tags.c.value).where(
-            id_filter
-        )
-    ):
-        tags[tag.version_id][tag.key] = tag.value
-    names = _user_names(conn, {row.created_by for row in rows})
-    parent_ids = {row.parent_version_id for row in rows if row.parent_version_id is not None}
-    parents: dict[int, int] = {}
-    if parent_ids:
-        parents = {
-            r.id: r.number
-            for r in conn.execute(
-                sa.select(versions.c.id, versions.c.number).where(versions.c.id.in_(parent_ids))
-            )
-        }
-    dataset_ids = {r.training_dataset_id for r in rows if r.training_dataset_id is not None}
-    dataset_refs: dict[int, str] = {}
-    if dataset_ids:
-        dataset_refs = {
-            r.id: f"{r.name}@{r.version}"
-            for r in conn.execute(
-                sa.select(datasets.c.id, datasets.c.name, datasets.c.version).where(
-                    datasets.c.id.in_(dataset_ids)
-                )
-            )
-        }
-    return [
-        ModelVersion(
-            model=row.model_name,
-            version=row.number,
-            stage=row.stage,
-            artifact_uri=row.artifact_uri,
-            checksum=row.checksum,
-            framework=row.framework,
-            params=loads(row.params_json),
-            metrics=loads(row.metrics_json),
-            tags=tags.get(row.id, {}),
-            suspended=bool(row.suspended),
-            candidate=bool(row.candidate),
-            created_by=names.get(row.created_by, "?"),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            revision=row.revision,
-            training_dataset=dataset_refs.get(row.training_dataset_id),
-            parent_version=parents.get(row.parent_version_id),
-            has_reference_profile=row.reference_profile_id is not None,
-        )
-        for row in rows
-    ]
-
-
-def versions_query() -> sa.Select[Any]:
-    """The base query :func:`version_records` expects."""
-    return sa.select(versions, models.c.name.label("model_name")).join(
-        models, models.c.id == versions.c.model_id
-    )
+    names = _VERSION_FIELDS
+    new = object.__new__
+    out = []
+    for row in conn.execute(query):
+        record = new(ModelVersion)
+        record.__dict__.update(zip(names, row, strict=True))
+        out.append(record)
+    return out
 
 
 def dataset_record(conn: Connection, row: Any) -> Dataset:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import Any
 
 __all__ = [
@@ -70,7 +72,11 @@ class Model(_Record):
 
 @dataclass(frozen=True)
 class ModelVersion(_Record):
-    """One version of a model. ``revision`` is what a later update must name."""
+    """One version of a model. ``revision`` is what a later update must name.
+
+    ``params``, ``metrics`` and ``tags`` are decoded from their stored JSON on first
+    access, so listing thousands of versions costs no more than the rows themselves.
+    """
 
     model: str
     version: int
@@ -78,9 +84,6 @@ class ModelVersion(_Record):
     artifact_uri: str
     checksum: str
     framework: str | None
-    params: dict[str, Any]
-    metrics: dict[str, Any]
-    tags: dict[str, str]
     suspended: bool
     candidate: bool
     created_by: str
@@ -90,6 +93,30 @@ class ModelVersion(_Record):
     training_dataset: str | None = None
     parent_version: int | None = None
     has_reference_profile: bool = False
+    params_json: str = field(default="{}", repr=False)
+    metrics_json: str = field(default="{}", repr=False)
+    tags_json: str = field(default="{}", repr=False)
+
+    @cached_property
+    def params(self) -> dict[str, Any]:
+        """Training parameters."""
+        return json.loads(self.params_json)  # type: ignore[no-any-return]
+
+    @cached_property
+    def metrics(self) -> dict[str, Any]:
+        """Evaluation metrics."""
+        return json.loads(self.metrics_json)  # type: ignore[no-any-return]
+
+    @cached_property
+    def tags(self) -> dict[str, str]:
+        """Tags (name to value)."""
+        return json.loads(self.tags_json)  # type: ignore[no-any-return]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The version as a JSON-ready dict (params, metrics and tags decoded)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.endswith("_json")}
+        out.update(params=self.params, metrics=self.metrics, tags=self.tags)
+        return out
 
 
 @dataclass(frozen=True)

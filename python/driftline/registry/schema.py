@@ -115,6 +115,9 @@ versions = sa.Table(
     sa.Column("framework", sa.String(64), nullable=True),
     sa.Column("params_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("metrics_json", sa.Text, nullable=False, server_default="{}"),
+    # A copy of the version's tags as canonical JSON, written in the same transaction as
+    # version_tags (which the tag search uses): listing reads one row per version.
+    sa.Column("tags_json", sa.Text, nullable=False, server_default="{}"),
     sa.Column("stage", sa.String(16), nullable=False),
     sa.Column("suspended", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("candidate", sa.Boolean, nullable=False, server_default=sa.false()),
