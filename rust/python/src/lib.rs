@@ -3,6 +3,8 @@
 
 use pyo3::prelude::*;
 
+mod errors;
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
