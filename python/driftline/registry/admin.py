@@ -17,6 +17,7 @@ from driftline.registry.queries import (
     get_model_row,
     get_user_row,
     get_version_row,
+    inserted_id,
     user_record,
 )
 from driftline.registry.records import TokenInfo, User
@@ -69,7 +70,7 @@ def insert_user(
             name=name, role=role, kind=kind, trigger_model_id=trigger_model_id, created_at=now()
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def read_settings(conn: Any) -> dict[str, str]:

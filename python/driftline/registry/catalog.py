@@ -10,27 +10,25 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from driftline.exceptions import ConflictError, InvalidParameter, NotFound
+from driftline.exceptions import ConflictError, InvalidParameter
 from driftline.registry.artifacts import artifact_and_checksum, json_payload, profile_bytes
 from driftline.registry.auth import Denied, Identity
 from driftline.registry.base import OpsBase
 from driftline.registry.context import Context
-from driftline.registry.inputs import check_alias, check_name, check_tags, check_text
+from driftline.registry.inputs import check_name, check_tags, check_text
 from driftline.registry.jsonutil import canonical, now
 from driftline.registry.lifecycle import check_stage
 from driftline.registry.queries import (
-    dataset_record,
     get_dataset_row,
     get_model_row,
     get_version_row,
+    inserted_id,
     model_record,
     version_records,
     versions_query,
 )
-from driftline.registry.records import LineageNode, Model, ModelVersion
+from driftline.registry.records import Model, ModelVersion
 from driftline.registry.schema import (
-    aliases,
-    datasets,
     model_owners,
     models,
     profiles,
@@ -98,7 +96,7 @@ def _insert_profile(conn: Connection, data: bytes, fingerprint: str | None) -> i
             created_at=now(),
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def _require_version_author(ctx: Context, model: Any) -> bool:
@@ -146,7 +144,7 @@ class CatalogOps(OpsBase):
                     created_at=now(),
                 )
             )
-            model_id = int(result.inserted_primary_key[0])
+            model_id = inserted_id(result)
             ctx.conn.execute(
                 model_owners.insert().values(model_id=model_id, user_id=ctx.who.user_id)
             )
@@ -281,7 +279,7 @@ class CatalogOps(OpsBase):
                 updated_at=stamp,
             )
         )
-        version_id = int(result.inserted_primary_key[0])
+        version_id = inserted_id(result)
         if spec.tags:
             conn.execute(
                 version_tags.insert(),
@@ -437,128 +435,3 @@ class CatalogOps(OpsBase):
             )[0]
 
         return self._write("version.update", target, run)
-
-    # Aliases.
-
-    def set_alias(self, model: str, alias: str, version: int) -> None:
-        """Point ``alias`` (``champion``, ``challenger`` ...) at a version."""
-        check_alias(alias)
-
-        def run(ctx: Context) -> None:
-            model_row = get_model_row(ctx.conn, model)
-            ctx.require_model_write(model_row, f"set aliases of {model!r}")
-            row = get_version_row(ctx.conn, model_row, version)
-            if model_row.suspended or row.suspended:
-                raise ConflictError(f"{model!r} version {row.number} is suspended")
-            if row.stage == "retired":
-                raise ConflictError(f"{model!r} version {row.number} is retired")
-            old = ctx.conn.execute(
-                sa.select(aliases.c.version_id).where(
-                    aliases.c.model_id == model_row.id, aliases.c.alias == alias
-                )
-            ).scalar()
-            old_number = None
-            if old is not None:
-                old_number = ctx.conn.execute(
-                    sa.select(versions.c.number).where(versions.c.id == old)
-                ).scalar()
-                ctx.conn.execute(
-                    aliases.update()
-                    .where(aliases.c.model_id == model_row.id, aliases.c.alias == alias)
-                    .values(version_id=row.id)
-                )
-            else:
-                ctx.conn.execute(
-                    aliases.insert().values(model_id=model_row.id, alias=alias, version_id=row.id)
-                )
-            ctx.record(
-                "alias.set",
-                f"alias:{model}/{alias}",
-                None if old_number is None else {"version": old_number},
-                {"version": row.number},
-            )
-
-        self._write("alias.set", f"alias:{model}/{alias}", run)
-
-    def remove_alias(self, model: str, alias: str) -> None:
-        """Remove an alias."""
-
-        def run(ctx: Context) -> None:
-            model_row = get_model_row(ctx.conn, model)
-            ctx.require_model_write(model_row, f"remove aliases of {model!r}")
-            row = get_version_row(ctx.conn, model_row, alias)
-            ctx.conn.execute(
-                aliases.delete().where(aliases.c.model_id == model_row.id, aliases.c.alias == alias)
-            )
-            ctx.record("alias.remove", f"alias:{model}/{alias}", {"version": row.number}, None)
-
-        self._write("alias.remove", f"alias:{model}/{alias}", run)
-
-    # Lineage.
-
-    def lineage(self, model: str, version: int | str) -> list[LineageNode]:
-        """The chain from this version back through its parents, each with its training
-        dataset and reference profile."""
-
-        def run(conn: Connection, who: Identity) -> list[LineageNode]:
-            model_row = get_model_row(conn, model)
-            row = get_version_row(conn, model_row, version)
-            chain: list[LineageNode] = []
-            seen: set[int] = set()
-            while row is not None and row.id not in seen:
-                seen.add(row.id)
-                dataset = None
-                if row.training_dataset_id is not None:
-                    dataset = dataset_record(
-                        conn,
-                        conn.execute(
-                            sa.select(datasets).where(datasets.c.id == row.training_dataset_id)
-                        ).one(),
-                    )
-                profile_sha = None
-                if row.reference_profile_id is not None:
-                    profile_sha = conn.execute(
-                        sa.select(profiles.c.sha256).where(
-                            profiles.c.id == row.reference_profile_id
-                        )
-                    ).scalar()
-                parent = None
-                if row.parent_version_id is not None:
-                    parent = conn.execute(
-                        sa.select(versions).where(versions.c.id == row.parent_version_id)
-                    ).first()
-                chain.append(
-                    LineageNode(
-                        model=model_row.name,
-                        version=row.number,
-                        stage=row.stage,
-                        checksum=row.checksum,
-                        training_dataset=dataset,
-                        reference_profile_sha256=profile_sha,
-                        parent_version=None if parent is None else parent.number,
-                    )
-                )
-                row = parent
-            return chain
-
-        return self._read(run)
-
-    def reference_profile_bytes(self, model: str, version: int | str) -> bytes:
-        """The stored reference profile of a version (driftline's own serialisation)."""
-
-        def run(conn: Connection, who: Identity) -> bytes:
-            row = get_version_row(conn, get_model_row(conn, model), version)
-            if row.reference_profile_id is None:
-                raise NotFound(f"{model!r} version {row.number} has no reference profile")
-            data = conn.execute(
-                sa.select(profiles.c.data).where(profiles.c.id == row.reference_profile_id)
-            ).scalar()
-            return bytes(data)
-
-        return self._read(run)
-
-    def reference_profile(self, model: str, version: int | str) -> Any:
-        """The reference profile of a version as a ``driftline.Profile``."""
-        from driftline import Profile  # type: ignore[attr-defined]
-
-        return Profile.from_bytes(self.reference_profile_bytes(model, version))

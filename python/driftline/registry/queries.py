@@ -68,12 +68,13 @@ def get_user_row(conn: Connection, name: str) -> Any:
 
 def get_dataset_row(conn: Connection, ref: Any) -> Any:
     """A dataset by ``name@version``, by name (its latest version), or a Dataset record."""
+    version: int | None
     if isinstance(ref, Dataset):
         name, version = ref.name, ref.version
     elif isinstance(ref, str):
         name, sep, number = ref.rpartition("@")
         if sep and number.isdigit():
-            version: int | None = int(number)
+            version = int(number)
         else:
             name, version = ref, None
     else:
@@ -87,6 +88,14 @@ def get_dataset_row(conn: Connection, ref: Any) -> Any:
     if row is None:
         raise NotFound(f"dataset {ref!r} does not exist")
     return row
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT created."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every registry table has an integer key
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
 
 
 def _user_names(conn: Connection, ids: set[int]) -> dict[int, str]:

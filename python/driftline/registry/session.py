@@ -16,11 +16,13 @@ from sqlalchemy.engine import Connection
 from driftline.exceptions import PermissionDenied
 from driftline.registry import audit
 from driftline.registry.admin import AdminOps
+from driftline.registry.aliases import AliasOps
 from driftline.registry.auth import Denied, Identity, authenticate
 from driftline.registry.catalog import CatalogOps
 from driftline.registry.context import Context
 from driftline.registry.datasets import DatasetOps
 from driftline.registry.governance import GovernanceOps
+from driftline.registry.lineage import LineageOps
 from driftline.registry.records import User
 from driftline.registry.tokens import hash_token, looks_like_token
 
@@ -32,7 +34,7 @@ __all__ = ["Session"]
 T = TypeVar("T")
 
 
-class Session(AdminOps, CatalogOps, GovernanceOps, DatasetOps):
+class Session(AdminOps, CatalogOps, AliasOps, LineageOps, GovernanceOps, DatasetOps):
     """The registry as seen by one identity (``reg.session(token)``).
 
     Parameters
