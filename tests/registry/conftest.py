@@ -18,7 +18,7 @@ import driftline as dl
 PG_ENV = "DRIFTLINE_TEST_POSTGRES_URL"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty registry database URL (a SQLite file, or a PostgreSQL schema)."""
     if request.param == "sqlite":

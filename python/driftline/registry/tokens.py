@@ -8,7 +8,6 @@ a working token. Tokens are never logged and never appear in a ``repr``.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 __all__ = ["PREFIX", "TOKEN_BYTES", "hash_token", "looks_like_token", "new_token", "new_token_id"]
@@ -40,8 +39,3 @@ def looks_like_token(token: object) -> bool:
         and 40 <= len(token) <= 100
         and token.isascii()
     )
-
-
-def same_hash(a: str, b: str) -> bool:
-    """Constant-time comparison of two hashes."""
-    return hmac.compare_digest(a.encode("ascii"), b.encode("ascii"))
