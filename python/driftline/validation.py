@@ -361,10 +361,10 @@ def _profile(data: Any) -> Any:
     import driftline as dl
 
     if isinstance(data, os.PathLike):
-        return dl.profile_parquet(Path(data))  # type: ignore[attr-defined]
+        return dl.profile_parquet(Path(data))
     if isinstance(data, str):
         raise InvalidParameter("pass a pathlib.Path for a Parquet file, not a string")
-    return dl.profile(data)  # type: ignore[attr-defined]
+    return dl.profile(data)
 
 
 def validate(data: Any, rules: Sequence[Rule] | Path | str | Mapping[str, Any]) -> ValidationReport:

@@ -41,8 +41,8 @@ def profile_of(data_or_path: Any) -> tuple[Any, str | None]:
 
     if isinstance(data_or_path, os.PathLike):
         path = Path(data_or_path)
-        return dl.profile_parquet(path), path.resolve().as_uri()  # type: ignore[attr-defined]
-    return dl.profile(data_or_path), None  # type: ignore[attr-defined]
+        return dl.profile_parquet(path), path.resolve().as_uri()
+    return dl.profile(data_or_path), None
 
 
 class DatasetOps(OpsBase):
@@ -140,6 +140,6 @@ class DatasetOps(OpsBase):
 
     def dataset_profile(self, ref: str) -> Any:
         """The stored profile of a dataset version as a ``driftline.Profile``."""
-        from driftline import Profile  # type: ignore[attr-defined]
+        from driftline import Profile
 
         return Profile.from_bytes(self.dataset_profile_bytes(ref))

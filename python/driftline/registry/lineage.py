@@ -83,6 +83,6 @@ class LineageOps(OpsBase):
 
     def reference_profile(self, model: str, version: int | str) -> Any:
         """The reference profile of a version as a ``driftline.Profile``."""
-        from driftline import Profile  # type: ignore[attr-defined]
+        from driftline import Profile
 
         return Profile.from_bytes(self.reference_profile_bytes(model, version))
