@@ -10,14 +10,18 @@ from driftline import exceptions
 from driftline._version import __version__
 from driftline.parquet import profile_parquet
 from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
+from driftline.registry import Registry
+from driftline.validation import validate
 
 __all__ = [
     "ColumnProfile",
     "Histogram",
     "Profile",
+    "Registry",
     "__version__",
     "exceptions",
     "merge",
     "profile",
     "profile_parquet",
+    "validate",
 ]
