@@ -209,8 +209,17 @@ class ColumnProfile:
         d: dict[str, Any] = {
             k: self._stats[k]
             for k in (
-                "name", "dtype", "kind", "count", "null_count", "nan_count",
-                "pos_inf_count", "neg_inf_count", "min", "max", "mean",
+                "name",
+                "dtype",
+                "kind",
+                "count",
+                "null_count",
+                "nan_count",
+                "pos_inf_count",
+                "neg_inf_count",
+                "min",
+                "max",
+                "mean",
             )
         }
         d["std"] = self.std
@@ -225,7 +234,9 @@ class ColumnProfile:
         h = self.histogram() if "histogram_edges" in self._stats else None
         if h is not None:
             d["histogram"] = {"edges": h.edges, "counts": h.counts}
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
+        }
 
 
 class Profile:
@@ -347,16 +358,34 @@ class Profile:
         """A summary table: a row per column."""
         rows = [c.to_dict() for c in self]
         fields = [
-            ("column", pa.string()), ("dtype", pa.string()), ("kind", pa.string()),
-            ("count", pa.int64()), ("null_count", pa.int64()), ("nan_count", pa.int64()),
-            ("min", pa.float64()), ("max", pa.float64()), ("mean", pa.float64()),
-            ("std", pa.float64()), ("p50", pa.float64()), ("distinct", pa.int64()),
+            ("column", pa.string()),
+            ("dtype", pa.string()),
+            ("kind", pa.string()),
+            ("count", pa.int64()),
+            ("null_count", pa.int64()),
+            ("nan_count", pa.int64()),
+            ("min", pa.float64()),
+            ("max", pa.float64()),
+            ("mean", pa.float64()),
+            ("std", pa.float64()),
+            ("p50", pa.float64()),
+            ("distinct", pa.int64()),
         ]
         data: dict[str, list[Any]] = {name: [] for name, _ in fields}
         for r in rows:
             data["column"].append(r["name"])
-            for k in ("dtype", "kind", "count", "null_count", "nan_count", "min", "max", "mean",
-                      "std", "distinct"):
+            for k in (
+                "dtype",
+                "kind",
+                "count",
+                "null_count",
+                "nan_count",
+                "min",
+                "max",
+                "mean",
+                "std",
+                "distinct",
+            ):
                 data[k].append(r[k])
             data["p50"].append(r.get("quantiles", {}).get("0.5"))
         return pa.table({n: pa.array(data[n], type=t) for n, t in fields})

@@ -33,7 +33,9 @@ def test_frequencies_exact_for_every_layout(rng: np.random.Generator, make) -> N
     values = [None if rng.random() < 0.1 else cats[i] for i in rng.integers(0, 5, 3000)]
     c = dl.profile(pa.table({"c": make(values)}))["c"]
     assert c.kind == "categorical"
-    assert c.frequencies() == dict(sorted(counts_of(values).items(), key=lambda kv: (-kv[1], kv[0])))
+    assert c.frequencies() == dict(
+        sorted(counts_of(values).items(), key=lambda kv: (-kv[1], kv[0]))
+    )
     assert c.null_count == values.count(None)
     assert c.count == len(values) - values.count(None)
     assert c.distinct() == len(counts_of(values))
@@ -50,7 +52,9 @@ def test_polars_categorical_and_string_view(rng: np.random.Generator) -> None:
 
 
 def test_sliced_dictionary_with_null_keys() -> None:
-    arr = pa.DictionaryArray.from_arrays(pa.array([0, 1, None, 1, 0, 2], type=pa.int8()), pa.array(["a", "b", "c"]))
+    arr = pa.DictionaryArray.from_arrays(
+        pa.array([0, 1, None, 1, 0, 2], type=pa.int8()), pa.array(["a", "b", "c"])
+    )
     c = dl.profile(pa.table({"c": arr.slice(1, 4)}))["c"]
     assert c.frequencies() == {"b": 2, "a": 1}
     assert c.null_count == 1

@@ -14,7 +14,9 @@ import driftline as dl
 @pytest.fixture
 def prof(rng: np.random.Generator) -> dl.Profile:
     return dl.profile(
-        pa.table({"x": rng.normal(size=200_000), "c": pa.array(rng.integers(0, 30, 200_000).astype(str))}),
+        pa.table(
+            {"x": rng.normal(size=200_000), "c": pa.array(rng.integers(0, 30, 200_000).astype(str))}
+        ),
         bins=10,
     )
 

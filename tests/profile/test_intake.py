@@ -6,7 +6,6 @@ import datetime as dt
 import decimal
 
 import numpy as np
-import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
@@ -16,7 +15,9 @@ import driftline as dl
 
 @pytest.fixture
 def table(rng: np.random.Generator) -> pa.Table:
-    return pa.table({"x": rng.normal(size=1000), "c": pa.array(rng.integers(0, 4, 1000).astype(str))})
+    return pa.table(
+        {"x": rng.normal(size=1000), "c": pa.array(rng.integers(0, 4, 1000).astype(str))}
+    )
 
 
 def test_all_producers_give_the_same_profile(table: pa.Table) -> None:
@@ -48,11 +49,15 @@ def test_pandas_named_index_is_not_a_column(table: pa.Table) -> None:
 
 
 def test_temporal_and_decimal_types() -> None:
-    ts = pa.array([dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2), None], type=pa.timestamp("us", tz="UTC"))
+    ts = pa.array(
+        [dt.datetime(2026, 1, 1), dt.datetime(2026, 1, 2), None], type=pa.timestamp("us", tz="UTC")
+    )
     d = pa.array([dt.date(2026, 1, 1), dt.date(2026, 1, 3), None], type=pa.date32())
-    dec = pa.array([decimal.Decimal("1.25"), decimal.Decimal("2.75"), None], type=pa.decimal128(10, 2))
+    dec = pa.array(
+        [decimal.Decimal("1.25"), decimal.Decimal("2.75"), None], type=pa.decimal128(10, 2)
+    )
     p = dl.profile(pa.table({"ts": ts, "d": d, "dec": dec}))
-    assert p["ts"].dtype == "timestamp(µs, \"utc\")".lower() or "timestamp" in p["ts"].dtype
+    assert p["ts"].dtype == 'timestamp(µs, "utc")'.lower() or "timestamp" in p["ts"].dtype
     assert p["ts"].min == pa.scalar(dt.datetime(2026, 1, 1), type=pa.timestamp("us")).value
     assert p["d"].max == 20456.0  # days since the epoch
     assert p["dec"].mean == 2.0
@@ -61,7 +66,7 @@ def test_temporal_and_decimal_types() -> None:
 
 def test_unsupported_type_names_the_column() -> None:
     t = pa.table({"ok": [1], "nested": pa.array([[1, 2]])})
-    with pytest.raises(dl.exceptions.SchemaError, match="'nested'.*unsupported type"):
+    with pytest.raises(dl.exceptions.SchemaError, match=r"'nested'.*unsupported type"):
         dl.profile(t)
     assert dl.profile(t, columns=["ok"]).columns == ["ok"]
 

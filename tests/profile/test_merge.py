@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -30,30 +31,42 @@ def assert_exact_equal(a: dl.Profile, b: dl.Profile) -> None:
             scale = max(abs(v) for v in (ca.min, ca.max) if v is not None and math.isfinite(v))
             assert math.isclose(ca.mean, cb.mean, rel_tol=1e-9, abs_tol=1e-12 * scale)
             if math.isfinite(cb.variance):
-                assert math.isclose(ca.variance, cb.variance, rel_tol=1e-9, abs_tol=1e-12 * scale * scale if scale < 1e150 else math.inf)
+                assert math.isclose(
+                    ca.variance,
+                    cb.variance,
+                    rel_tol=1e-9,
+                    abs_tol=1e-12 * scale * scale if scale < 1e150 else math.inf,
+                )
         ha, hb = ca.histogram(), cb.histogram()
         if ha is not None and ha.exact:
             assert ha == hb
 
 
 def make_table(values: list[float | None], cats: list[str | None]) -> pa.Table:
-    return pa.table({"x": pa.array(values, type=pa.float64()), "c": pa.array(cats, type=pa.string())})
+    return pa.table(
+        {"x": pa.array(values, type=pa.float64()), "c": pa.array(cats, type=pa.string())}
+    )
 
 
 floats = st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True, width=64))
-rows = st.lists(st.tuples(floats, st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"]))), max_size=60)
+rows = st.lists(
+    st.tuples(floats, st.one_of(st.none(), st.sampled_from(["a", "b", "c", "d"]))), max_size=60
+)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows, st.lists(st.integers(0, 60), max_size=4))
-def test_merge_of_parts_equals_whole(data: list[tuple[float | None, str | None]], cuts: list[int]) -> None:
+def test_merge_of_parts_equals_whole(
+    data: list[tuple[float | None, str | None]], cuts: list[int]
+) -> None:
     values = [v for v, _ in data]
     cats = [c for _, c in data]
     edges = {"x": [-1.0, 0.0, 1.0]}
     whole = dl.profile(make_table(values, cats), edges=edges)
     bounds = sorted({0, len(data), *[min(c, len(data)) for c in cuts]})
     parts = [
-        dl.profile(make_table(values[a:b], cats[a:b]), edges=edges) for a, b in zip(bounds, bounds[1:], strict=False)
+        dl.profile(make_table(values[a:b], cats[a:b]), edges=edges)
+        for a, b in itertools.pairwise(bounds)
     ]
     if not parts:
         return
@@ -78,7 +91,9 @@ def test_sketches_stay_within_bound_after_many_merges(rng: np.random.Generator) 
 
 
 def test_results_do_not_depend_on_thread_count(rng: np.random.Generator) -> None:
-    t = pa.table({"x": rng.normal(size=500_000), "c": pa.array(rng.integers(0, 50, 500_000).astype(str))})
+    t = pa.table(
+        {"x": rng.normal(size=500_000), "c": pa.array(rng.integers(0, 50, 500_000).astype(str))}
+    )
     one = dl.profile(t, threads=1)
     many = dl.profile(t, threads=4)
     assert one == many
@@ -93,7 +108,9 @@ def test_merge_refuses_mismatched_schemas() -> None:
         a.merge(dl.profile(pa.table({"x": ["s"]})))
 
 
-def test_fingerprint_is_stable_across_chunking_and_changes_with_content(rng: np.random.Generator) -> None:
+def test_fingerprint_is_stable_across_chunking_and_changes_with_content(
+    rng: np.random.Generator,
+) -> None:
     x = rng.normal(size=10_000)
     a = dl.profile(pa.table({"x": pa.chunked_array([x[:10], x[10:]])}))
     b = dl.profile(pa.table({"x": x}))

@@ -35,7 +35,9 @@ def test_exact_statistics_match_numpy(rng: np.random.Generator, dist: str, n: in
     assert rel_close(c.mean, float(np.mean(x)))
     assert math.isclose(c.variance, float(np.var(x)), rel_tol=1e-9, abs_tol=1e-12 * np.mean(x**2))
     if n > 1:
-        assert math.isclose(c.var(1), float(np.var(x, ddof=1)), rel_tol=1e-9, abs_tol=1e-12 * np.mean(x**2))
+        assert math.isclose(
+            c.var(1), float(np.var(x, ddof=1)), rel_tol=1e-9, abs_tol=1e-12 * np.mean(x**2)
+        )
 
 
 @pytest.mark.parametrize("dist", sorted(DISTRIBUTIONS))
@@ -60,7 +62,11 @@ def test_distinct_within_bound(rng: np.random.Generator) -> None:
         x = rng.integers(0, k, 1_000_000).astype(float)
         c = dl.profile(pa.table({"x": x}))["x"]
         truth = len(np.unique(x))
-        assert abs(c.distinct() - truth) <= 3 * c.distinct_error * truth + 1, (k, c.distinct(), truth)
+        assert abs(c.distinct() - truth) <= 3 * c.distinct_error * truth + 1, (
+            k,
+            c.distinct(),
+            truth,
+        )
 
 
 def test_nulls_nan_and_inf_are_counted_apart() -> None:
@@ -114,8 +120,19 @@ def test_int64_extremes_match_numpy_float64() -> None:
 
 @pytest.mark.parametrize(
     "typ",
-    [pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32(),
-     pa.uint64(), pa.float16(), pa.float32(), pa.float64()],
+    [
+        pa.int8(),
+        pa.int16(),
+        pa.int32(),
+        pa.int64(),
+        pa.uint8(),
+        pa.uint16(),
+        pa.uint32(),
+        pa.uint64(),
+        pa.float16(),
+        pa.float32(),
+        pa.float64(),
+    ],
 )
 def test_every_numeric_width(rng: np.random.Generator, typ: pa.DataType) -> None:
     x = rng.integers(0, 100, 5000)

@@ -13,11 +13,17 @@ import driftline as dl
 
 
 def test_parquet_equals_in_memory(tmp_path: Path, rng: np.random.Generator) -> None:
-    t = pa.table({"x": rng.normal(size=50_000), "c": pa.array(rng.integers(0, 9, 50_000).astype(str))})
+    t = pa.table(
+        {"x": rng.normal(size=50_000), "c": pa.array(rng.integers(0, 9, 50_000).astype(str))}
+    )
     pq.write_table(t.slice(0, 20_000), tmp_path / "a.parquet", row_group_size=3_000)
     pq.write_table(t.slice(20_000), tmp_path / "b.parquet", row_group_size=7_000)
     mem = dl.profile(t)
-    for spec in [tmp_path, str(tmp_path / "*.parquet"), [tmp_path / "a.parquet", tmp_path / "b.parquet"]]:
+    for spec in [
+        tmp_path,
+        str(tmp_path / "*.parquet"),
+        [tmp_path / "a.parquet", tmp_path / "b.parquet"],
+    ]:
         p = dl.profile_parquet(spec, progress=False)
         assert p.fingerprint == mem.fingerprint
         assert p["c"].frequencies() == mem["c"].frequencies()

@@ -19,7 +19,11 @@ def test_segments_match_a_polars_group_by(rng: np.random.Generator) -> None:
     g = (
         pl.from_arrow(t)
         .group_by("sku")
-        .agg(pl.len().alias("n"), pl.col("sales").mean().alias("mean"), pl.col("sales").max().alias("max"))
+        .agg(
+            pl.len().alias("n"),
+            pl.col("sales").mean().alias("mean"),
+            pl.col("sales").max().alias("max"),
+        )
     )
     for row in g.sample(50, seed=1).iter_rows(named=True):
         s = p.segments[row["sku"]]
@@ -35,7 +39,7 @@ def test_many_segments_and_null_keys(rng: np.random.Generator) -> None:
     key = rng.integers(0, 100_000, n)
     t = pa.table({"k": pa.array(key, mask=rng.random(n) < 0.01), "v": rng.normal(size=n)})
     p = dl.profile(t, segment_by="k")
-    assert len(p.segments) == len(np.unique(key[: n])) + 1 or len(p.segments) > 90_000
+    assert len(p.segments) == len(np.unique(key[:n])) + 1 or len(p.segments) > 90_000
     assert "__null__" in p.segments
     assert sum(p.segments[k].row_count for k in p.segments) == n
 

@@ -42,12 +42,6 @@ def test_rejects_other_databases() -> None:
         dl.Registry("not a url")
 
 
-@pytest.mark.xfail(
-    reason="driftline/__init__.py imports the native profile API eagerly, so importing "
-    "driftline.registry loads driftline._native; the registry itself never imports it "
-    "(test_registry_modules_never_import_native). Passes once those imports are lazy.",
-    strict=True,
-)
 def test_opens_without_the_native_module(tmp_path: Path) -> None:
     script = f"""
 import sys

@@ -45,7 +45,7 @@ _GRANTS: dict[str, frozenset[str]] = {
 }
 
 
-class Denied(Exception):  # noqa: N818 (internal signal, never escapes a session)
+class Denied(Exception):
     """Internal: raised inside a transaction, turned into an audited PermissionDenied."""
 
     def __init__(self, actor: str, reason: str) -> None:
