@@ -6,10 +6,11 @@ Rust core over Arrow data, and a governed model registry around them.
 
 from __future__ import annotations
 
-from driftline import exceptions
+from driftline import exceptions, stats
 from driftline._version import __version__
 
 __all__ = [
     "__version__",
     "exceptions",
+    "stats",
 ]

@@ -5,5 +5,6 @@
 //! accumulators. The crate never touches Python; `driftline-python` binds it.
 
 pub mod error;
+pub mod stats;
 
 pub use error::{DriftlineError, Result};

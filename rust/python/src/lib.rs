@@ -4,9 +4,11 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod stats;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    stats::register(m)?;
     Ok(())
 }
