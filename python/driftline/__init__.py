@@ -6,7 +6,7 @@ Rust core over Arrow data, and a governed model registry around them.
 
 from __future__ import annotations
 
-from driftline import exceptions
+from driftline import exceptions, stats
 from driftline._version import __version__
 from driftline.parquet import profile_parquet
 from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
@@ -20,4 +20,5 @@ __all__ = [
     "merge",
     "profile",
     "profile_parquet",
+    "stats",
 ]
