@@ -1,3 +1,5 @@
 """Imports every command module so that each registers itself on the root app."""
 
 from __future__ import annotations
+
+from driftline.cli import drift  # noqa: F401
