@@ -67,7 +67,7 @@ def test_register_refuses_what_numba_cannot_compile() -> None:
 def test_calibrated_thresholds() -> None:
     rng = np.random.default_rng(2)
     ref = pa.table({"x": rng.normal(size=20_000), "c": rng.choice(["a", "b"], 20_000)})
-    cal = dl.drift.calibrate(ref, chunks=10, false_alarm_rate=0.05)
+    cal = dl.drift.calibrate(ref, chunks=10, false_alarm_rate=0.01)
     assert set(cal.thresholds) == {"x", "c"} and cal.chunk_rows == 2000
     assert all(len(v) == 10 for v in cal.samples.values())
     same = pa.table({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000)})

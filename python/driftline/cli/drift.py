@@ -16,6 +16,14 @@ from driftline.cli.app import app
 __all__ = ["drift"]
 
 
+if app.registered_callback is None:
+    # Typer turns an app with a single command into that command; a root callback keeps
+    # `driftline drift ...` a sub-command whatever else is registered.
+    @app.callback()
+    def _root() -> None:
+        """Monitoring engine for machine-learning models in production."""
+
+
 @app.command("drift")
 def drift(
     reference: Annotated[str, typer.Argument(help="Parquet file/glob/dir or saved profile.")],

@@ -83,7 +83,7 @@ def _counts_from_cdf(cdf: SketchCdf, edges: list[float]) -> np.ndarray:
 
 
 def _bins(stats: dict[str, Any], cdf: SketchCdf, edges: list[float]) -> tuple[np.ndarray, bool]:
-    if list(stats.get("histogram_edges", ())) == list(edges):
+    if "histogram_edges" in stats and list(stats["histogram_edges"]) == list(edges):
         return np.asarray(stats["histogram_counts"], dtype=np.float64), True
     return _counts_from_cdf(cdf, edges), cdf.eps == 0.0
 
@@ -112,9 +112,10 @@ def numeric_result(
     ref_cdf = sketch_cdf(ref_inner, column, ref_stats["quantile_rank_error"])
     cur_cdf = sketch_cdf(cur_inner, column, cur_stats["quantile_rank_error"])
     if ref_cdf.n == 0 or cur_cdf.n == 0:
-        side = "reference" if ref_cdf.n == 0 else "current"
+        side = "reference" if ref_cdf.n == 0 else "current data"
         return ColumnResult(method, None, None, None,
-                            notes=[f"no non-NaN value in the {side}: values not compared"])
+                            notes=[f"no value (all null or NaN) in the {side}: "
+                                   "values not compared"])
     rc, r_exact = _bins(ref_stats, ref_cdf, edges)
     cc, c_exact = _bins(cur_stats, cur_cdf, edges)
     labels = _bin_labels(edges)

@@ -173,9 +173,10 @@ def _schema(
             pairs.append((c, kind, rs, cs))
     if all_columns:
         ref_set = set(ref_cols)
-        for c in cur.profile.columns:
+        extra = cur.extra if cur.extra is not None else {
+            c: cur.profile._inner.column_stats(c)["dtype"] for c in cur.profile.columns}
+        for c, dt in extra.items():
             if c not in ref_set:
-                dt = cur.profile._inner.column_stats(c)["dtype"]
                 changes.append(SchemaChange(c, "added", None, dt, True))
     return changes, pairs
 
@@ -188,9 +189,10 @@ def _evaluate(ref: Side, cur: Side, pairs: list[Any], edges: dict[str, list[floa
     def one(pair: tuple[str, str, dict[str, Any], dict[str, Any]]) -> ColumnResult:
         col, kind, rs, cs = pair
         if kind == "null" or rs["kind"] == "null" or cs["kind"] == "null":
-            side = "reference" if rs["kind"] == "null" else "current"
+            side = ("both sides" if rs["kind"] == cs["kind"] == "null"
+                    else "the reference" if rs["kind"] == "null" else "the current data")
             return ColumnResult("null_rate", None, None, None,
-                                notes=[f"every value is null in the {side}"])
+                                notes=[f"every value is null in {side}: values not compared"])
         if kind == "numeric":
             exact_bins = list(rs.get("histogram_edges", ())) == edges.get(col) and list(
                 cs.get("histogram_edges", ())) == edges.get(col)

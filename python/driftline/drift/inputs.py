@@ -37,6 +37,7 @@ class Side:
     profile: Profile
     table: pa.Table | None
     source: str  # "data" | "profile" | "parquet"
+    extra: dict[str, str] | None = None  # columns beyond the reference's: name -> type
 
     @property
     def rows(self) -> int:
@@ -149,11 +150,13 @@ def load_current(
                                threads=threads, progress=False)
         if prof.row_count == 0:
             raise DataError("the current data has no rows: nothing to compare")
-        return Side(prof, None, "parquet")
+        extra = {f.name: str(f.type) for f in schema if f.name not in columns}
+        return Side(prof, None, "parquet", extra)
     table = _table(obj, "current")
+    extra = {f.name: str(f.type) for f in table.schema if f.name not in columns}
     present = [c for c in columns if c in table.column_names]
     table = table.select(present)
     e = {c: edges[c] for c in present
          if c in edges and c not in cat and _numeric_field(table.schema.field(c).type)}
     prof = profile(table, categorical=categorical, edges=e, threads=threads)
-    return Side(prof, table, "data")
+    return Side(prof, table, "data", extra)
