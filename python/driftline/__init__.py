@@ -24,17 +24,24 @@ else:
     _NATIVE_ERROR = None
     from driftline.parquet import profile_parquet
     from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
+    from driftline import drift, stats
+    from driftline.drift import DriftReport, FeatureDrift, compare
 
 __all__ = [
     "ColumnProfile",
+    "DriftReport",
+    "FeatureDrift",
     "Histogram",
     "Profile",
     "Registry",
     "__version__",
+    "compare",
+    "drift",
     "exceptions",
     "merge",
     "profile",
     "profile_parquet",
+    "stats",
     "validate",
 ]
 
