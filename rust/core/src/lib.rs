@@ -7,3 +7,5 @@
 pub mod error;
 
 pub use error::{DriftlineError, Result};
+pub mod fairness;
+pub mod performance;

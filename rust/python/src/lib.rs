@@ -4,9 +4,15 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod fairness;
+mod performance;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(fairness::fairness, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::performance, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::roc_auc, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::estimate_performance, m)?)?;
     Ok(())
 }
