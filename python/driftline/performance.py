@@ -91,6 +91,12 @@ class PerformanceReport:
 
     __slots__ = ("_metrics", "_reasons", "classes", "segments", "task")
 
+    task: str
+    classes: list[Any]
+    segments: pl.DataFrame | None
+    _metrics: dict[str, float | None]
+    _reasons: dict[str, str]
+
     def __init__(
         self,
         task: str,
@@ -118,7 +124,7 @@ class PerformanceReport:
 
     def reason(self, metric: str) -> str | None:
         """Why ``metric`` is undefined (None when it is defined)."""
-        return self._reasons.get(metric)  # type: ignore[no-any-return]
+        return self._reasons.get(metric)
 
     def to_dict(self) -> dict[str, Any]:
         """Metrics (and reasons for the undefined ones) as plain Python values."""
@@ -248,6 +254,9 @@ class PerformanceEstimate:
     """
 
     __slots__ = ("_metrics", "_reasons")
+
+    _metrics: dict[str, float | None]
+    _reasons: dict[str, str]
 
     def __init__(self, metrics: dict[str, float | None], reasons: dict[str, str]) -> None:
         self._metrics = metrics

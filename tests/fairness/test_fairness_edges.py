@@ -12,7 +12,9 @@ from driftline.exceptions import DataError, InvalidParameter, SchemaError
 
 def test_all_one_group() -> None:
     f = dl.fairness(
-        {"y": [0, 1] * 20, "p": [1, 1] * 20, "g": ["a"] * 40}, prediction="p", label="y",
+        {"y": [0, 1] * 20, "p": [1, 1] * 20, "g": ["a"] * 40},
+        prediction="p",
+        label="y",
         sensitive="g",
     )
     assert f.by_group.height == 1
@@ -46,8 +48,9 @@ def test_int_bool_and_extreme_sensitive_values() -> None:
             "b": [True, False, True, False],
         }
     )
-    f = dl.fairness(t, prediction="p", label="y", sensitive=["g", "u", "b"], min_group_size=0,
-                    positive=True)
+    f = dl.fairness(
+        t, prediction="p", label="y", sensitive=["g", "u", "b"], min_group_size=0, positive=True
+    )
     assert f.by_group.height == 2
     assert f.by_group["g"].to_list() == [big.min, big.max]
     assert f.by_group["u"].to_list() == [2**64 - 1, 0]
@@ -67,23 +70,40 @@ def test_errors_name_the_column() -> None:
         dl.fairness(t, prediction="p", label="y", sensitive="g")
     with pytest.raises(SchemaError, match="'nope' not found"):
         dl.fairness(t, prediction="p", label="y", sensitive="nope")
-    with pytest.raises(DataError, match="'y'.*NaN"):
-        dl.fairness({"y": [0.0, np.nan], "p": [0, 1], "g": ["a", "b"]}, prediction="p",
-                    label="y", sensitive="g", task="binary")
+    with pytest.raises(DataError, match=r"'y'.*NaN"):
+        dl.fairness(
+            {"y": [0.0, np.nan], "p": [0, 1], "g": ["a", "b"]},
+            prediction="p",
+            label="y",
+            sensitive="g",
+            task="binary",
+        )
     with pytest.raises(SchemaError, match="unsupported type"):
-        dl.fairness({"y": [0, 1], "p": [0, 1], "g": [0.5, 1.5]}, prediction="p", label="y",
-                    sensitive="g")
+        dl.fairness(
+            {"y": [0, 1], "p": [0, 1], "g": [0.5, 1.5]}, prediction="p", label="y", sensitive="g"
+        )
     with pytest.raises(InvalidParameter, match="reference_group"):
-        dl.fairness(t | {"y": [0, 1, 1]}, prediction="p", label="y", sensitive="g",
-                    reference_group="zz")
-    with pytest.raises(DataError, match="'s'.*outside"):
-        dl.fairness({"y": [0, 1], "p": [0, 1], "g": ["a", "b"], "s": [0.5, 1.5]},
-                    prediction="p", label="y", sensitive="g", score="s")
+        dl.fairness(
+            t | {"y": [0, 1, 1]}, prediction="p", label="y", sensitive="g", reference_group="zz"
+        )
+    with pytest.raises(DataError, match=r"'s'.*outside"):
+        dl.fairness(
+            {"y": [0, 1], "p": [0, 1], "g": ["a", "b"], "s": [0.5, 1.5]},
+            prediction="p",
+            label="y",
+            sensitive="g",
+            score="s",
+        )
 
 
 def test_empty_table() -> None:
-    t = pa.table({"y": pa.array([], pa.int64()), "p": pa.array([], pa.int64()),
-                  "g": pa.array([], pa.string())})
+    t = pa.table(
+        {
+            "y": pa.array([], pa.int64()),
+            "p": pa.array([], pa.int64()),
+            "g": pa.array([], pa.string()),
+        }
+    )
     f = dl.fairness(t, prediction="p", label="y", sensitive="g")
     assert f.by_group.height == 0
     assert f.demographic_parity_difference is None

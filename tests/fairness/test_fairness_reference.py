@@ -66,13 +66,13 @@ def test_missing_groups_and_unused_categories() -> None:
     f = dl.fairness(df, prediction="p", label="y", sensitive="g", min_group_size=0)
     assert f.by_group.height == 7
     kw = {"sensitive_features": df["g"].astype(str)}
-    assert abs(
-        f.demographic_parity_difference
-        - demographic_parity_difference(df["y"], df["p"], **kw)
-    ) < TOL
-    assert abs(
-        f.equalized_odds_difference - equalized_odds_difference(df["y"], df["p"], **kw)
-    ) < TOL
+    assert (
+        abs(f.demographic_parity_difference - demographic_parity_difference(df["y"], df["p"], **kw))
+        < TOL
+    )
+    assert (
+        abs(f.equalized_odds_difference - equalized_odds_difference(df["y"], df["p"], **kw)) < TOL
+    )
 
 
 def test_by_group_equals_metricframe_with_intersections() -> None:
@@ -102,9 +102,7 @@ def test_by_group_equals_metricframe_with_intersections() -> None:
     assert got["count"].to_list() == want["count"].astype(int).to_list()
     for col in ["selection_rate", "tpr", "fpr", "accuracy", "precision"]:
         np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(), rtol=0, atol=TOL)
-    d = demographic_parity_difference(
-        df["y"], df["p"], sensitive_features=df[["g", "band"]]
-    )
+    d = demographic_parity_difference(df["y"], df["p"], sensitive_features=df[["g", "band"]])
     assert abs(f.demographic_parity_difference - d) < TOL
 
 

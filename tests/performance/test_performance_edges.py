@@ -16,8 +16,9 @@ from driftline.exceptions import DataError, InvalidParameter, SchemaError
 
 
 def test_one_class_only_explains_auc() -> None:
-    r = dl.performance({"y": [1, 1, 1], "p": [1, 0, 1], "s": [0.2, 0.3, 0.9]},
-                       prediction="p", label="y", score="s")
+    r = dl.performance(
+        {"y": [1, 1, 1], "p": [1, 0, 1], "s": [0.2, 0.3, 0.9]}, prediction="p", label="y", score="s"
+    )
     assert r.roc_auc is None
     assert "one class" in r.reason("roc_auc")
     assert r.recall == 2 / 3
@@ -47,29 +48,33 @@ def test_int64_extremes_as_labels() -> None:
 
 
 def test_bool_and_float_labels() -> None:
-    r = dl.performance({"y": [True, False], "p": [1.0, 0.0]}, prediction="p", label="y",
-                       positive=True)
+    r = dl.performance(
+        {"y": [True, False], "p": [1.0, 0.0]}, prediction="p", label="y", positive=True
+    )
     assert r.accuracy == 1.0
 
 
 def test_errors() -> None:
-    with pytest.raises(DataError, match="'s'.*NaN"):
-        dl.performance({"y": [0, 1], "p": [0, 1], "s": [0.1, np.nan]}, prediction="p",
-                       label="y", score="s")
-    with pytest.raises(DataError, match="'s'.*outside"):
-        dl.performance({"y": [0, 1], "p": [0, 1], "s": [0.1, 1.2]}, prediction="p",
-                       label="y", score="s")
+    with pytest.raises(DataError, match=r"'s'.*NaN"):
+        dl.performance(
+            {"y": [0, 1], "p": [0, 1], "s": [0.1, np.nan]}, prediction="p", label="y", score="s"
+        )
+    with pytest.raises(DataError, match=r"'s'.*outside"):
+        dl.performance(
+            {"y": [0, 1], "p": [0, 1], "s": [0.1, 1.2]}, prediction="p", label="y", score="s"
+        )
     with pytest.raises(DataError, match="'y': not binary"):
         dl.performance({"y": [0, 1, 2], "p": [0, 1, 1]}, prediction="p", label="y")
-    with pytest.raises(DataError, match="'y'.*NaN"):
+    with pytest.raises(DataError, match=r"'y'.*NaN"):
         dl.performance({"y": [0.0, np.nan], "p": [0, 1]}, prediction="p", label="y")
     with pytest.raises(SchemaError, match="'q' not found"):
         dl.performance({"y": [0, 1], "p": [0, 1]}, prediction="q", label="y")
     with pytest.raises(InvalidParameter, match="positive"):
         dl.performance({"y": ["a", "b"], "p": ["a", "b"]}, prediction="p", label="y")
-    with pytest.raises(DataError, match="'y'.*NaN"):
-        dl.performance({"y": [0.0, np.nan], "p": [0.0, 1.0]}, prediction="p", label="y",
-                       task="regression")
+    with pytest.raises(DataError, match=r"'y'.*NaN"):
+        dl.performance(
+            {"y": [0.0, np.nan], "p": [0.0, 1.0]}, prediction="p", label="y", task="regression"
+        )
     with pytest.raises(ValueError, match="task"):
         dl.performance({"y": [0], "p": [0]}, prediction="p", label="y", task="ranking")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="no segments"):
@@ -94,8 +99,11 @@ def test_result_does_not_depend_on_thread_count() -> None:
     outs = set()
     for threads in ("1", "2"):
         env = dict(os.environ, RAYON_NUM_THREADS=threads)
-        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                                text=True, check=True).stdout)
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
     assert len(outs) == 1
 
 
@@ -120,6 +128,7 @@ def test_cbpe_estimates_known_accuracy_under_covariate_shift() -> None:
     assert abs(est.roc_auc - skm.roc_auc_score(cur["y"], cur["s"])) < 0.02
     naive = skm.accuracy_score(ref["y"], ref["p"])
     assert abs(naive - true_acc) > 0.03  # the reference's accuracy would have misled
-    hist = dl.estimate_performance(ref, cur, prediction="p", label="y", score="s",
-                                   calibration="histogram")
+    hist = dl.estimate_performance(
+        ref, cur, prediction="p", label="y", score="s", calibration="histogram"
+    )
     assert abs(hist.accuracy - true_acc) < 0.02

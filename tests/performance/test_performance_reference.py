@@ -47,7 +47,9 @@ def test_ece_equals_numpy() -> None:
     s, y = df["s"].to_numpy(), df["y"].to_numpy()
     b = np.minimum((s * 10).astype(int), 9)
     ece = sum(
-        (b == k).mean() * abs(s[b == k].mean() - y[b == k].mean()) for k in range(10) if (b == k).any()
+        (b == k).mean() * abs(s[b == k].mean() - y[b == k].mean())
+        for k in range(10)
+        if (b == k).any()
     )
     assert abs(r.ece - ece) < TOL
 
@@ -81,10 +83,13 @@ def test_multiclass_class_never_predicted() -> None:
     r = dl.performance({"y": y, "p": p}, prediction="p", label="y", task="multiclass")
     for avg in ["macro", "weighted"]:
         assert abs(getattr(r, f"f1_{avg}") - skm.f1_score(y, p, average=avg, zero_division=0)) < TOL
-        assert abs(
-            getattr(r, f"precision_{avg}")
-            - skm.precision_score(y, p, average=avg, zero_division=0)
-        ) < TOL
+        assert (
+            abs(
+                getattr(r, f"precision_{avg}")
+                - skm.precision_score(y, p, average=avg, zero_division=0)
+            )
+            < TOL
+        )
 
 
 @pytest.mark.parametrize("offset", [0.0, 1e6])
@@ -96,7 +101,11 @@ def test_regression_equals_sklearn(offset: float) -> None:
     r = dl.performance({"y": y, "p": p}, prediction="p", label="y", task="regression")
     assert abs(r.mae - skm.mean_absolute_error(y, p)) < TOL
     assert abs(r.rmse - skm.root_mean_squared_error(y, p)) < TOL * max(1.0, r.rmse)
-    assert abs(r.mape - skm.mean_absolute_percentage_error(y, p)) / skm.mean_absolute_percentage_error(y, p) < TOL
+    assert (
+        abs(r.mape - skm.mean_absolute_percentage_error(y, p))
+        / skm.mean_absolute_percentage_error(y, p)
+        < TOL
+    )
     assert abs(r.r2 - skm.r2_score(y, p)) < 1e-8
     assert abs(r.mean_error - np.mean(y - p)) < TOL
     den = np.abs(y) + np.abs(p)
@@ -148,8 +157,9 @@ def test_regression_segments_two_columns() -> None:
             "y": rng.gamma(2, 3, n),
         }
     ).with_columns(p=pl.col("y") * 1.1)
-    r = dl.performance(df, prediction="p", label="y", task="regression",
-                       segment_by=["store", "sku"])
+    r = dl.performance(
+        df, prediction="p", label="y", task="regression", segment_by=["store", "sku"]
+    )
     assert r.segments is not None and r.segments.height == 60
     row = r.segments.row(5, named=True)
     sub = df.filter((pl.col("store") == row["store"]) & (pl.col("sku") == row["sku"]))
@@ -179,9 +189,15 @@ def test_chunked_sliced_and_string_labels() -> None:
     base = dl.performance(df, prediction="p", label="y", score="s").to_dict()
     t = pa.Table.from_pandas(df, preserve_index=False)
     chunked = pa.Table.from_batches(t.to_batches(max_chunksize=333))
-    assert dl.performance(chunked, prediction="p", label="y", score="s").to_dict() == pytest.approx(base)
+    assert dl.performance(chunked, prediction="p", label="y", score="s").to_dict() == pytest.approx(
+        base
+    )
     sliced = pa.concat_tables([t.slice(0, 1000), t.slice(1000)])
-    assert dl.performance(sliced, prediction="p", label="y", score="s").to_dict() == pytest.approx(base)
-    strs = df.assign(y=np.where(df["y"] == 1, "bad", "good"), p=np.where(df["p"] == 1, "bad", "good"))
+    assert dl.performance(sliced, prediction="p", label="y", score="s").to_dict() == pytest.approx(
+        base
+    )
+    strs = df.assign(
+        y=np.where(df["y"] == 1, "bad", "good"), p=np.where(df["p"] == 1, "bad", "good")
+    )
     r = dl.performance(strs, prediction="p", label="y", score="s", positive="bad")
     assert r.to_dict() == pytest.approx(base)

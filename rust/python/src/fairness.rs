@@ -65,11 +65,18 @@ pub fn fairness<'py>(
     let (values, reasons) = metrics_to_py(py, &report.aggregates)?;
     out.set_item("aggregates", values)?;
     out.set_item("reasons", reasons)?;
-    out.set_item("by_group", PyRecordBatch::new(report.by_group).into_pyarrow(py)?)?;
-    let key = |k: &Vec<driftline_core::fairness::groups::KeyValue>| -> PyResult<Bound<'py, PyTuple>> {
-        let items = k.iter().map(|v| key_to_py(py, v)).collect::<PyResult<Vec<_>>>()?;
-        PyTuple::new(py, items)
-    };
+    out.set_item(
+        "by_group",
+        PyRecordBatch::new(report.by_group).into_pyarrow(py)?,
+    )?;
+    let key =
+        |k: &Vec<driftline_core::fairness::groups::KeyValue>| -> PyResult<Bound<'py, PyTuple>> {
+            let items = k
+                .iter()
+                .map(|v| key_to_py(py, v))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyTuple::new(py, items)
+        };
     match &report.reference_group {
         Some(r) => out.set_item("reference_group", key(r)?)?,
         None => out.set_item("reference_group", py.None())?,

@@ -20,9 +20,10 @@ pub fn extract_positive(obj: &Bound<'_, PyAny>) -> PyResult<Positive> {
         return Ok(Positive::Bool(obj.extract()?));
     }
     if obj.is_instance_of::<PyInt>() {
-        return obj.extract::<i64>().map(Positive::Int).map_err(|_| {
-            PyValueError::new_err("positive: integer outside the int64 range")
-        });
+        return obj
+            .extract::<i64>()
+            .map(Positive::Int)
+            .map_err(|_| PyValueError::new_err("positive: integer outside the int64 range"));
     }
     if obj.is_instance_of::<PyFloat>() {
         return Ok(Positive::Float(obj.extract()?));
@@ -190,7 +191,7 @@ pub fn estimate_performance<'py>(
         ("precision", est.precision()),
         ("recall", est.recall()),
         ("f1", est.f1()),
-        ("roc_auc", est.roc_auc.clone()),
+        ("roc_auc", est.roc_auc),
         ("tp", Ok(est.tp)),
         ("fp", Ok(est.fp)),
         ("tn", Ok(est.tn)),

@@ -413,7 +413,10 @@ fn code_ints(
 }
 
 /// Codes strings with a hash map borrowing the array's bytes.
-fn code_strings<'a>(it: impl Iterator<Item = Option<&'a str>>, n: usize) -> (Vec<u32>, Vec<KeyValue>) {
+fn code_strings<'a>(
+    it: impl Iterator<Item = Option<&'a str>>,
+    n: usize,
+) -> (Vec<u32>, Vec<KeyValue>) {
     let mut index: HashMap<&'a str, u32> = HashMap::new();
     let mut keys = Vec::new();
     let mut null_code = u32::MAX;
@@ -474,11 +477,9 @@ mod tests {
             .zip(&names)
             .map(|(c, n)| arrow_schema::Field::new(n, c.data_type().clone(), true))
             .collect();
-        let batch = arrow_array::RecordBatch::try_new(
-            Arc::new(arrow_schema::Schema::new(fields)),
-            cols,
-        )
-        .unwrap();
+        let batch =
+            arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols)
+                .unwrap();
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         Chunks::new(&[batch], &refs, rows).unwrap()
     }

@@ -16,7 +16,9 @@ use arrow_array::types::Float64Type;
 use arrow_array::RecordBatch;
 
 use crate::error::{DriftlineError, Result};
-use crate::performance::columns::{encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS};
+use crate::performance::columns::{
+    encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS,
+};
 use crate::performance::confusion::{count_binary, BinaryCounts, Value};
 use crate::performance::regression::{sum_regression, RegressionSums};
 use crate::performance::table::TableBuilder;
@@ -80,7 +82,10 @@ enum Acc {
 /// Unknown columns, unsupported types, NaN, non-binary columns, an unknown reference group.
 pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     if spec.sensitive.is_empty() {
-        return Err(DriftlineError::param("sensitive", "name at least one column"));
+        return Err(DriftlineError::param(
+            "sensitive",
+            "name at least one column",
+        ));
     }
     let mut names: Vec<&str> = vec![&spec.prediction];
     let label_at = spec.label.as_ref().map(|l| {
@@ -88,7 +93,10 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
         names.len() - 1
     });
     if spec.task == FairnessTask::Regression && label_at.is_none() {
-        return Err(DriftlineError::param("label", "regression fairness needs a label"));
+        return Err(DriftlineError::param(
+            "label",
+            "regression fairness needs a label",
+        ));
     }
     let score_at = spec.score.as_ref().map(|s| {
         names.push(s);
@@ -198,7 +206,11 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     Ok(Report { segments, ..whole })
 }
 
-fn pooled_binary(counts: &[BinaryCounts], sens_keys: &[Vec<KeyValue>], range: std::ops::Range<usize>) -> (Vec<Vec<KeyValue>>, Vec<BinaryCounts>) {
+fn pooled_binary(
+    counts: &[BinaryCounts],
+    sens_keys: &[Vec<KeyValue>],
+    range: std::ops::Range<usize>,
+) -> (Vec<Vec<KeyValue>>, Vec<BinaryCounts>) {
     // With segments, the overall report pools each sensitive group over segments.
     let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
     keys.sort();
@@ -211,7 +223,11 @@ fn pooled_binary(counts: &[BinaryCounts], sens_keys: &[Vec<KeyValue>], range: st
     (keys, out)
 }
 
-fn pooled_regression(sums: &[RegressionSums], sens_keys: &[Vec<KeyValue>], range: std::ops::Range<usize>) -> (Vec<Vec<KeyValue>>, Vec<RegressionSums>) {
+fn pooled_regression(
+    sums: &[RegressionSums],
+    sens_keys: &[Vec<KeyValue>],
+    range: std::ops::Range<usize>,
+) -> (Vec<Vec<KeyValue>>, Vec<RegressionSums>) {
     let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
     keys.sort();
     keys.dedup();
@@ -247,11 +263,20 @@ const TOO_FEW: &str = "fewer than two groups of at least min_group_size rows wit
 
 fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -> Result<Report> {
     let has_label = spec.label.is_some();
-    let eligible: Vec<bool> = counts.iter().map(|c| c.n() >= spec.min_group_size && c.n() > 0).collect();
+    let eligible: Vec<bool> = counts
+        .iter()
+        .map(|c| c.n() >= spec.min_group_size && c.n() > 0)
+        .collect();
     let labelled = |f: fn(&BinaryCounts) -> Value| -> Vec<Value> {
         counts
             .iter()
-            .map(|c| if has_label { f(c) } else { Err("no label column") })
+            .map(|c| {
+                if has_label {
+                    f(c)
+                } else {
+                    Err("no label column")
+                }
+            })
             .collect()
     };
     let sel: Vec<Value> = counts.iter().map(BinaryCounts::selection_rate).collect();
@@ -270,7 +295,10 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
                 format!(
                     "{} is not a group; groups: {}",
                     fmt_key(r),
-                    keys.iter().map(|k| fmt_key(k)).collect::<Vec<_>>().join(", ")
+                    keys.iter()
+                        .map(|k| fmt_key(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })?),
@@ -298,34 +326,64 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
             },
         })
         .collect();
-    let pick = |f: fn(&report::VsReference) -> Value| -> Vec<Value> { vs.iter().map(|v| f(v).clone()).collect() };
-    let (spd, di, aod, apvd) = (pick(|v| v.spd.clone()), pick(|v| v.di.clone()), pick(|v| v.aod.clone()), pick(|v| v.apvd.clone()));
+    let pick = |f: fn(&report::VsReference) -> Value| -> Vec<Value> { vs.iter().map(f).collect() };
+    let (spd, di, aod, apvd) = (
+        pick(|v| v.spd),
+        pick(|v| v.di),
+        pick(|v| v.aod),
+        pick(|v| v.apvd),
+    );
     let no_other = "no other eligible group to compare with the reference";
     let mut total = BinaryCounts::default();
     for c in counts {
         total += c;
     }
-    let ratio_ok = dp_r.clone();
+    let ratio_ok = dp_r;
     let aggregates = vec![
         ("demographic_parity_difference", dp_d),
         ("demographic_parity_ratio", dp_r),
-        ("equalized_odds_difference", max2(tpr_d.clone(), fpr_d)),
-        ("equalized_odds_ratio", min2(tpr_r.clone(), fpr_r)),
+        ("equalized_odds_difference", max2(tpr_d, fpr_d)),
+        ("equalized_odds_ratio", min2(tpr_r, fpr_r)),
         ("equal_opportunity_difference", tpr_d),
         ("equal_opportunity_ratio", tpr_r),
-        ("statistical_parity_difference", report::worst(&spd, &eligible, f64::abs, no_other)),
-        ("disparate_impact", report::worst(&di, &eligible, |x| x.ln().abs(), no_other)),
-        ("average_odds_difference", report::worst(&aod, &eligible, f64::abs, no_other)),
-        ("average_predictive_value_difference", report::worst(&apvd, &eligible, f64::abs, no_other)),
-        ("theil_index", if has_label { report::theil(&total) } else { Err("no label column") }),
-        ("passes_four_fifths", ratio_ok.map(|r| f64::from(u8::from(r >= 0.8)))),
+        (
+            "statistical_parity_difference",
+            report::worst(&spd, &eligible, f64::abs, no_other),
+        ),
+        (
+            "disparate_impact",
+            report::worst(&di, &eligible, |x| x.ln().abs(), no_other),
+        ),
+        (
+            "average_odds_difference",
+            report::worst(&aod, &eligible, f64::abs, no_other),
+        ),
+        (
+            "average_predictive_value_difference",
+            report::worst(&apvd, &eligible, f64::abs, no_other),
+        ),
+        (
+            "theil_index",
+            if has_label {
+                report::theil(&total)
+            } else {
+                Err("no label column")
+            },
+        ),
+        (
+            "passes_four_fifths",
+            ratio_ok.map(|r| f64::from(u8::from(r >= 0.8))),
+        ),
     ];
     let mut t = TableBuilder::default();
     t.keys(&spec.sensitive, keys);
     t.counts("count", counts.iter().map(BinaryCounts::n));
     t.counts("n_null", counts.iter().map(|c| c.n_null));
     t.flags("small_group", eligible.iter().map(|e| !e));
-    t.flags("is_reference", (0..keys.len()).map(|i| Some(i) == reference));
+    t.flags(
+        "is_reference",
+        (0..keys.len()).map(|i| Some(i) == reference),
+    );
     let mut notes: Vec<Vec<String>> = vec![Vec::new(); keys.len()];
     let mut metric = |t: &mut TableBuilder, name: &str, vals: Vec<Value>| {
         for (i, v) in vals.iter().enumerate() {
@@ -348,7 +406,11 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
     metric(&mut t, "accuracy", labelled(BinaryCounts::accuracy));
     metric(&mut t, "f1", labelled(BinaryCounts::f1));
     if spec.score.is_some() {
-        metric(&mut t, "mean_score", counts.iter().map(BinaryCounts::mean_score).collect());
+        metric(
+            &mut t,
+            "mean_score",
+            counts.iter().map(BinaryCounts::mean_score).collect(),
+        );
     }
     metric(&mut t, "statistical_parity_difference", spd);
     metric(&mut t, "disparate_impact", di);
@@ -356,21 +418,46 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
     metric(&mut t, "average_predictive_value_difference", apvd);
     for (i, e) in eligible.iter().enumerate() {
         if !e {
-            notes[i].insert(0, format!("fewer than min_group_size={} rows: left out of the aggregates", spec.min_group_size));
+            notes[i].insert(
+                0,
+                format!(
+                    "fewer than min_group_size={} rows: left out of the aggregates",
+                    spec.min_group_size
+                ),
+            );
         }
     }
-    t.strings("notes", notes.into_iter().map(|n| if n.is_empty() { None } else { Some(n.join("; ")) }));
+    t.strings(
+        "notes",
+        notes.into_iter().map(|n| {
+            if n.is_empty() {
+                None
+            } else {
+                Some(n.join("; "))
+            }
+        }),
+    );
     Ok(Report {
         by_group: t.finish()?,
         aggregates,
         reference_group: reference.map(|r| keys[r].clone()),
-        small_groups: (0..keys.len()).filter(|&i| !eligible[i]).map(|i| keys[i].clone()).collect(),
+        small_groups: (0..keys.len())
+            .filter(|&i| !eligible[i])
+            .map(|i| keys[i].clone())
+            .collect(),
         segments: None,
     })
 }
 
-fn regression_report(spec: &Spec, keys: &[Vec<KeyValue>], sums: &[RegressionSums]) -> Result<Report> {
-    let eligible: Vec<bool> = sums.iter().map(|s| s.n >= spec.min_group_size && s.n > 0).collect();
+fn regression_report(
+    spec: &Spec,
+    keys: &[Vec<KeyValue>],
+    sums: &[RegressionSums],
+) -> Result<Report> {
+    let eligible: Vec<bool> = sums
+        .iter()
+        .map(|s| s.n >= spec.min_group_size && s.n > 0)
+        .collect();
     let mut t = TableBuilder::default();
     t.keys(&spec.sensitive, keys);
     t.counts("count", sums.iter().map(|s| s.n));
@@ -383,12 +470,20 @@ fn regression_report(spec: &Spec, keys: &[Vec<KeyValue>], sums: &[RegressionSums
         by_group: t.finish()?,
         aggregates: report::regression_gaps(sums, &eligible),
         reference_group: None,
-        small_groups: (0..keys.len()).filter(|&i| !eligible[i]).map(|i| keys[i].clone()).collect(),
+        small_groups: (0..keys.len())
+            .filter(|&i| !eligible[i])
+            .map(|i| keys[i].clone())
+            .collect(),
         segments: None,
     })
 }
 
-fn segment_table(spec: &Spec, seg_keys: &[Vec<KeyValue>], rows: &[Report], bounds: &[usize]) -> Result<RecordBatch> {
+fn segment_table(
+    spec: &Spec,
+    seg_keys: &[Vec<KeyValue>],
+    rows: &[Report],
+    bounds: &[usize],
+) -> Result<RecordBatch> {
     let mut t = TableBuilder::default();
     t.keys(&spec.segment_by, seg_keys);
     t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
@@ -396,17 +491,20 @@ fn segment_table(spec: &Spec, seg_keys: &[Vec<KeyValue>], rows: &[Report], bound
         return t.finish();
     };
     for (j, (name, _)) in first.aggregates.iter().enumerate() {
-        t.metric(name, rows.iter().map(|r| r.aggregates[j].1.clone()));
+        t.metric(name, rows.iter().map(|r| r.aggregates[j].1));
     }
     t.finish()
 }
 
 /// A group key as text, `(a, b)` for a tuple.
 pub fn fmt_key(k: &[KeyValue]) -> String {
-    let parts: Vec<String> = k.iter().map(|v| match v {
-        KeyValue::Str(s) => format!("'{s}'"),
-        other => other.to_string(),
-    }).collect();
+    let parts: Vec<String> = k
+        .iter()
+        .map(|v| match v {
+            KeyValue::Str(s) => format!("'{s}'"),
+            other => other.to_string(),
+        })
+        .collect();
     if parts.len() == 1 {
         parts[0].clone()
     } else {

@@ -97,10 +97,7 @@ pub fn vs_reference(g: &BinaryCounts, r: &BinaryCounts, has_label: bool) -> VsRe
             no_label
         },
         apvd: if has_label {
-            half(
-                diff(g.precision(), r.precision()),
-                diff(g.npv(), r.npv()),
-            )
+            half(diff(g.precision(), r.precision()), diff(g.npv(), r.npv()))
         } else {
             no_label
         },
@@ -108,7 +105,12 @@ pub fn vs_reference(g: &BinaryCounts, r: &BinaryCounts, has_label: bool) -> VsRe
 }
 
 /// The value farthest from parity (by `dist`), sign kept.
-pub fn worst(values: &[Value], eligible: &[bool], dist: fn(f64) -> f64, what: &'static str) -> Value {
+pub fn worst(
+    values: &[Value],
+    eligible: &[bool],
+    dist: fn(f64) -> f64,
+    what: &'static str,
+) -> Value {
     values
         .iter()
         .zip(eligible)

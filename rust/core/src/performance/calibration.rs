@@ -56,8 +56,7 @@ impl CalibrationBins {
         for b in 0..ECE_BINS {
             if self.n[b] > 0 {
                 let nb = self.n[b] as f64;
-                e += nb / n as f64
-                    * (self.score_sum[b] / nb - self.positives[b] as f64 / nb).abs();
+                e += nb / n as f64 * (self.score_sum[b] / nb - self.positives[b] as f64 / nb).abs();
             }
         }
         Ok(e)

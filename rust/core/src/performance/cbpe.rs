@@ -215,21 +215,6 @@ pub fn estimate(cal: &Calibrator, scores: &[f64], predictions: &[bool]) -> Estim
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn isotonic_pools_violators() {
-        let s = [0.1, 0.2, 0.3, 0.4];
-        let l = [false, true, false, true];
-        let c = Calibrator::fit(&s, &l, Method::Isotonic).unwrap();
-        assert_eq!(c.apply(0.1), 0.0);
-        assert!((c.apply(0.25) - 0.5).abs() < 1e-12);
-        assert_eq!(c.apply(0.9), 1.0);
-    }
-}
-
 /// Reads the complete (binary column, score) rows of `batches`.
 fn read_pairs(
     batches: &[arrow_array::RecordBatch],
@@ -277,4 +262,19 @@ pub fn estimate_batches(
     })?;
     let (cs, cp) = read_pairs(current, prediction, score, positive)?;
     Ok(estimate(&cal, &cs, &cp))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn isotonic_pools_violators() {
+        let s = [0.1, 0.2, 0.3, 0.4];
+        let l = [false, true, false, true];
+        let c = Calibrator::fit(&s, &l, Method::Isotonic).unwrap();
+        assert_eq!(c.apply(0.1), 0.0);
+        assert!((c.apply(0.25) - 0.5).abs() < 1e-12);
+        assert_eq!(c.apply(0.9), 1.0);
+    }
 }

@@ -37,15 +37,17 @@ impl Chunks {
             let schema = batch.schema();
             let mut cols = Vec::with_capacity(names.len());
             for name in names {
-                let idx = schema.index_of(name).map_err(|_| DriftlineError::UnknownColumn {
-                    column: (*name).to_string(),
-                    available: schema
-                        .fields()
-                        .iter()
-                        .map(|f| f.name().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                })?;
+                let idx = schema
+                    .index_of(name)
+                    .map_err(|_| DriftlineError::UnknownColumn {
+                        column: (*name).to_string(),
+                        available: schema
+                            .fields()
+                            .iter()
+                            .map(|f| f.name().as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
                 cols.push(Arc::clone(batch.column(idx)));
             }
             let rows = batch.num_rows();
@@ -223,6 +225,22 @@ pub fn encode_binary(
                 _ => return Err(mismatch(column, positive, &dtype)),
             };
             let mut last_other: Option<i128> = None;
+            if a.null_count() == 0 {
+                // Fast path: no validity checks.
+                for (o, &v) in out.iter_mut().zip(a.values().iter()) {
+                    let v = v as i128;
+                    if v == p {
+                        *o = 1;
+                    } else {
+                        *o = 0;
+                        if last_other != Some(v) {
+                            check_other!(Other::Int(v));
+                            last_other = Some(v);
+                        }
+                    }
+                }
+                return Ok((out, other));
+            }
             for (i, v) in a.iter().enumerate() {
                 if let Some(v) = v {
                     let v = v as i128;
@@ -300,7 +318,10 @@ pub fn encode_binary(
                         out[i] = 1;
                     } else {
                         out[i] = 0;
-                        if other.as_ref().is_none_or(|o| !matches!(o, Other::Str(s) if s == v)) {
+                        if other
+                            .as_ref()
+                            .is_none_or(|o| !matches!(o, Other::Str(s) if s == v))
+                        {
                             check_other!(Other::Str(v.to_string()));
                         }
                     }
@@ -339,9 +360,8 @@ pub fn encode_binary(
 /// are read once; group columns are coded without this).
 pub fn decode_dictionary(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     match array.data_type() {
-        DataType::Dictionary(_, value) => arrow_cast::cast(array, value).map_err(|e| {
-            DriftlineError::data(column, format!("cannot decode dictionary: {e}"))
-        }),
+        DataType::Dictionary(_, value) => arrow_cast::cast(array, value)
+            .map_err(|e| DriftlineError::data(column, format!("cannot decode dictionary: {e}"))),
         _ => Ok(Arc::clone(array)),
     }
 }
@@ -374,6 +394,11 @@ pub fn to_f64(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
 pub fn scores(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let a = to_f64(array, column)?;
     let p = a.as_primitive::<Float64Type>();
+    // Validity is ignored here: a null slot's value is only checked, never used.
+    let bad = p.values().iter().any(|v| !(0.0..=1.0).contains(v));
+    if !bad {
+        return Ok(a);
+    }
     for v in p.iter().flatten() {
         if v.is_nan() {
             return Err(DriftlineError::data(
@@ -397,7 +422,11 @@ pub fn scores(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
 /// A NaN, naming the column.
 pub fn values(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let a = to_f64(array, column)?;
-    if a.as_primitive::<Float64Type>().iter().flatten().any(f64::is_nan) {
+    if a.as_primitive::<Float64Type>()
+        .iter()
+        .flatten()
+        .any(f64::is_nan)
+    {
         return Err(DriftlineError::data(
             column,
             "NaN value; use null for a missing value",
@@ -413,7 +442,11 @@ pub fn values(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
 /// A NaN, naming the column.
 pub fn scores_any(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let a = to_f64(array, column)?;
-    if a.as_primitive::<Float64Type>().iter().flatten().any(f64::is_nan) {
+    if a.as_primitive::<Float64Type>()
+        .iter()
+        .flatten()
+        .any(f64::is_nan)
+    {
         return Err(DriftlineError::data(
             column,
             "NaN score; use null for a missing value",

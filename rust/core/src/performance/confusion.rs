@@ -121,19 +121,35 @@ impl BinaryCounts {
     }
     /// Recall, TP / (TP + FN).
     pub fn tpr(&self) -> Value {
-        ratio(self.tp as f64, self.positives() as f64, "no positive labels")
+        ratio(
+            self.tp as f64,
+            self.positives() as f64,
+            "no positive labels",
+        )
     }
     /// FP / (FP + TN).
     pub fn fpr(&self) -> Value {
-        ratio(self.fp as f64, self.negatives() as f64, "no negative labels")
+        ratio(
+            self.fp as f64,
+            self.negatives() as f64,
+            "no negative labels",
+        )
     }
     /// TN / (TN + FP).
     pub fn tnr(&self) -> Value {
-        ratio(self.tn as f64, self.negatives() as f64, "no negative labels")
+        ratio(
+            self.tn as f64,
+            self.negatives() as f64,
+            "no negative labels",
+        )
     }
     /// FN / (FN + TP).
     pub fn fnr(&self) -> Value {
-        ratio(self.fn_ as f64, self.positives() as f64, "no positive labels")
+        ratio(
+            self.fn_ as f64,
+            self.positives() as f64,
+            "no positive labels",
+        )
     }
     /// Precision (positive predictive value), TP / (TP + FP).
     pub fn precision(&self) -> Value {

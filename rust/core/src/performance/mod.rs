@@ -268,7 +268,13 @@ fn multiclass(chunks: &Chunks, spec: &Spec, coded: &Coded, segmented: bool) -> R
     let k = classes.len();
     let to_class = |m: &[usize]| -> Vec<u32> {
         m.iter()
-            .map(|&i| if i < null { u32::MAX } else { (i - null) as u32 })
+            .map(|&i| {
+                if i < null {
+                    u32::MAX
+                } else {
+                    (i - null) as u32
+                }
+            })
             .collect()
     };
     let (mp, ml) = (to_class(&mp), to_class(&ml));
@@ -316,7 +322,11 @@ fn multiclass(chunks: &Chunks, spec: &Spec, coded: &Coded, segmented: bool) -> R
         ("f1_weighted", pick(|a| a.f1_weighted)),
     ];
     let segments = if segmented {
-        Some(segments::multiclass_table(&spec.segment_by, &coded.keys, &per_seg)?)
+        Some(segments::multiclass_table(
+            &spec.segment_by,
+            &coded.keys,
+            &per_seg,
+        )?)
     } else {
         None
     };
@@ -365,7 +375,11 @@ fn regression(chunks: &Chunks, spec: &Spec, coded: &Coded, segmented: bool) -> R
         ("mean_error", total.mean_error()),
     ];
     let segments = if segmented {
-        Some(segments::regression_table(&spec.segment_by, &coded.keys, &per_seg)?)
+        Some(segments::regression_table(
+            &spec.segment_by,
+            &coded.keys,
+            &per_seg,
+        )?)
     } else {
         None
     };
@@ -380,10 +394,16 @@ fn regression(chunks: &Chunks, spec: &Spec, coded: &Coded, segmented: bool) -> R
 ///
 /// # Errors
 /// As [`evaluate`].
-pub fn roc_auc(batches: &[RecordBatch], label: &str, score: &str, positive: &Positive) -> Result<Value> {
+pub fn roc_auc(
+    batches: &[RecordBatch],
+    label: &str,
+    score: &str,
+    positive: &Positive,
+) -> Result<Value> {
     use rayon::prelude::*;
     let chunks = Chunks::new(batches, &[label, score], CHUNK_ROWS)?;
-    let parts: Vec<Result<(Vec<f64>, Vec<f64>, Option<columns::Other>)>> = chunks
+    type Split = (Vec<f64>, Vec<f64>, Option<columns::Other>);
+    let parts: Vec<Result<Split>> = chunks
         .chunks
         .par_iter()
         .map(|c| {

@@ -101,7 +101,10 @@ pub fn binary_table(
     t.metric("recall", counts.iter().map(BinaryCounts::tpr));
     t.metric("f1", counts.iter().map(BinaryCounts::f1));
     t.metric("base_rate", counts.iter().map(BinaryCounts::base_rate));
-    t.metric("selection_rate", counts.iter().map(BinaryCounts::selection_rate));
+    t.metric(
+        "selection_rate",
+        counts.iter().map(BinaryCounts::selection_rate),
+    );
     if let Some(aucs) = aucs {
         t.metric("roc_auc", aucs.into_iter());
         t.metric("log_loss", counts.iter().map(BinaryCounts::log_loss));
@@ -122,8 +125,7 @@ pub fn multiclass_table(
 ) -> Result<RecordBatch> {
     let avg: Vec<_> = counts.iter().map(ClassCounts::averages).collect();
     let col = |f: fn(&crate::performance::confusion::Averages) -> f64| {
-        avg.iter()
-            .map(move |a| a.as_ref().map(f).ok_or("no rows"))
+        avg.iter().map(move |a| a.as_ref().map(f).ok_or("no rows"))
     };
     let mut t = TableBuilder::default();
     t.keys(names, keys);

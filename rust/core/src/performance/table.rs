@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use arrow_array::builder::{BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder};
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
+};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 
@@ -23,9 +25,8 @@ impl TableBuilder {
     pub fn keys(&mut self, names: &[String], keys: &[Vec<KeyValue>]) {
         for (j, name) in names.iter().enumerate() {
             let col = keys.iter().map(|k| k.get(j).unwrap_or(&KeyValue::Null));
-            let all = |f: fn(&KeyValue) -> bool| {
-                col.clone().all(|k| matches!(k, KeyValue::Null) || f(k))
-            };
+            let all =
+                |f: fn(&KeyValue) -> bool| col.clone().all(|k| matches!(k, KeyValue::Null) || f(k));
             let array: ArrayRef = if all(|k| matches!(k, KeyValue::Int(_))) {
                 let mut b = Int64Builder::new();
                 for k in col {
