@@ -26,21 +26,36 @@ else:
     from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
     from driftline import drift, stats
     from driftline.drift import DriftReport, FeatureDrift, compare
+    from driftline.fairness import FairnessReport, fairness
+    from driftline.performance import (
+        PerformanceEstimate,
+        PerformanceReport,
+        estimate_performance,
+        performance,
+        roc_auc,
+    )
 
 __all__ = [
     "ColumnProfile",
     "DriftReport",
+    "FairnessReport",
     "FeatureDrift",
     "Histogram",
+    "PerformanceEstimate",
+    "PerformanceReport",
     "Profile",
     "Registry",
     "__version__",
     "compare",
     "drift",
+    "estimate_performance",
     "exceptions",
+    "fairness",
     "merge",
+    "performance",
     "profile",
     "profile_parquet",
+    "roc_auc",
     "stats",
     "validate",
 ]

@@ -7,11 +7,17 @@ mod errors;
 mod input;
 mod profile;
 mod stats;
+mod fairness;
+mod performance;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     profile::register(m)?;
     stats::register(m)?;
+    m.add_function(wrap_pyfunction!(fairness::fairness, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::performance, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::roc_auc, m)?)?;
+    m.add_function(wrap_pyfunction!(performance::estimate_performance, m)?)?;
     Ok(())
 }
