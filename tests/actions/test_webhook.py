@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from webhook_receiver import SECRET, SECRET2, Receiver, verify
+from webhook_receiver import SECRET, SECRET2, Receiver
 
 from driftline.actions import DeliveryError, PermanentDeliveryError, Webhook, sign
 from driftline.actions.webhook import check_address

@@ -2,8 +2,8 @@
 
 One-row observes append to a shard's list under the shard's own lock (threads spread
 over shards by thread id, so they rarely contend); when a shard holds ``flush_rows`` rows
-its list is swapped out under that lock and profiled outside it. Large batches are profiled directly, outside every lock (the native
-profiler releases the GIL). At window close the remaining buffers are profiled and every
+its list is swapped out under that lock and profiled outside it. Large batches are
+profiled directly, outside every lock (the native profiler releases the GIL). At window close the remaining buffers are profiled and every
 partial profile merged: merge is exact for counts, moments and histograms, so the result
 equals a single-threaded run whatever the interleaving.
 """
