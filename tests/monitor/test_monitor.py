@@ -38,7 +38,7 @@ def test_row_count_windows_split_exactly(rng: np.random.Generator) -> None:
     mon.observe(reference(rng, 10))
     closed = mon.close_window()
     assert closed is not None and closed.rows == 10
-    assert mon.rows_observed == 2510
+    assert mon.rows_observed == 3010
 
 
 def test_window_profile_matches_direct_profile(rng: np.random.Generator) -> None:

@@ -1,11 +1,12 @@
 """The per-window accumulator: sharded buffers of small batches, profiled in bulk.
 
-One-row observes append to a shard's list under the shard's own lock (threads spread
-over shards by thread id, so they rarely contend); when a shard holds ``flush_rows`` rows
-its list is swapped out under that lock and profiled outside it. Large batches are
-profiled directly, outside every lock (the native profiler releases the GIL). At window close the remaining buffers are profiled and every
-partial profile merged: merge is exact for counts, moments and histograms, so the result
-equals a single-threaded run whatever the interleaving.
+One-row dicts are appended to ``records`` under the monitor's short lock; small batches
+go to a shard's list under the shard's own lock (threads spread over shards by thread id,
+so they rarely contend). Every ``flush_rows`` rows a list is swapped out under its lock
+and profiled outside it. Large batches are profiled directly, outside every lock (the
+native profiler releases the GIL). At window close the remaining buffers are profiled and
+every partial profile merged: merge is exact for counts, moments and histograms, so the
+result equals a single-threaded run whatever the interleaving.
 """
 
 from __future__ import annotations
@@ -21,12 +22,18 @@ __all__ = ["WindowAccumulator"]
 ProfileFn = Callable[[pa.Table], Any]
 
 
+def _concat(tables: list[pa.Table]) -> pa.Table:
+    # Thousands of one-row chunks profile slowly: one contiguous chunk per column.
+    if len(tables) == 1:
+        return tables[0]
+    return pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+
+
 class _Shard:
-    __slots__ = ("lock", "outcomes", "profiles", "records", "table_rows", "tables")
+    __slots__ = ("lock", "outcomes", "profiles", "table_rows", "tables")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.records: list[dict[str, Any]] = []
         self.tables: list[pa.Table] = []
         self.table_rows = 0
         self.profiles: list[Any] = []
@@ -67,6 +74,8 @@ class WindowAccumulator:
         self.full = False
         self.closing = False
         self.quality: list[dict[str, Any]] = []
+        # One-row dicts, appended under the monitor's lock (see Monitor._observe_record).
+        self.records: list[dict[str, Any]] = []
         self._profile = profile_fn
         self._to_table = to_table
         self._outcomes = list(outcome_columns)
@@ -82,16 +91,6 @@ class WindowAccumulator:
             if cols:
                 shard.outcomes.append(table.select(cols))
 
-    def add_record(self, record: dict[str, Any]) -> None:
-        """Buffer one row given as a dict."""
-        shard = self._shard()
-        with shard.lock:
-            shard.records.append(record)
-            if len(shard.records) < self._flush_rows:
-                return
-            records, shard.records = shard.records, []
-        self._add_profiled(shard, self._to_table(records))
-
     def add_table(self, table: pa.Table) -> None:
         """Add a batch: buffered when small, profiled now when large."""
         shard = self._shard()
@@ -104,7 +103,7 @@ class WindowAccumulator:
             if shard.table_rows < self._flush_rows:
                 return
             tables, shard.tables, shard.table_rows = shard.tables, [], 0
-        self._add_profiled(shard, pa.concat_tables(tables, promote_options="permissive"))
+        self._add_profiled(shard, _concat(tables))
 
     def _add_profiled(self, shard: _Shard, table: pa.Table) -> None:
         p = self._profile(table)
@@ -116,14 +115,14 @@ class WindowAccumulator:
         """Profile what is left; every partial profile and the outcome rows (if any)."""
         profiles: list[Any] = []
         outcomes: list[pa.Table] = []
+        records, self.records = self.records, []
+        if records:
+            self._add_profiled(self._shards[0], self._to_table(records))
         for shard in self._shards:
             with shard.lock:
-                records, shard.records = shard.records, []
                 tables, shard.tables, shard.table_rows = shard.tables, [], 0
-            if records:
-                tables.append(self._to_table(records))
             if tables:
-                self._add_profiled(shard, pa.concat_tables(tables, promote_options="permissive"))
+                self._add_profiled(shard, _concat(tables))
             profiles.extend(shard.profiles)
             outcomes.extend(shard.outcomes)
         out = pa.concat_tables(outcomes, promote_options="permissive") if outcomes else None

@@ -16,6 +16,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,7 @@ class Monitor:
     Parameters
     ----------
     reference
-        Reference data (anything :func:`driftline.profile` reads) or a
+        Reference data (anything :func:`driftline.profile` reads), Parquet path(s), or a
         :class:`~driftline.Profile` (profiled with ``bins=`` for exact binned drift).
     features
         Feature columns (default: every reference column but the outcome columns).
@@ -167,6 +168,13 @@ class Monitor:
         outcome = [c for c in (prediction, label, score) if c] + self.sensitive
         if isinstance(reference, Profile):
             self.reference = reference
+        elif isinstance(reference, str | Path):
+            from driftline.parquet import profile_parquet
+
+            # Two streaming passes: the sketch gives the bins, the second counts on them.
+            first = profile_parquet(reference, progress=False)
+            edges = reference_edges(first, bins)
+            self.reference = profile_parquet(reference, edges=edges, progress=False)
         else:
             ref = to_table_like(reference)
             self.reference = profile(ref, bins=bins)
@@ -204,6 +212,8 @@ class Monitor:
         self._closing = threading.Lock()
         self._accs: dict[str, WindowAccumulator] = {}
         self._pending_quality: list[dict[str, Any]] = []
+        self._last_key: str | None = None
+        self._plans: dict[pa.Schema, tuple[list[str], list[str] | None]] = {}
         self.history: deque[WindowResult] = deque(maxlen=history)
         self.rows_observed = 0
         self.triggers_fired = 0
@@ -243,10 +253,55 @@ class Monitor:
         self._store.save(self.name, values)
 
     # -- observe ---------------------------------------------------------------------
+    def _observe_record(self, record: dict[str, Any]) -> None:
+        # The hot path of a service: one short lock around an append; the records are
+        # turned into columns and profiled every ``flush_rows`` rows, outside the lock.
+        if not self._feature_set <= record.keys():
+            self._schema_error([f"missing columns {sorted(self._feature_set - record.keys())}"])
+            return
+        with self._lock:
+            key, filled = self._windows.assign_one()
+            acc = self._accs.get(key)
+            if acc is None:
+                acc = self._acc(key)
+            records = acc.records
+            records.append(record)
+            self.rows_observed += 1
+            take = None
+            if len(records) >= self._flush_rows:
+                take, acc.records = records, []
+            moved = key != self._last_key
+            self._last_key = key
+            if take is None and not filled and not moved:
+                return
+            acc.inflight += 1
+        try:
+            if take:
+                acc.add_table(self._to_table(take))
+        finally:
+            self._done([acc], 0)
+
     def _to_table(self, records: list[dict[str, Any]]) -> pa.Table:
-        arr = pa.array(records)  # one C++ conversion of the dicts, no Python loop
-        table = pa.Table.from_struct_array(arr)
-        return table.select([c for c in self._keep if c in table.column_names])
+        """Records to columns with C-level iteration (itemgetter, zip): no Python loop."""
+        req = self.features
+        rows = list(map(itemgetter(*req), records))
+        cols = [rows] if len(req) == 1 else list(zip(*rows, strict=True))
+        try:
+            data = {c: pa.array(v) for c, v in zip(req, cols, strict=True)}
+            for c in self._keep:
+                if c not in self._feature_set:
+                    vals = list(map(methodcaller("get", c), records))
+                    if vals.count(None) != len(vals):
+                        data[c] = pa.array(vals)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+            # Records of mixed types: dropped as a data-quality finding, never a crash
+            # in another caller's observe.
+            with self._lock:
+                self._pending_quality.append(
+                    {"check": "schema", "problems": [f"{len(records)} records dropped: {exc}"]}
+                )
+            return pa.table({c: pa.array([], pa.float64()) for c in req}).slice(0, 0)
+        return pa.table(data)
 
     def _profile(self, table: pa.Table) -> Any:
         from driftline.profile import profile
@@ -281,26 +336,17 @@ class Monitor:
         Thread-safe. Closes the windows the batch completes (on this thread).
         """
         if isinstance(batch, dict) and not isinstance(self._windows, EventTimeWindows):
-            if not self._feature_set <= batch.keys():
-                self._schema_error([f"missing columns {sorted(self._feature_set - batch.keys())}"])
-                return
-            with self._lock:
-                key, _ = self._windows.assign_one()
-                acc = self._acc(key)
-                acc.inflight += 1
-            try:
-                acc.add_record(batch)
-            finally:
-                self._done([acc], 1)
+            self._observe_record(batch)
             return
         if isinstance(batch, dict):
             batch = {k: [v] for k, v in batch.items()}
         table = self._table(batch)
-        problems = schema_problems(table.schema, self.features, self._kinds)
+        problems, keep = self._schema_plan(table.schema)
         if problems:
             self._schema_error(problems)
             return
-        table = table.select([c for c in self._keep + self._event_col() if c in table.column_names])
+        if keep is not None:
+            table = table.select(keep)
         pieces = self._assign(table)
         try:
             for acc, piece in pieces:
@@ -308,8 +354,19 @@ class Monitor:
         finally:
             self._done([a for a, _ in pieces], table.num_rows)
 
-    def _event_col(self) -> list[str]:
-        return [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
+    def _schema_plan(self, schema: pa.Schema) -> tuple[list[str], list[str] | None]:
+        # Checked once per distinct schema: a service sends the same schema every time.
+        plan = self._plans.get(schema)
+        if plan is None:
+            problems = schema_problems(schema, self.features, self._kinds)
+            names = schema.names
+            extra = [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
+            keep = [c for c in self._keep + extra if c in set(names)]
+            plan = (problems, None if keep == names else keep)
+            if len(self._plans) > 64:
+                self._plans.clear()
+            self._plans[schema] = plan
+        return plan
 
     def _table(self, batch: Any) -> pa.Table:
         t = to_table_like(batch)
