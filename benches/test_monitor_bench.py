@@ -53,14 +53,19 @@ def monitor(ref: pa.Table) -> Any:
     return dl.Monitor(ref, window=10**12, dispatch="manual")
 
 
+MEANS: dict[int, float] = {}
+
+
 def per_call(fn: Callable[[], Any], n: int) -> tuple[float, float]:
-    """Median and p99 of one call, in microseconds."""
+    """Median and p99 of one call, in microseconds (the mean, which includes the bulk
+    profiling every few thousand rows, goes to MEANS keyed by the function's id)."""
     t = np.empty(n, dtype=np.int64)
     clock = time.perf_counter_ns
     for i in range(n):
         t0 = clock()
         fn()
         t[i] = clock() - t0
+    MEANS[id(fn)] = float(t.mean()) / 1e3
     return float(np.median(t)) / 1e3, float(np.percentile(t, 99)) / 1e3
 
 
@@ -100,15 +105,19 @@ def test_one_record(ref: pa.Table, benchmark: Any) -> None:
     mon = monitor(ref)
     n = CALLS
     pred = per_call(lambda: model.predict(row), n // 4)
-    d_med, d_p99 = per_call(lambda: mon.observe(rec), n)
-    b_med, b_p99 = per_call(lambda: mon.observe(batch), n)
+    obs_rec = lambda: mon.observe(rec)  # noqa: E731
+    obs_batch = lambda: mon.observe(batch)  # noqa: E731
+    d_med, d_p99 = per_call(obs_rec, n)
+    b_med, b_p99 = per_call(obs_batch, n)
     sink: list[Any] = []
     l_med, l_p99 = per_call(lambda: sink.append(rec), n)
     scout = scouter_insert(n)
     benchmark.pedantic(mon.observe, args=(rec,), rounds=1000, iterations=1)
     text = (
-        f"one record: observe(dict of 25) median {d_med:.2f} us p99 {d_p99:.2f} us; "
-        f"observe(1-row batch) median {b_med:.2f} us p99 {b_p99:.2f} us; "
+        f"one record: observe(dict of 25) median {d_med:.2f} us p99 {d_p99:.2f} us "
+        f"mean {MEANS[id(obs_rec)]:.2f} us; "
+        f"observe(1-row batch) median {b_med:.2f} us p99 {b_p99:.2f} us "
+        f"mean {MEANS[id(obs_batch)]:.2f} us; "
         f"LogisticRegression.predict(1 row) median {pred[0]:.1f} us -> observe(dict) adds "
         f"{100 * d_med / pred[0]:.1f}%, observe(batch) {100 * b_med / pred[0]:.1f}%; "
         f"list.append {l_med:.2f} us"
@@ -120,18 +129,30 @@ def test_one_record(ref: pa.Table, benchmark: Any) -> None:
         )
     else:
         text += "; scouter-ml not available"
-    record("one_record", text, benchmark, dict_median_us=d_med, dict_p99_us=d_p99,
-           batch_median_us=b_med, predict_median_us=pred[0])
+    record(
+        "one_record",
+        text,
+        benchmark,
+        dict_median_us=d_med,
+        dict_p99_us=d_p99,
+        batch_median_us=b_med,
+        predict_median_us=pred[0],
+    )
     mon.close_window()
 
 
+CPU: dict[str, float] = {}
+
+
 def _threads(k: int, fn: Callable[[int], None]) -> float:
+    """Wall seconds; the process CPU seconds go to CPU["last"] (this machine is shared)."""
     threads = [threading.Thread(target=fn, args=(i,)) for i in range(k)]
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    CPU["last"] = time.process_time() - c0
     return time.perf_counter() - t0
 
 
@@ -148,6 +169,7 @@ def test_batches(ref: pa.Table, benchmark: Any, rows: int, threads: int) -> None
 
     mon.observe(batch)  # warm-up
     secs = _threads(threads, run)
+    cpu = CPU["last"]
     base: list[pa.Table] = []
 
     def run_base(i: int) -> None:
@@ -162,7 +184,8 @@ def test_batches(ref: pa.Table, benchmark: Any, rows: int, threads: int) -> None
     benchmark.pedantic(mon.observe, args=(batch,), rounds=3, iterations=1)
     text = (
         f"{rows}-row batches x {threads} thread(s): {secs / calls * 1e6:.1f} us per call, "
-        f"{values / secs / 1e6:.1f} M values/s (list+concat baseline "
+        f"{values / secs / 1e6:.1f} M values/s wall, {values / cpu / 1e6:.1f} M values per "
+        f"CPU-second (list+concat baseline "
         f"{values / bsecs / 1e6:.1f} M values/s, {secs / bsecs:.1f}x its time)"
     )
     record(f"batch_{rows}_{threads}", text, benchmark, mvalues_per_s=values / secs / 1e6)
@@ -180,15 +203,20 @@ def test_two_threads_10k(ref: pa.Table, benchmark: Any) -> None:
 
     secs = _threads(2, run)
     rate = calls * 10_000 * len(COLS) / secs / 1e6
+    cpu_rate = calls * 10_000 * len(COLS) / CPU["last"] / 1e6
     benchmark.pedantic(mon.observe, args=(batch,), rounds=3, iterations=1)
-    record("two_threads_10k", f"10k-row batches x 2 threads: {rate:.1f} M values/s "
-           "(target >= 50)", benchmark, mvalues_per_s=rate)
+    record(
+        "two_threads_10k",
+        f"10k-row batches x 2 threads: {rate:.1f} M values/s wall, "
+        f"{cpu_rate:.1f} M per CPU-second (target >= 50 wall)",
+        benchmark,
+        mvalues_per_s=rate,
+    )
     mon.close_window()
 
 
 def test_window_close(ref: pa.Table, benchmark: Any) -> None:
-    mon = dl.Monitor(ref, window=10**12, dispatch="manual",
-                     policies=[dl.policies.Drift()])
+    mon = dl.Monitor(ref, window=10**12, dispatch="manual", policies=[dl.policies.Drift()])
     batch = make(10_000, seed=3)
 
     def close() -> None:
@@ -197,8 +225,12 @@ def test_window_close(ref: pa.Table, benchmark: Any) -> None:
 
     benchmark.pedantic(close, rounds=5, iterations=1)
     lat = mon.history[-1].latency
-    record("window_close", f"window close (10k rows, 25 features, drift + quality): "
-           f"{lat * 1e3:.1f} ms", benchmark, close_ms=lat * 1e3)
+    record(
+        "window_close",
+        f"window close (10k rows, 25 features, drift + quality): {lat * 1e3:.1f} ms",
+        benchmark,
+        close_ms=lat * 1e3,
+    )
 
 
 def teardown_module() -> None:

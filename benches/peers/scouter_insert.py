@@ -41,8 +41,11 @@ def main() -> None:
             q.insert(Features(row))
             t[i] = clock() - t0
         queues.shutdown()
-    print(json.dumps({"median_us": float(np.median(t)) / 1e3,
-                      "p99_us": float(np.percentile(t, 99)) / 1e3}))
+    print(
+        json.dumps(
+            {"median_us": float(np.median(t)) / 1e3, "p99_us": float(np.percentile(t, 99)) / 1e3}
+        )
+    )
 
 
 if __name__ == "__main__":
