@@ -110,7 +110,7 @@ def test_one_record(ref: pa.Table, benchmark: Any) -> None:
     d_med, d_p99 = per_call(obs_rec, n)
     b_med, b_p99 = per_call(obs_batch, n)
     sink: list[Any] = []
-    l_med, l_p99 = per_call(lambda: sink.append(rec), n)
+    l_med, _ = per_call(lambda: sink.append(rec), n)
     scout = scouter_insert(n)
     benchmark.pedantic(mon.observe, args=(rec,), rounds=1000, iterations=1)
     text = (

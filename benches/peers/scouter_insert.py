@@ -24,7 +24,6 @@ def main() -> None:
     cols = [f"f{i:02d}" for i in range(25)]
     ref = {c: rng.normal(i, 1 + i / 10, 50_000) for i, c in enumerate(cols)}
     import pyarrow as pa
-
     from scouter.types import ScouterDataType
 
     cfg = PsiDriftConfig(space="bench", name="bench", version="0.1.0")
