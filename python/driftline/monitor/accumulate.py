@@ -13,13 +13,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from operator import itemgetter, methodcaller
 from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["WindowAccumulator"]
+__all__ = ["WindowAccumulator", "records_to_table"]
 
 ProfileFn = Callable[[pa.Table], Any]
+
+
+def records_to_table(
+    records: list[dict[str, Any]], required: Sequence[str], columns: Sequence[str]
+) -> pa.Table:
+    """Dicts to columns with C-level iteration (itemgetter, zip), no Python loop over rows.
+
+    ``required`` keys are in every record (checked on observe); the other ``columns`` are
+    taken where present (None elsewhere) and dropped when absent from every record.
+    """
+    rows = list(map(itemgetter(*required), records))
+    cols = [rows] if len(required) == 1 else list(zip(*rows, strict=True))
+    data = {c: pa.array(v) for c, v in zip(required, cols, strict=True)}
+    for c in columns:
+        if c not in data:
+            vals = list(map(methodcaller("get", c), records))
+            if vals.count(None) != len(vals):
+                data[c] = pa.array(vals)
+    return pa.table(data)
 
 
 def _concat(tables: list[pa.Table]) -> pa.Table:

@@ -75,7 +75,7 @@ class WatchConfig:
     @property
     def per_file(self) -> bool:
         """True when each file is one window."""
-        return self.monitor.get("window", "file") == "file"
+        return bool(self.monitor.get("window", "file") == "file")
 
     def build_monitor(self, **overrides: Any) -> Any:
         """The configured :class:`~driftline.Monitor`."""

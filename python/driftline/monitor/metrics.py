@@ -66,5 +66,5 @@ def serve(monitor: Any, port: int, *, addr: str = "127.0.0.1") -> Any:
     from prometheus_client import CollectorRegistry, start_http_server
 
     registry = CollectorRegistry()
-    registry.register(MonitorCollector(monitor))  # type: ignore[arg-type]
+    registry.register(MonitorCollector(monitor))
     return start_http_server(port, addr=addr, registry=registry)

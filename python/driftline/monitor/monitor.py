@@ -14,9 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from operator import itemgetter, methodcaller
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,49 +24,16 @@ from driftline._arrow import to_table_like
 from driftline.actions.base import Action
 from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
-from driftline.monitor.accumulate import WindowAccumulator
-from driftline.monitor.quality import quality_findings, reference_kinds, schema_problems
+from driftline.monitor.accumulate import WindowAccumulator, records_to_table
+from driftline.monitor.quality import reference_kinds, schema_problems
+from driftline.monitor.result import WindowResult, judge
 from driftline.monitor.state import StateStore
-from driftline.monitor.window import CountWindows, EventTimeWindows, make_windows
-from driftline.policies import Policy, Trigger
+from driftline.monitor.window import EventTimeWindows, make_windows
+from driftline.policies import Policy
 
 __all__ = ["Monitor", "WindowResult"]
 
 log = logging.getLogger("driftline.monitor")
-
-
-@dataclass
-class WindowResult:
-    """A closed window and its verdicts."""
-
-    window: str
-    rows: int
-    profile: Any
-    drift: Any = None
-    quality: list[dict[str, Any]] = field(default_factory=list)
-    performance: Any = None
-    fairness: Any = None
-    triggers: list[Trigger] = field(default_factory=list)
-    suppressed: list[Trigger] = field(default_factory=list)
-    closed_at: float = 0.0
-    latency: float = 0.0
-    errors: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary."""
-        return {
-            "window": self.window,
-            "rows": self.rows,
-            "drift": None if self.drift is None else self.drift.to_dict(),
-            "quality": self.quality,
-            "performance": None if self.performance is None else self.performance.to_dict(),
-            "fairness": None if self.fairness is None else self.fairness.to_dict(),
-            "triggers": [t.to_dict() for t in self.triggers],
-            "suppressed": [t.to_dict() for t in self.suppressed],
-            "closed_at": self.closed_at,
-            "latency": self.latency,
-            "errors": self.errors,
-        }
 
 
 def _as_list(v: str | Sequence[str] | None) -> list[str]:
@@ -233,24 +198,12 @@ class Monitor:
 
     # -- state -----------------------------------------------------------------------
     def _load_state(self) -> None:
-        if self._store is None:
-            return
-        saved = self._store.load(self.name)
-        for p in self.policies:
-            if f"policy:{p.name}" in saved:
-                p.load_state(saved[f"policy:{p.name}"])
-        w = saved.get("windows", {})
-        if isinstance(self._windows, CountWindows) and "index" in w:
-            self._windows.index = int(w["index"])
-        if isinstance(self._windows, EventTimeWindows) and "watermark" in w:
-            self._windows.watermark = float(w["watermark"])
+        if self._store is not None:
+            self._store.restore(self.name, self.policies, self._windows)
 
     def _save_state(self) -> None:
-        if self._store is None:
-            return
-        values: dict[str, Any] = {f"policy:{p.name}": p.state() for p in self.policies}
-        values["windows"] = self._windows.state()
-        self._store.save(self.name, values)
+        if self._store is not None:
+            self._store.persist(self.name, self.policies, self._windows)
 
     # -- observe ---------------------------------------------------------------------
     def _observe_record(self, record: dict[str, Any]) -> None:
@@ -259,8 +212,10 @@ class Monitor:
         if not self._feature_set <= record.keys():
             self._schema_error([f"missing columns {sorted(self._feature_set - record.keys())}"])
             return
+        windows = self._windows
+        assert not isinstance(windows, EventTimeWindows)  # observe() routes those as tables
         with self._lock:
-            key, filled = self._windows.assign_one()
+            key, filled = windows.assign_one()
             acc = self._accs.get(key)
             if acc is None:
                 acc = self._acc(key)
@@ -282,17 +237,8 @@ class Monitor:
             self._done([acc], 0)
 
     def _to_table(self, records: list[dict[str, Any]]) -> pa.Table:
-        """Records to columns with C-level iteration (itemgetter, zip): no Python loop."""
-        req = self.features
-        rows = list(map(itemgetter(*req), records))
-        cols = [rows] if len(req) == 1 else list(zip(*rows, strict=True))
         try:
-            data = {c: pa.array(v) for c, v in zip(req, cols, strict=True)}
-            for c in self._keep:
-                if c not in self._feature_set:
-                    vals = list(map(methodcaller("get", c), records))
-                    if vals.count(None) != len(vals):
-                        data[c] = pa.array(vals)
+            return records_to_table(records, self.features, self._keep)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
             # Records of mixed types: dropped as a data-quality finding, never a crash
             # in another caller's observe.
@@ -300,16 +246,18 @@ class Monitor:
                 self._pending_quality.append(
                     {"check": "schema", "problems": [f"{len(records)} records dropped: {exc}"]}
                 )
-            return pa.table({c: pa.array([], pa.float64()) for c in req}).slice(0, 0)
-        return pa.table(data)
+            return pa.table({c: pa.array([], pa.float64()) for c in self.features})
 
     def _profile(self, table: pa.Table) -> Any:
         from driftline.profile import profile
 
-        cols = [c for c in self._profiled if c in table.column_names]
-        return profile(
-            table.select(cols), edges={c: self._edges[c] for c in cols if c in self._edges}
-        )
+        names = set(table.column_names)
+        cols = [c for c in self._profiled if c in names]
+        edges = {c: self._edges[c] for c in cols if c in self._edges}
+        # Small batches on the calling thread: waking the pool costs more than the work,
+        # and concurrent observers already run in parallel.
+        threads = 1 if table.num_rows < 65_536 else None
+        return profile(table.select(cols), edges=edges, threads=threads)
 
     def _acc(self, key: str) -> WindowAccumulator:
         acc = self._accs.get(key)
@@ -486,48 +434,19 @@ class Monitor:
         return result
 
     def _judge(self, result: WindowResult, outcomes: pa.Table | None) -> None:
-        from driftline.drift import compare
-
-        try:
-            result.drift = compare(
-                self.reference,
-                result.profile,
-                columns=self.features,
-                methods=self.methods,
-                thresholds=self.thresholds,
-            )
-        except Exception as exc:
-            result.errors.append(f"drift: {type(exc).__name__}: {exc}")
-        result.quality.extend(quality_findings(self.reference, result.profile, self.features))
-        if outcomes is None or outcomes.num_rows == 0:
-            return
-        if self.label and self.prediction and self.label in outcomes.column_names:
-            labelled = outcomes.filter(outcomes.column(self.label).is_valid())
-            if labelled.num_rows:
-                from driftline.performance import performance
-
-                try:
-                    result.performance = performance(
-                        labelled,
-                        prediction=self.prediction,
-                        label=self.label,
-                        score=self.score,
-                        task=self.task,  # type: ignore[arg-type]
-                    )
-                except Exception as exc:
-                    result.errors.append(f"performance: {type(exc).__name__}: {exc}")
-        if self.sensitive and self.prediction:
-            from driftline.fairness import fairness
-
-            try:
-                result.fairness = fairness(
-                    outcomes,
-                    prediction=self.prediction,
-                    label=self.label if self.label in outcomes.column_names else None,
-                    sensitive=self.sensitive,
-                )
-            except Exception as exc:
-                result.errors.append(f"fairness: {type(exc).__name__}: {exc}")
+        judge(
+            result,
+            outcomes,
+            reference=self.reference,
+            features=self.features,
+            methods=self.methods,
+            thresholds=self.thresholds,
+            prediction=self.prediction,
+            label=self.label,
+            score=self.score,
+            sensitive=self.sensitive,
+            task=self.task,
+        )
 
     def _suspended(self) -> bool:
         if self.registry is None or self.model is None:
@@ -571,11 +490,3 @@ class Monitor:
         from driftline.monitor.metrics import MonitorCollector
 
         return MonitorCollector(self)
-
-    def metrics_snapshot(self) -> Mapping[str, float]:
-        """Counters for exporters: rows observed, windows closed, triggers fired."""
-        return {
-            "rows_observed": float(self.rows_observed),
-            "windows_closed": float(len(self.history)),
-            "triggers_fired": float(self.triggers_fired),
-        }

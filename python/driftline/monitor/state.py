@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +61,24 @@ class StateStore:
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+
+    def restore(self, monitor: str, policies: Sequence[Any], windows: Any) -> None:
+        """Load the policies' states and the window counters saved by :meth:`persist`."""
+        saved = self.load(monitor)
+        for p in policies:
+            if f"policy:{p.name}" in saved:
+                p.load_state(saved[f"policy:{p.name}"])
+        w = saved.get("windows", {})
+        if "index" in w and hasattr(windows, "index"):
+            windows.index = int(w["index"])
+        if "watermark" in w and hasattr(windows, "watermark"):
+            windows.watermark = float(w["watermark"])
+
+    def persist(self, monitor: str, policies: Sequence[Any], windows: Any) -> None:
+        """Save the policies' states and the window counters in one transaction."""
+        values: dict[str, Any] = {f"policy:{p.name}": p.state() for p in policies}
+        values["windows"] = windows.state()
+        self.save(monitor, values)
 
     def close(self) -> None:
         """Close the connection."""
