@@ -373,8 +373,9 @@ class Monitor:
         file, so that reprocessing a file after a crash decides the same trigger ids).
         """
         with self._lock:
-            if not isinstance(self._windows, EventTimeWindows):
-                self._windows.advance()
+            w = self._windows
+            if not isinstance(w, EventTimeWindows) and w.current in self._accs:
+                w.advance()
             keys = list(self._accs)
         results = []
         deadline = time.monotonic() + 60
