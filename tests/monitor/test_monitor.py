@@ -37,7 +37,7 @@ def test_row_count_windows_split_exactly(rng: np.random.Generator) -> None:
     assert last is None  # nothing left open
     mon.observe(reference(rng, 10))
     closed = mon.close_window()
-    assert closed is not None and closed.rows == 10 and closed.window == "w00000002"
+    assert closed is not None and closed.rows == 10 and closed.window == "w00000003"
     assert mon.rows_observed == 3010
 
 
