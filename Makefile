@@ -47,6 +47,7 @@ bench-quick: setup
 		--benchmark-min-rounds=1 --benchmark-max-time=0.2 --benchmark-warmup=off
 
 bench: setup
+	mkdir -p bench-results/raw
 	DRIFTLINE_BENCH_QUICK=0 $(PY) -m pytest -q benches --benchmark-json=bench-results/raw/results.json
 	$(PY) benches/report.py bench-results/raw/results.json bench-results
 
