@@ -13,10 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bench_build import has_debug_info
 from bench_data import QUICK, ROUNDS
 from bench_targets import Target, describe, evaluate
+from driftline import _native
 
-__all__ = ["MEDIANS", "SUMMARY", "Target", "measure"]
+__all__ = ["BUILD", "MEDIANS", "SUMMARY", "Target", "measure"]
+
+#: ``release`` or ``debug`` (or ``unknown`` off Linux): the native module's build.
+BUILD = {True: "debug", False: "release", None: "unknown"}[has_debug_info(_native.__file__)]
 
 MEDIANS: dict[tuple[str, str], float] = {}
 SUMMARY: list[dict[str, Any]] = []
@@ -67,7 +72,9 @@ def measure(
     if t is not None:
         MEDIANS[(group, label)] = t
     info = benchmark.extra_info
-    info.update(label=label, role="driftline" if targets else "baseline", quick=QUICK)
+    info.update(
+        label=label, role="driftline" if targets else "baseline", quick=QUICK, native_build=BUILD
+    )
     if seconds is not None:
         info["seconds"] = t
     if size is not None:

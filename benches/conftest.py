@@ -19,8 +19,19 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 from bench_data import QUICK, WIDE_ROWS, wide_table, write_parquet
-from bench_measure import SUMMARY
+from bench_measure import BUILD, SUMMARY
 from bench_targets import describe
+
+
+def _build_line() -> str:
+    if BUILD == "debug":
+        return "WARNING: driftline._native is a DEBUG build; rebuild with `make setup` (release)"
+    return f"driftline._native: {BUILD} build"
+
+
+def pytest_report_header() -> list[str]:
+    """Sizes and the native build, at the top of the run."""
+    return [f"driftline benches: {'quick' if QUICK else 'full'} sizes", _build_line()]
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -29,6 +40,8 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         return
     mode = "quick" if QUICK else "full"
     terminalreporter.section(f"driftline ratios ({mode} sizes)")
+    if BUILD == "debug":
+        terminalreporter.write_line(_build_line(), red=True, bold=True)
     for c in SUMMARY:
         terminalreporter.write_line(f"[{c['group']}] {c['label']}: {describe(c)}")
 

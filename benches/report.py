@@ -176,6 +176,7 @@ def render_markdown(data: dict[str, Any], cases: list[Case], comps: list[dict[st
     mi, ci = data.get("machine_info", {}), data.get("commit_info", {})
     cpu = mi.get("cpu", {})
     quick = any(c.extra.get("quick") for c in cases)
+    build = next((c.extra["native_build"] for c in cases if "native_build" in c.extra), "?")
     lines = [
         "# driftline benchmark results",
         "",
@@ -187,7 +188,8 @@ def render_markdown(data: dict[str, Any], cases: list[Case], comps: list[dict[st
         f"- machine: {cpu.get('brand_raw', mi.get('processor', '?'))}, "
         f"{cpu.get('count', '?')} logical CPUs, Python {mi.get('python_version', '?')}, "
         f"{mi.get('system', '')} {mi.get('release', '')}",
-        f"- sizes: {'QUICK (about 100x smaller; not the figures to quote)' if quick else 'full'}",
+        f"- sizes: {'QUICK (about 100x smaller; not the figures to quote)' if quick else 'full'}"
+        f"; native module: {build} build",
         "",
         "## Targets",
         "",

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 
 from driftline.cli.app import app
+from driftline.cli.profile_cmd import wide_width
 from driftline.demo.steps import DemoContext, run_demo
 
 __all__ = ["demo_command"]
@@ -25,7 +26,7 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the data.")] = 7,
 ) -> None:
     """Generate a day of retail sales, write it as Parquet, profile it and save the profile."""
-    console = Console()
+    console = Console(width=wide_width())
     console.print(
         f"[bold]driftline demo[/bold]: {rows:,} rows of retail sales into {out.resolve()}"
     )

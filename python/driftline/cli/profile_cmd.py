@@ -13,16 +13,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
 import driftline as dl
 from driftline.cli.app import app
 
-__all__ = ["format_value", "profile_table"]
+__all__ = ["format_value", "profile_table", "wide_width"]
 
 _TIME_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-_TIMESTAMP = re.compile(r"^timestamp\[(s|ms|us|ns)")
+# Logical types as the profile names them: ``timestamp(ms, "utc")`` (or arrow's
+# ``timestamp[ms, tz=UTC]`` form).
+_TIMESTAMP = re.compile(r"^timestamp[\[(](s|ms|us|ns)\b")
 
 
 def _seconds_per_unit(dtype: str) -> float | None:
@@ -38,8 +41,8 @@ def format_value(value: float | None, dtype: str = "", *, spread: bool = False) 
     --------
     >>> format_value(1234.5678), format_value(None), format_value(3.0)
     ('1234.6', '-', '3')
-    >>> format_value(1.5e12, "timestamp[ms, tz=UTC]")
-    '2017-07-14 02:40:00'
+    >>> format_value(1.5e12, 'timestamp(ms, "utc")')
+    '2017-07-14 02:40'
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
@@ -47,7 +50,7 @@ def format_value(value: float | None, dtype: str = "", *, spread: bool = False) 
     if unit is not None and math.isfinite(value):
         if spread:
             return str(timedelta(seconds=round(value * unit)))
-        return datetime.fromtimestamp(value * unit, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+        return datetime.fromtimestamp(value * unit, tz=UTC).strftime("%Y-%m-%d %H:%M")
     if value == int(value) and abs(value) < 1e15:
         return f"{int(value)}"
     if abs(value) >= 1e6 or abs(value) < 1e-3:
@@ -56,40 +59,34 @@ def format_value(value: float | None, dtype: str = "", *, spread: bool = False) 
 
 
 def profile_table(p: dl.Profile, *, title: str | None = None) -> Table:
-    """The profile summary as a rich table: a row per column with kind, count, nulls,
-    mean, std, median and distinct count (categorical columns show their top value)."""
-    table = Table(title=title, title_justify="left", header_style="bold")
+    """The profile summary as a rich table: a row per column with its kind, count, nulls,
+    mean, std, median (p50) and distinct count. Timestamps show as UTC date-times."""
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD)
     table.add_column("column", style="cyan", no_wrap=True)
-    table.add_column("kind")
+    table.add_column("kind", no_wrap=True)
     for name in ("count", "nulls", "mean", "std", "p50", "distinct"):
-        table.add_column(name, justify="right")
-    table.add_column("top / range", overflow="ellipsis", max_width=32)
+        table.add_column(name, justify="right", no_wrap=True)
     for c in p:
         numeric = c.quantile_rank_error is not None
         p50 = c.quantile(0.5) if numeric and c.count > c.nan_count else None
-        nulls = f"{c.null_count:,}"
-        if c.null_count:
-            nulls += f" ({c.null_rate:.1%})"
-        freqs = c.frequencies()
-        if freqs:
-            top, n = next(iter(freqs.items()))
-            extra = f"{top} ({n / max(c.count, 1):.0%})"
-        elif c.min is not None and c.kind != "boolean":
-            extra = f"{format_value(c.min, c.dtype)} .. {format_value(c.max, c.dtype)}"
-        else:
-            extra = ""
+        is_time = _seconds_per_unit(c.dtype) is not None
         table.add_row(
             c.name,
-            c.kind if c.kind != "numeric" or not _seconds_per_unit(c.dtype) else "timestamp",
+            "timestamp" if is_time else c.kind,
             f"{c.count:,}",
-            nulls,
+            f"{c.null_count:,}",
             format_value(c.mean, c.dtype) if numeric else "-",
             format_value(c.std, c.dtype, spread=True) if numeric else "-",
             format_value(p50, c.dtype),
-            f"{c.distinct():,}",
-            extra,
+            f"{min(c.distinct(), c.count):,}",
         )
     return table
+
+
+def wide_width() -> int | None:
+    """Console width for tables: the terminal's, or 120 columns when output is piped (rich
+    would otherwise squeeze the table into 80)."""
+    return None if Console().is_terminal else 120
 
 
 def _load(data: str, columns: list[str] | None) -> dl.Profile:
@@ -123,7 +120,7 @@ def profile_command(
     ] = None,
 ) -> None:
     """Profile DATA and print a summary table."""
-    console = Console()
+    console = Console(width=wide_width())
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     try:
         p = _load(data, cols)
