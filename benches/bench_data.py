@@ -25,8 +25,9 @@ WIDE_ROWS = 10_000 if QUICK else 1_000_000
 BIG_ROWS = 16_000_000
 #: Rows per Parquet row group: polars' default, a common writer's choice.
 ROW_GROUP_ROWS = 262_144
-#: Timed rounds of a case (after one warm-up round).
-ROUNDS = 5
+#: Timed rounds of a case (after one warm-up round); fewer at full size, where one round of
+#: the 1e8-value cases takes seconds.
+ROUNDS = 5 if QUICK else 3
 #: Quantiles every profiler is asked for.
 QUANTILES = (0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99)
 #: Categories of the five string columns.

@@ -42,6 +42,7 @@ def measure(
     warmup: int = 1,
     seconds: Callable[[], float] | None = None,
     size: float | Callable[[], float] | None = None,
+    role: str | None = None,
 ) -> Any:
     """Times ``fn`` and records it under its group and ``label``.
 
@@ -63,6 +64,8 @@ def measure(
     size
         A size in bytes for ``max_bytes`` targets, or a function returning it after the
         rounds.
+    role
+        Overrides the role (default: ``driftline`` with targets, else ``baseline``).
     """
     result = benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=warmup)
     group = benchmark.group or "ungrouped"
@@ -73,7 +76,10 @@ def measure(
         MEDIANS[(group, label)] = t
     info = benchmark.extra_info
     info.update(
-        label=label, role="driftline" if targets else "baseline", quick=QUICK, native_build=BUILD
+        label=label,
+        role=role or ("driftline" if targets else "baseline"),
+        quick=QUICK,
+        native_build=BUILD,
     )
     if seconds is not None:
         info["seconds"] = t

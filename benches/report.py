@@ -217,6 +217,14 @@ def render_markdown(data: dict[str, Any], cases: list[Case], comps: list[dict[st
                 f"| {m.label} | {m.role} | {_fmt_time(m.seconds)} | {m.rounds} | "
                 f"{_fmt_bytes(m.size)} |"
             )
+        for m in members:
+            inc = m.extra.get("histogram_increment_seconds")
+            if inc is not None:
+                lines.append("")
+                lines.append(
+                    f"What the histogram adds to the profile ({m.label} minus the profile "
+                    f"without edges): {_fmt_time(inc)}."
+                )
         lines.append("")
     lines += [
         "## How it is measured",

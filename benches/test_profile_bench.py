@@ -37,10 +37,11 @@ from bench_baselines import (
     warm_numba,
 )
 from bench_data import QUICK, WIDE_ROWS, decile_edges, histogram_values
-from bench_measure import Target, measure
+from bench_measure import MEDIANS, Target, measure
 
 HIST_BASELINES = ("numpy searchsorted+bincount",)
 NUMBA_LOOPS = ("numba binary search", "numba linear scan")
+NO_EDGES = "driftline profile, no edges"
 WHYLOGS_PYTHON = Path(os.environ.get("DRIFTLINE_WHYLOGS_PYTHON", "/tmp/whylogs-venv/bin/python"))
 
 
@@ -79,7 +80,7 @@ def test_hist_numba_linear(benchmark, hist_data) -> None:
 @pytest.mark.benchmark(group="histogram")
 def test_hist_driftline_profile_no_edges(benchmark, hist_data) -> None:
     _, _, table = hist_data
-    p = measure(benchmark, lambda: dl.profile(table), label="driftline profile, no edges")
+    p = measure(benchmark, lambda: dl.profile(table), label=NO_EDGES, role="driftline")
     assert p["x"].count == table.num_rows
 
 
@@ -95,6 +96,14 @@ def test_hist_driftline(benchmark, hist_data) -> None:
             Target("speedup", 1.5, NUMBA_LOOPS),
         ),
     )
+    # What the histogram adds to the profile: the difference of the two profile medians.
+    with_edges = MEDIANS.get(("histogram", "driftline profile with edges"))
+    without = MEDIANS.get(("histogram", NO_EDGES))
+    if with_edges is not None and without is not None:
+        extra = max(with_edges - without, 0.0)
+        benchmark.extra_info["histogram_increment_seconds"] = extra
+        rate = len(values) / extra / 1e6 if extra > 0 else float("inf")
+        print(f"\nhistogram on top of the profile: {extra * 1e3:.1f} ms ({rate:,.0f}M values/s)")
     h = p["x"].histogram()
     assert h is not None and h.exact
     assert h.counts == hist_numpy(values, edges).astype(float).tolist()
