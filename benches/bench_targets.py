@@ -61,7 +61,7 @@ def describe(c: dict[str, Any]) -> str:
     ratio, kind, value = c["ratio"], c["kind"], c["value"]
     verdict = {True: "met", False: "MISSED", None: "not measured"}[c["met"]]
     if ratio is None:
-        return f"{kind} {value:g}: {verdict}"
+        return f"{kind} {value:g} against {', '.join(c['against']) or '-'}: {verdict}"
     if kind == "speedup":
         return f"{ratio:.2f}x faster than {c['reference']} (target >= {value:g}x): {verdict}"
     if kind == "max_slowdown":

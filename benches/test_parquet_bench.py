@@ -62,6 +62,7 @@ def _run(mode: str, path: Path, out: list[dict[str, float]]) -> None:
     out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
+@pytest.mark.timeout(1800)
 @pytest.mark.benchmark(group="parquet-memory")
 def test_read_table_memory(benchmark, big_parquet) -> None:
     runs: list[dict[str, float]] = []
@@ -77,6 +78,7 @@ def test_read_table_memory(benchmark, big_parquet) -> None:
     benchmark.extra_info["file_bytes"] = big_parquet.stat().st_size
 
 
+@pytest.mark.timeout(1800)
 @pytest.mark.benchmark(group="parquet-memory")
 def test_profile_parquet_memory(benchmark, big_parquet) -> None:
     runs: list[dict[str, float]] = []

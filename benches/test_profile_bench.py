@@ -126,6 +126,7 @@ def test_profile_polars(benchmark, wide) -> None:
     assert out["scalars"]["num_00:count"] + out["scalars"]["num_00:nulls"] == wide.num_rows
 
 
+@pytest.mark.timeout(1800)
 @pytest.mark.benchmark(group="profile")
 def test_profile_whylogs(benchmark, wide_parquet) -> None:
     if QUICK:

@@ -113,7 +113,7 @@ def profile_data(ctx: DemoContext) -> None:
     ctx.console.print(profile_table(p, title=f"Profile of {path.name}"))
     ctx.console.print(
         f"  profiled {p.row_count:,} rows x {len(p)} columns in {elapsed:.2f} s"
-        f" (fingerprint {p.fingerprint[:16]}...)"
+        f" (fingerprint {p.fingerprint})"
     )
 
 
