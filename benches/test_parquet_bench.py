@@ -52,13 +52,18 @@ def big_parquet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def _run(mode: str, path: Path, out: list[dict[str, float]]) -> None:
-    proc = subprocess.run(
-        [sys.executable, str(MEMORY_SCRIPT), mode, str(path)],
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
+    try:
+        proc = subprocess.run(
+            [sys.executable, str(MEMORY_SCRIPT), mode, str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"{mode} on {path} did not finish in 900 s (hung?)\n{exc.stderr or ''}")
+    except subprocess.CalledProcessError as exc:
+        pytest.fail(f"{mode} on {path} failed with code {exc.returncode}\n{exc.stderr}")
     out.append(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
