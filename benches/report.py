@@ -127,8 +127,8 @@ def render_svg(comps: list[dict[str, Any]]) -> str:
     the target line at 1."""
     rows = [(c, goal_score(c)) for c in comps]
     rows = [(c, s) for c, s in rows if s is not None]
-    label_w, bar_w, row_h, top = 360, 380, 26, 40
-    width, height = label_w + bar_w + 20, top + row_h * max(len(rows), 1) + 40
+    label_w, bar_w, row_h, top = 470, 380, 26, 40
+    width, height = label_w + bar_w + 110, top + row_h * max(len(rows), 1) + 40
     scores = [s for _, s in rows] or [1.0]
     lo = math.floor(math.log10(min(min(scores), 0.5)))
     hi = math.ceil(math.log10(max(max(scores), 2.0)))
@@ -155,7 +155,8 @@ def render_svg(comps: list[dict[str, Any]]) -> str:
         color = "#2e7d32" if s >= 1 else "#c62828"
         x0, x1 = x(1.0), x(s)
         ratio, target = _ratio_cell(c)
-        name = escape(f"{c['group']}: {c['label']}"[:56])
+        versus = f" vs {c['reference']}" if c["reference"] else ""
+        name = escape(f"{c['group']}: {c['label']}{versus}"[:72])
         out += [
             f'<text x="{label_w - 8}" y="{y + 16}" text-anchor="end">{name}</text>',
             f'<rect x="{min(x0, x1):.1f}" y="{y + 4}" width="{abs(x1 - x0):.1f}" height="16" '
@@ -249,7 +250,10 @@ def render_markdown(data: dict[str, Any], cases: list[Case], comps: list[dict[st
 
 
 def main(argv: list[str]) -> int:
-    """Reads the JSON, writes the page and the chart, prints the comparisons."""
+    """Reads the JSON, writes the page and the chart, prints the comparisons.
+
+    A hand-written ``notes.md`` in the output folder (known issues, cases that could not
+    run) is appended to the page."""
     if len(argv) != 2:
         print("usage: report.py RESULTS.json OUT_DIR", file=sys.stderr)
         return 2
@@ -259,7 +263,11 @@ def main(argv: list[str]) -> int:
     cases = load_cases(data)
     comps = comparisons(cases)
     (out / CHART_FILE).write_text(render_svg(comps), encoding="utf-8")
-    (out / "README.md").write_text(render_markdown(data, cases, comps), encoding="utf-8")
+    page = render_markdown(data, cases, comps)
+    notes = out / "notes.md"
+    if notes.exists():
+        page += "\n" + notes.read_text(encoding="utf-8")
+    (out / "README.md").write_text(page, encoding="utf-8")
     for c in comps:
         print(f"[{c['group']}] {c['label']}: {describe(c)}")
     print(f"wrote {out / 'README.md'} and {out / CHART_FILE}")
