@@ -473,7 +473,9 @@ def profile(
     kwargs: dict[str, Any] = {
         "columns": None if columns is None else [str(c) for c in columns],
         "categorical": None if categorical is None else [str(c) for c in categorical],
-        "edges": None if edges is None else {str(k): [float(e) for e in v] for k, v in edges.items()},
+        "edges": None
+        if edges is None
+        else {str(k): [float(e) for e in v] for k, v in edges.items()},
         "bins": bins,
         "segment_by": segment_by,
         "threads": threads,
