@@ -483,7 +483,7 @@ mod tests {
             edges: [("x".to_string(), vec![10.0, 100.0])].into_iter().collect(),
             ..Default::default()
         };
-        let all = profile_batches(&schema, &[whole.clone()], &opts).unwrap();
+        let all = profile_batches(&schema, std::slice::from_ref(&whole), &opts).unwrap();
         let mut a = profile_batches(&schema, &[whole.slice(0, 321)], &opts).unwrap();
         let b = profile_batches(&schema, &[whole.slice(321, 679)], &opts).unwrap();
         a.merge(&b).unwrap();
