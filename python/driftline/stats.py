@@ -37,7 +37,6 @@ import numpy as np
 import pyarrow as pa
 
 
-
 class _LazyNative:
     # The native module is imported on first use, so that `import driftline` (and the
     # registry, which never needs it) works where the extension is not built.
@@ -253,9 +252,7 @@ def wasserstein(
     return DistanceResult(d)
 
 
-def psi(
-    reference: Any, current: Any, *, bins: int = 10, epsilon: float = PSI_EPSILON
-) -> PsiResult:
+def psi(reference: Any, current: Any, *, bins: int = 10, epsilon: float = PSI_EPSILON) -> PsiResult:
     """Population stability index on ``bins`` quantile bins of the reference.
 
     The interior edges are ``numpy.quantile(reference, i / bins)`` for
