@@ -23,6 +23,7 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
 else:
     _NATIVE_ERROR = None
     from driftline.parquet import profile_parquet
+    from driftline import stats
     from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "merge",
     "profile",
     "profile_parquet",
+    "stats",
     "validate",
 ]
 
