@@ -22,20 +22,35 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
     _NATIVE_ERROR: ImportError | None = _exc
 else:
     _NATIVE_ERROR = None
-    from driftline.parquet import profile_parquet
     from driftline import stats
+    from driftline.fairness import FairnessReport, fairness
+    from driftline.parquet import profile_parquet
+    from driftline.performance import (
+        PerformanceEstimate,
+        PerformanceReport,
+        estimate_performance,
+        performance,
+        roc_auc,
+    )
     from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
 
 __all__ = [
     "ColumnProfile",
+    "FairnessReport",
     "Histogram",
+    "PerformanceEstimate",
+    "PerformanceReport",
     "Profile",
     "Registry",
     "__version__",
+    "estimate_performance",
     "exceptions",
+    "fairness",
     "merge",
+    "performance",
     "profile",
     "profile_parquet",
+    "roc_auc",
     "stats",
     "validate",
 ]

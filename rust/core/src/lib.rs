@@ -15,3 +15,5 @@ pub mod stats;
 
 pub use error::{DriftlineError, Result};
 pub use profile::{profile_batches, ColumnProfile, Profile, ProfileOptions};
+pub mod fairness;
+pub mod performance;
