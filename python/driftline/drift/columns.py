@@ -211,9 +211,24 @@ def categorical_result(
     ref_other: int,
     cur_other: int,
     exact: bool,
+    max_error: float = 0.0,
 ) -> ColumnResult:
-    """Statistics of a categorical or boolean column from its category counts."""
+    """Statistics of a categorical or boolean column from its category counts.
+
+    Above the profile's frequency cap the counts are estimates (each within
+    ``max_error``): only categories counted far above that error (50x) are kept, the
+    rest pooled with the uncounted tail, so the test never runs on noisy counts.
+    """
     notes: list[str] = []
+    unseen_all = [k for k in cur_freq if k not in ref_freq]
+    vanished_all = [k for k in ref_freq if k not in cur_freq]
+    if not exact and max_error > 0:
+        keep = {k for k in set(ref_freq) | set(cur_freq)
+                if ref_freq.get(k, 0) + cur_freq.get(k, 0) > 50 * max_error}
+        ref_other += sum(v for k, v in ref_freq.items() if k not in keep)
+        cur_other += sum(v for k, v in cur_freq.items() if k not in keep)
+        ref_freq = {k: v for k, v in ref_freq.items() if k in keep}
+        cur_freq = {k: v for k, v in cur_freq.items() if k in keep}
     keys = list(ref_freq)
     keys += [k for k in cur_freq if k not in ref_freq]
     rc = np.array([ref_freq.get(k, 0) for k in keys], dtype=np.float64)
@@ -226,8 +241,7 @@ def categorical_result(
         side = "reference" if rc.sum() == 0 else "current"
         return ColumnResult(method, None, None, None,
                             notes=[f"no non-null value in the {side}: values not compared"])
-    unseen = [k for k in cur_freq if k not in ref_freq]
-    vanished = [k for k in ref_freq if k not in cur_freq]
+    unseen, vanished = unseen_all, vanished_all
     if not exact and (unseen or vanished):
         notes.append("counts above the cap are approximate: unseen/vanished may be rare ones")
     pooled_r, pooled_c = _pool(rc, cc)
@@ -237,7 +251,8 @@ def categorical_result(
     else:
         stat, p = _distance(method, rc, cc), None
     order = np.argsort(-(rc + cc), kind="stable")[:30]
-    hist = {"labels": [keys[i] for i in order], "reference": [_props(rc)[i] for i in order],
-            "current": [_props(cc)[i] for i in order], "exact": exact}
+    pr, pc_ = _props(rc), _props(cc)
+    hist = {"labels": [keys[i] for i in order], "reference": [pr[i] for i in order],
+            "current": [pc_[i] for i in order], "exact": exact}
     return ColumnResult(method, stat, p, effect, None, hist,
                         unseen=unseen[:MAX_NAMES], vanished=vanished[:MAX_NAMES], notes=notes)

@@ -24,6 +24,13 @@ __all__ = ["compare"]
 
 MODES = ("auto", "exact", "profile")
 
+EXACT_MAX_ROWS = 100_000
+"""``mode="auto"`` runs exact statistics on raw data up to this many rows per side.
+
+Beyond it, the binned chi-square on exact counts is an equally valid test, effect sizes
+decide anyway, and sorting every column twice (exact KS and Wasserstein) costs more than
+profiling the whole table: ``auto`` profiles instead; ``mode="exact"`` forces exactness."""
+
 
 def compare(
     reference: Any,
@@ -80,8 +87,9 @@ def compare(
     bins
         Quantile bins of the reference for binned statistics and charts.
     mode
-        ``auto``; ``exact`` (raw data required on both sides); ``profile`` (profile raw
-        data too: bounded memory, binned statistics).
+        ``auto`` (exact statistics on raw data up to ``EXACT_MAX_ROWS`` = 100,000 rows
+        per side, binned beyond); ``exact`` (raw data required on both sides);
+        ``profile`` (profile raw data too: bounded memory, binned statistics).
     domain_classifier
         Also run the multivariate domain-classifier test (raw data on both sides).
     threads
@@ -120,7 +128,8 @@ def compare(
         from driftline.exceptions import DataError
 
         raise DataError("the current data has no rows: nothing to compare")
-    exact = ref.table is not None and cur.table is not None and mode != "profile"
+    exact = ref.table is not None and cur.table is not None and (
+        mode == "exact" or (mode == "auto" and max(ref.rows, cur.rows) <= EXACT_MAX_ROWS))
     if mode == "exact" and not exact:
         raise InvalidParameter("mode='exact' needs raw data on both sides")
     run_mode = "exact" if exact else ("binned" if cur.source != "profile" else "sketch")
@@ -207,8 +216,10 @@ def _evaluate(ref: Side, cur: Side, pairs: list[Any], edges: dict[str, list[floa
         rf = dict(ref.profile._inner.frequencies(col) or [])
         cf = dict(cur.profile._inner.frequencies(col) or [])
         ex = bool(rs.get("frequencies_exact", True) and cs.get("frequencies_exact", True))
+        err = float(rs.get("frequencies_max_error", 0) or 0) + float(
+            cs.get("frequencies_max_error", 0) or 0)
         return categorical_result(method, rf, cf, int(rs.get("frequencies_other", 0) or 0),
-                                  int(cs.get("frequencies_other", 0) or 0), ex)
+                                  int(cs.get("frequencies_other", 0) or 0), ex, err)
 
     workers = threads or 2
     if exact and workers > 1 and len(pairs) > 1:
