@@ -18,7 +18,7 @@
 // Scaling constants of the Durbin and Pomeranz recursions: 2^128 and 2^-128.
 const E128: i32 = 128;
 const EP128: f64 = 3.402_823_669_209_385e38;
-const EM128: f64 = 2.938_735_877_055_718_8e-39;
+const EM128: f64 = 1.0 / EP128;
 // Below this, exp() underflows to zero (log of the smallest normal double).
 const MIN_LOG: f64 = -708.396_418_532_264_1;
 // scipy computes the one-sided tail with an approximation above this n.

@@ -190,7 +190,7 @@ fn radix_sort(values: &mut [f64]) {
     }
     let mut buf = vec![0u64; n];
     for (p, h) in hist.iter().enumerate() {
-        if h.iter().any(|&c| c == n) {
+        if h.contains(&n) {
             continue; // every key has the same digit here: the pass would not move anything
         }
         let mut offsets = [0usize; 1 << BITS];
