@@ -4,8 +4,16 @@
 //! drift statistics between two profiles or two samples, fairness and performance
 //! accumulators. The crate never touches Python; `driftline-python` binds it.
 
+pub mod codec;
 pub mod error;
+pub mod hash;
+pub mod input;
+pub mod pool;
+pub mod profile;
+pub mod sketch;
+pub mod stats;
 
 pub use error::{DriftlineError, Result};
+pub use profile::{profile_batches, ColumnProfile, Profile, ProfileOptions};
 pub mod fairness;
 pub mod performance;

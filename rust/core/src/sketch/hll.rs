@@ -1,0 +1,311 @@
+//! A HyperLogLog distinct-count sketch (Flajolet et al., 2007) with Ertl's improved
+//! estimator (Ertl, "New cardinality estimation algorithms for HyperLogLog sketches",
+//! 2017), which needs no bias tables and is accurate from 0 to beyond 2^50.
+//!
+//! Values are hashed by the caller with a fixed-seed 64-bit hash (see [`crate::hash`]), so
+//! sketches built in different processes or on different machines merge.
+//!
+//! # Error bound
+//! Relative standard error `1.04 / sqrt(2^p)`: 1.63% at the default `p = 12` (4,096
+//! registers); within 3 standard errors (4.9%) with 99.7% confidence. Small cardinalities
+//! are nearly exact.
+//!
+//! # Layout
+//! Sparse (a sorted map from register index to value) until it would take more room than
+//! the dense registers; the sparse form keeps per-segment profiles small.
+
+use serde::{Deserialize, Serialize};
+
+/// Default precision: 4,096 registers, 1.63% relative standard error.
+pub const DEFAULT_PRECISION: u8 = 12;
+
+/// A mergeable HyperLogLog sketch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hll {
+    p: u8,
+    registers: Registers,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+enum Registers {
+    /// (index, value) pairs, sorted by index, values > 0.
+    Sparse(Vec<(u16, u8)>),
+    Dense(#[serde(with = "serde_bytes_compat")] Vec<u8>),
+}
+
+mod serde_bytes_compat {
+    //! Registers as one byte string (postcard writes a length and the raw bytes).
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let bytes: &[u8] = Deserialize::deserialize(d)?;
+        Ok(bytes.to_vec())
+    }
+}
+
+impl Default for Hll {
+    fn default() -> Self {
+        Self::new(DEFAULT_PRECISION)
+    }
+}
+
+impl Hll {
+    /// An empty sketch with `2^p` registers (`p` clamped to 4..=16).
+    pub fn new(p: u8) -> Self {
+        Self {
+            p: p.clamp(4, 16),
+            registers: Registers::Sparse(Vec::new()),
+        }
+    }
+
+    /// The precision `p`.
+    pub fn precision(&self) -> u8 {
+        self.p
+    }
+
+    /// Relative standard error of the estimate.
+    pub fn relative_error(&self) -> f64 {
+        1.04 / f64::from(1u32 << self.p).sqrt()
+    }
+
+    fn m(&self) -> usize {
+        1usize << self.p
+    }
+
+    #[inline]
+    fn split(&self, hash: u64) -> (usize, u8) {
+        let idx = (hash >> (64 - self.p)) as usize;
+        let rest = hash << self.p;
+        // Leading zeros of the remaining 64 - p bits, plus one, capped at 64 - p + 1.
+        let rho = (rest.leading_zeros().min(64 - u32::from(self.p)) + 1) as u8;
+        (idx, rho)
+    }
+
+    fn densify(&mut self) {
+        if let Registers::Sparse(pairs) = &self.registers {
+            let mut dense = vec![0u8; self.m()];
+            for &(i, v) in pairs {
+                dense[i as usize] = v;
+            }
+            self.registers = Registers::Dense(dense);
+        }
+    }
+
+    /// Adds one hashed value.
+    #[inline]
+    pub fn insert_hash(&mut self, hash: u64) {
+        let (idx, rho) = self.split(hash);
+        match &mut self.registers {
+            Registers::Dense(regs) => {
+                let r = &mut regs[idx];
+                if rho > *r {
+                    *r = rho;
+                }
+            }
+            Registers::Sparse(pairs) => {
+                match pairs.binary_search_by_key(&(idx as u16), |&(i, _)| i) {
+                    Ok(pos) => {
+                        if rho > pairs[pos].1 {
+                            pairs[pos].1 = rho;
+                        }
+                    }
+                    Err(pos) => {
+                        pairs.insert(pos, (idx as u16, rho));
+                        // A pair costs 3 bytes; past a quarter of the registers the dense
+                        // form is smaller and faster.
+                        if pairs.len() * 4 > self.m() {
+                            self.densify();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds many hashed values.
+    pub fn insert_hashes(&mut self, hashes: &[u64]) {
+        if hashes.len() * 4 > self.m() {
+            self.densify();
+        }
+        if let Registers::Dense(regs) = &mut self.registers {
+            let p = self.p;
+            for &h in hashes {
+                let idx = (h >> (64 - p)) as usize;
+                let rho = ((h << p).leading_zeros().min(64 - u32::from(p)) + 1) as u8;
+                let r = &mut regs[idx];
+                *r = (*r).max(rho);
+            }
+        } else {
+            for &h in hashes {
+                self.insert_hash(h);
+            }
+        }
+    }
+
+    /// Merges another sketch of the same precision (register-wise maximum).
+    pub fn merge(&mut self, other: &Hll) -> crate::Result<()> {
+        if self.p != other.p {
+            return Err(crate::DriftlineError::SchemaMismatch(format!(
+                "distinct-count sketches of different precision ({} and {})",
+                self.p, other.p
+            )));
+        }
+        match &other.registers {
+            Registers::Sparse(pairs) => {
+                for &(i, v) in pairs {
+                    self.insert_register(i as usize, v);
+                }
+            }
+            Registers::Dense(theirs) => {
+                self.densify();
+                if let Registers::Dense(mine) = &mut self.registers {
+                    for (a, &b) in mine.iter_mut().zip(theirs) {
+                        *a = (*a).max(b);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn insert_register(&mut self, idx: usize, v: u8) {
+        match &mut self.registers {
+            Registers::Dense(regs) => regs[idx] = regs[idx].max(v),
+            Registers::Sparse(pairs) => {
+                match pairs.binary_search_by_key(&(idx as u16), |&(i, _)| i) {
+                    Ok(pos) => pairs[pos].1 = pairs[pos].1.max(v),
+                    Err(pos) => {
+                        pairs.insert(pos, (idx as u16, v));
+                        if pairs.len() * 4 > self.m() {
+                            self.densify();
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The estimated number of distinct values (Ertl's improved raw estimator).
+    pub fn estimate(&self) -> f64 {
+        let m = self.m() as f64;
+        let q = 64 - usize::from(self.p);
+        let mut hist = vec![0u64; q + 2];
+        match &self.registers {
+            Registers::Dense(regs) => {
+                for &r in regs {
+                    hist[usize::from(r).min(q + 1)] += 1;
+                }
+            }
+            Registers::Sparse(pairs) => {
+                hist[0] = self.m() as u64 - pairs.len() as u64;
+                for &(_, r) in pairs {
+                    hist[usize::from(r).min(q + 1)] += 1;
+                }
+            }
+        }
+        if hist[0] == self.m() as u64 {
+            return 0.0;
+        }
+        let mut z = m * tau(1.0 - hist[q + 1] as f64 / m);
+        for k in (1..=q).rev() {
+            z = 0.5 * (z + hist[k] as f64);
+        }
+        z += m * sigma(hist[0] as f64 / m);
+        let alpha = 1.0 / (2.0 * std::f64::consts::LN_2);
+        alpha * m * m / z
+    }
+}
+
+fn sigma(mut x: f64) -> f64 {
+    if x == 1.0 {
+        return f64::INFINITY;
+    }
+    let mut y = 1.0;
+    let mut z = x;
+    loop {
+        x *= x;
+        let z_old = z;
+        z += x * y;
+        y += y;
+        if z == z_old {
+            return z;
+        }
+    }
+}
+
+fn tau(mut x: f64) -> f64 {
+    if x == 0.0 || x == 1.0 {
+        return 0.0;
+    }
+    let mut y = 1.0;
+    let mut z = 1.0 - x;
+    loop {
+        x = x.sqrt();
+        let z_old = z;
+        y *= 0.5;
+        z -= (1.0 - x).powi(2) * y;
+        if z == z_old {
+            return z / 3.0;
+        }
+    }
+}
+
+impl Hll {
+    /// True when the layout is valid for the precision (checked after decoding).
+    pub fn is_consistent(&self) -> bool {
+        if !(4..=16).contains(&self.p) {
+            return false;
+        }
+        let q = 64 - u32::from(self.p) + 1;
+        match &self.registers {
+            Registers::Dense(r) => r.len() == self.m() && r.iter().all(|&v| u32::from(v) <= q),
+            Registers::Sparse(pairs) => {
+                pairs.windows(2).all(|w| w[0].0 < w[1].0)
+                    && pairs
+                        .iter()
+                        .all(|&(i, v)| (i as usize) < self.m() && u32::from(v) <= q)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::hash_u64;
+
+    #[test]
+    fn estimates_within_three_standard_errors() {
+        for &n in &[0u64, 1, 10, 100, 1_000, 10_000, 100_000, 1_000_000] {
+            let mut h = Hll::default();
+            for i in 0..n {
+                h.insert_hash(hash_u64(i));
+            }
+            let est = h.estimate();
+            let tol = 3.0 * h.relative_error() * n as f64 + 1.0;
+            assert!((est - n as f64).abs() <= tol, "n={n} est={est}");
+        }
+    }
+
+    #[test]
+    fn merge_equals_union() {
+        let mut a = Hll::default();
+        let mut b = Hll::default();
+        let mut all = Hll::default();
+        for i in 0..50_000u64 {
+            let h = hash_u64(i);
+            if i % 3 == 0 {
+                a.insert_hash(h)
+            } else {
+                b.insert_hash(h)
+            }
+            all.insert_hash(h);
+        }
+        a.merge(&b).unwrap();
+        assert_eq!(a.estimate(), all.estimate());
+    }
+}

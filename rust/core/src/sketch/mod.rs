@@ -1,0 +1,7 @@
+//! Mergeable sketches: quantiles (KLL) and distinct counts (HyperLogLog).
+
+pub mod hll;
+pub mod kll;
+
+pub use hll::Hll;
+pub use kll::Kll;
