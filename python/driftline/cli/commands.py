@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from driftline.cli import demo, profile_cmd
-
-__all__ = ["demo", "profile_cmd"]
+from driftline.cli import (  # noqa: F401  (registry, audit, validate, demo, profile)
+    audit,
+    demo,
+    drift,
+    profile_cmd,
+    registry,
+    validate,
+)

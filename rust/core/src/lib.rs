@@ -6,11 +6,14 @@
 
 pub mod codec;
 pub mod error;
+pub mod fairness;
 pub mod hash;
 pub mod input;
+pub mod performance;
 pub mod pool;
 pub mod profile;
 pub mod sketch;
+pub mod stats;
 
 pub use error::{DriftlineError, Result};
 pub use profile::{profile_batches, ColumnProfile, Profile, ProfileOptions};
