@@ -113,6 +113,20 @@ def _ratio_cell(c: dict[str, Any]) -> tuple[str, str]:
     return (_fmt_bytes(r), f"< {_fmt_bytes(v)}")
 
 
+def _notes(extra: dict[str, Any]) -> str:
+    """Ratios and targets that suites not using ``bench_measure`` keep in ``extra_info``
+    (keys naming a ratio, a target or a speedup), so that their figures reach the page."""
+    keys = ("ratio", "target", "speedup", "faster")
+    out = []
+    for k, v in extra.items():
+        if k == "comparisons" or not any(w in k for w in keys):
+            continue
+        if isinstance(v, float):
+            v = f"{v:.3g}"
+        out.append(f"{k}={v}")
+    return "; ".join(out).replace("|", "/")
+
+
 def goal_score(c: dict[str, Any]) -> float | None:
     """How far a comparison is from its target: > 1 met, < 1 missed (a multiplicative
     margin, the quantity the chart draws on a log scale)."""
@@ -210,13 +224,13 @@ def render_markdown(data: dict[str, Any], cases: list[Case], comps: list[dict[st
         lines += [
             f"### {group}",
             "",
-            "| case | role | median | rounds | bytes |",
-            "|---|---|---|---|---|",
+            "| case | role | median | rounds | bytes | notes |",
+            "|---|---|---|---|---|---|",
         ]
         for m in members:
             lines.append(
                 f"| {m.label} | {m.role} | {_fmt_time(m.seconds)} | {m.rounds} | "
-                f"{_fmt_bytes(m.size)} |"
+                f"{_fmt_bytes(m.size)} | {_notes(m.extra)} |"
             )
         for m in members:
             inc = m.extra.get("histogram_increment_seconds")
