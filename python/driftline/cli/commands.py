@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from driftline.cli import (  # noqa: F401  (registry, audit, validate)  # noqa: F401
+from driftline.cli import (  # noqa: F401  (each module registers its commands)
     audit,
+    demo,
     drift,
+    profile_cmd,
     registry,
     triggers,
     validate,

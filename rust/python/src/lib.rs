@@ -4,11 +4,11 @@
 use pyo3::prelude::*;
 
 mod errors;
+mod fairness;
 mod input;
+mod performance;
 mod profile;
 mod stats;
-mod fairness;
-mod performance;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -2,9 +2,10 @@
 //!
 //! Each function takes Arrow arrays through the PyCapsule interface, extracts every
 //! argument while attached, then runs the conversion and the kernel with the GIL released
-//! through [`run_detached`]. Results are plain tuples; `driftline.stats` wraps them in
+//! through [`run_detached`]; kernels that sort run on driftline's named rayon pool. Results are plain tuples; `driftline.stats` wraps them in
 //! frozen dataclasses.
 
+use driftline_core::pool;
 use driftline_core::stats;
 use driftline_core::stats::sample::{counts_f64, values_f64, weighted_values_f64};
 use pyo3::prelude::*;
@@ -110,7 +111,7 @@ fn wasserstein(
             }
             None => (values_f64(v.as_ref(), "v_values")?, None),
         };
-        stats::wasserstein(u, v, uw, vw)
+        pool::install(None, move || stats::wasserstein(u, v, uw, vw))?
     })
 }
 
@@ -131,7 +132,7 @@ fn psi(
     run_detached(py, move || {
         let r = values_f64(r.as_ref(), "reference")?;
         let c = values_f64(c.as_ref(), "current")?;
-        let out = stats::psi(r, &c, bins, epsilon)?;
+        let out = pool::install(None, move || stats::psi(r, &c, bins, epsilon))??;
         Ok((
             out.statistic,
             out.edges,

@@ -195,7 +195,7 @@ pub fn chi2_contingency(
     for (i, r) in row_sums.iter().enumerate() {
         for (j, c) in col_sums.iter().enumerate() {
             let e = r * c / total;
-            if !(e > 0.0) {
+            if e.is_nan() || e <= 0.0 {
                 return Err(DriftlineError::data(
                     "table",
                     format!("the expected frequency at ({i}, {j}) is zero: row {i} or column {j} is all zero; drop it"),

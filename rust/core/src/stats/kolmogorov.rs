@@ -18,7 +18,7 @@
 // Scaling constants of the Durbin and Pomeranz recursions: 2^128 and 2^-128.
 const E128: i32 = 128;
 const EP128: f64 = 3.402_823_669_209_385e38;
-const EM128: f64 = 2.938_735_877_055_718_8e-39;
+const EM128: f64 = 1.0 / EP128;
 // Below this, exp() underflows to zero (log of the smallest normal double).
 const MIN_LOG: f64 = -708.396_418_532_264_1;
 // scipy computes the one-sided tail with an approximation above this n.
@@ -474,19 +474,25 @@ pub fn smirnov_sf(n: u64, d: f64) -> f64 {
         .clamp(0.0, 1.0);
     }
     // Lower sum: A_v = C(n,v) (1-d-v/n)^(n-v) (d+v/n)^(v-1), sf = d * sum A_v.
+    // A_v = binom_pmf(v; n, p = d + v/n) / p, evaluated by Loader's saddle-point form
+    // (Stirling remainders and bd0 deviances), whose terms stay of the size of the result
+    // instead of the ~n ln n of a plain log-space evaluation: relative error ~1e-13 even
+    // at n = 10^6, where a log-space sum loses eight digits.
     let n_terms = n1mxfl + 1;
     let vmid = ni / 2;
     let mut sum = (nf * (-d).ln_1p()).exp() / d;
-    let mut ln_binom = 0.0f64;
-    let alpha_f = alpha;
+    let stirl_n = stirlerr(nf);
+    let ln_norm = (nf / (2.0 * std::f64::consts::PI)).ln() / 2.0;
     for v in 1..n_terms {
-        ln_binom += ((ni - v + 1) as f64 / v as f64).ln();
         let vf = v as f64;
-        // 1 - d - v/n = (n - v - floor(nd) - alpha) / n ; d + v/n = (v + floor(nd) + alpha) / n
-        let t2 = ((ni - v - nxfl) as f64 - alpha_f) / nf;
-        let t1 = ((v + nxfl) as f64 + alpha_f) / nf;
-        let ln_a = ln_binom + (nf - vf) * t2.ln() + (vf - 1.0) * t1.ln();
-        let a = ln_a.exp();
+        let rest = (ni - v) as f64;
+        // n p = v + n d and n q = n - v - n d, from the exact split n d = floor + alpha.
+        let np = (v + nxfl) as f64 + alpha;
+        let nq = (ni - v - nxfl) as f64 - alpha;
+        let ln_pmf = stirl_n - stirlerr(vf) - stirlerr(rest) - bd0(vf, np) - bd0(rest, nq)
+            + ln_norm
+            - (vf * rest).ln() / 2.0;
+        let a = (ln_pmf + (nf / np).ln()).exp();
         if a.is_finite() && a != 0.0 {
             sum += a;
         }
@@ -499,6 +505,53 @@ pub fn smirnov_sf(n: u64, d: f64) -> f64 {
         }
     }
     clip01(d * sum)
+}
+
+/// `ln(k!) - ((k + 1/2) ln k - k + ln sqrt(2 pi))`, the error of Stirling's formula
+/// (Loader 2000): exact from the factorial for k <= 15, its asymptotic series above.
+fn stirlerr(k: f64) -> f64 {
+    const S0: f64 = 1.0 / 12.0;
+    const S1: f64 = 1.0 / 360.0;
+    const S2: f64 = 1.0 / 1260.0;
+    const S3: f64 = 1.0 / 1680.0;
+    const S4: f64 = 1.0 / 1188.0;
+    if k <= 15.0 {
+        // k! <= 15! < 2^53 is exact in f64.
+        let fact: f64 = (1..=(k as u64)).map(|i| i as f64).product();
+        return fact.ln() - (k + 0.5) * k.ln() + k - (2.0 * std::f64::consts::PI).sqrt().ln();
+    }
+    let kk = k * k;
+    if k > 500.0 {
+        return (S0 - S1 / kk) / k;
+    }
+    if k > 80.0 {
+        return (S0 - (S1 - S2 / kk) / kk) / k;
+    }
+    if k > 35.0 {
+        return (S0 - (S1 - (S2 - S3 / kk) / kk) / kk) / k;
+    }
+    (S0 - (S1 - (S2 - (S3 - S4 / kk) / kk) / kk) / kk) / k
+}
+
+/// The deviance term `x ln(x / m) + m - x` of Loader (2000), without cancellation when
+/// `x` is close to `m`.
+fn bd0(x: f64, m: f64) -> f64 {
+    if (x - m).abs() < 0.1 * (x + m) {
+        let v = (x - m) / (x + m);
+        let mut s = (x - m) * v;
+        let mut ej = 2.0 * x * v;
+        let v2 = v * v;
+        for j in 1..1000 {
+            ej *= v2;
+            let s1 = s + ej / (2 * j + 1) as f64;
+            if s1 == s {
+                return s1;
+            }
+            s = s1;
+        }
+        return s;
+    }
+    x * (x / m).ln() + m - x
 }
 
 /// Exact `P(D_{n,m} >= h / lcm(n, m))` of the two-sample two-sided statistic, under the

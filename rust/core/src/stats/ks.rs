@@ -260,13 +260,13 @@ pub(crate) fn check_cdf(x: &[f64], cw: &[f64], name: &str) -> Result<f64> {
             ),
         ));
     }
-    if x.windows(2).any(|w| !(w[0] <= w[1])) || x.iter().any(|v| v.is_nan()) {
+    if x.windows(2).any(|w| w[0] > w[1]) || x.iter().any(|v| v.is_nan()) {
         return Err(DriftlineError::data(
             name,
             "points must be sorted ascending, without NaN",
         ));
     }
-    if cw.windows(2).any(|w| !(w[0] <= w[1])) || cw[0] < 0.0 {
+    if cw.windows(2).any(|w| w[0].is_nan() || w[0] > w[1]) || cw[0] < 0.0 {
         return Err(DriftlineError::data(
             name,
             "cumulative weights must be non-negative and non-decreasing",
