@@ -32,7 +32,7 @@ def test_performance_and_fairness_windows(rng: np.random.Generator) -> None:
         dispatch="manual",
         policies=[
             dl.policies.Performance(metric="accuracy", floor=0.85),
-            dl.policies.Fairness(metric="disparate_impact", minimum=0.8),
+            dl.policies.Fairness(metric="demographic_parity_ratio", minimum=0.8),
         ],
     )
     good = table(rng, 2000, 0.05)
@@ -42,13 +42,13 @@ def test_performance_and_fairness_windows(rng: np.random.Generator) -> None:
     assert w.performance.accuracy == pytest.approx(
         accuracy_score(np.asarray(good["y"]), np.asarray(good["pred"]))
     )
-    assert w.fairness.disparate_impact > 0.8
+    assert w.fairness.demographic_parity_ratio > 0.8
     assert w.triggers == []
     bad = table(rng, 2000, 0.25, bias=0.6)
     mon.observe(bad)
     w = mon.history[-1]
     assert w.performance.accuracy < 0.85
-    assert w.fairness.disparate_impact < 0.8
+    assert w.fairness.demographic_parity_ratio < 0.8
     assert sorted(t.kind for t in w.triggers) == ["fairness", "performance"]
 
 
