@@ -33,7 +33,7 @@ else:
         performance,
         roc_auc,
     )
-    from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
+    from driftline.profile import ColumnProfile, Histogram, Profile, histogram, merge, profile
 
 __all__ = [
     "ColumnProfile",
@@ -51,6 +51,7 @@ __all__ = [
     "estimate_performance",
     "exceptions",
     "fairness",
+    "histogram",
     "merge",
     "performance",
     "profile",
