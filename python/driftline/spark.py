@@ -2,15 +2,17 @@
 
 Each partition's Arrow batches go straight into the Rust core through
 ``DataFrame.mapInArrow``; the partition yields one row holding its serialised partial
-profile; when there are many partitions an executor stage merges them ``fan_in`` at a time;
-the driver merges the rest. Install with ``pip install 'driftline[spark]'`` (PySpark 4,
-Java 17). In local mode set ``PYSPARK_PYTHON`` to the driver's interpreter so that workers
-find pyarrow and driftline.
+profile; when there are more than ``fan_in`` partitions, executor stages merge them
+``fan_in`` at a time; the driver merges the last ``fan_in`` or fewer. Install with
+``pip install 'driftline[spark]'`` (PySpark 4, Java 17). In local mode set ``PYSPARK_PYTHON``
+to the driver's interpreter so that workers find pyarrow and driftline.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -55,6 +57,17 @@ def _merge_task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
     yield _row(merge_partials(blobs).to_bytes())
 
 
+@contextlib.contextmanager
+def _no_pandas_warning() -> Iterator[None]:
+    # PySpark 4 checks the pandas version on every mapInArrow and warns about pandas 3;
+    # mapInArrow never goes through pandas, so the warning does not concern this adapter.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        yield
+
+
 def _num_partitions(df: Any) -> int | None:
     try:
         return int(df.rdd.getNumPartitions())
@@ -67,11 +80,15 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int) -> Profile:
     if missing:
         raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
     selected = df.select(*[df[f"`{c}`"] for c in spec.selected(df.columns)])
-    partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
-    n = _num_partitions(selected)
-    if n is not None and n > fan_in:
-        # An executor-side level of the tree: the driver then receives ceil(n / fan_in) rows.
-        partials = partials.coalesce(math.ceil(n / fan_in)).mapInArrow(_merge_task, _SCHEMA)
+    with _no_pandas_warning():
+        partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
+        n = _num_partitions(selected)
+        while n is not None and n > fan_in:
+            # Executor-side levels of the tree, until the driver receives at most fan_in
+            # rows. repartition, not coalesce: a coalesce would fold the profiling stage
+            # itself into n / fan_in tasks; the shuffle moves partials only.
+            n = math.ceil(n / fan_in)
+            partials = partials.repartition(n).mapInArrow(_merge_task, _SCHEMA)
     rows = partials.toArrow()
     return merge_partials(rows.column(PARTIAL_COLUMN).to_pylist(), fan_in=fan_in)
 

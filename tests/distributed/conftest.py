@@ -4,6 +4,7 @@ the check that a distributed profile equals the single-machine one."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -158,7 +159,10 @@ def spark_run(spark_session):  # type: ignore[no-untyped-def]
     import driftline.spark as dls
 
     def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
-        df = spark_session.createDataFrame(data)
+        with warnings.catch_warnings():
+            # PySpark 4 warns about pandas 3 even on its Arrow path, which never uses pandas.
+            warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
+            df = spark_session.createDataFrame(data)
         df = df.coalesce(1) if parts == 1 else df.repartition(parts)
         assert df.rdd.getNumPartitions() == parts
         return dls.profile(df, **options)
@@ -178,7 +182,9 @@ def dask_run():  # type: ignore[no-untyped-def]
     def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
         # Arrow-backed pandas keeps nulls apart from NaN, as the Arrow reference does.
         pdf = data.to_pandas(types_mapper=pd.ArrowDtype)
-        ddf = dd.from_pandas(pdf, npartitions=parts, sort=False)
+        step = -(-len(pdf) // parts)  # the last partitions are empty when rows < parts
+        slices = [pdf.iloc[i * step : (i + 1) * step] for i in range(parts)]
+        ddf = dd.from_delayed([dask.delayed(s) for s in slices], meta=pdf.iloc[:0])
         assert ddf.npartitions == parts
         with dask.config.set(scheduler="threads"):
             return dld.profile(ddf, **options)
@@ -200,8 +206,9 @@ def ray_run():  # type: ignore[no-untyped-def]
         configure_logging=False,
         ignore_reinit_error=True,
     )
-    ctx = ray.data.DataContext.get_current()
-    ctx.enable_progress_bars = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # raised inside ray.data itself
+        ray.data.DataContext.get_current().enable_progress_bars = False
 
     def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
         ds = ray.data.from_arrow(data).repartition(parts)
