@@ -2,22 +2,47 @@
 
 Mergeable feature profiles, drift statistics, bias and performance metrics computed by a
 Rust core over Arrow data, and a governed model registry around them.
+
+The registry and validation rules are pure Python: they import and open a database even
+where the native module cannot load; the computing functions need it.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from driftline import exceptions
 from driftline._version import __version__
-from driftline.parquet import profile_parquet
-from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
+from driftline.registry import Registry
+from driftline.validation import validate
+
+try:
+    from driftline import _native  # noqa: F401
+except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
+    _NATIVE_ERROR: ImportError | None = _exc
+else:
+    _NATIVE_ERROR = None
+    from driftline.parquet import profile_parquet
+    from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
 
 __all__ = [
     "ColumnProfile",
     "Histogram",
     "Profile",
+    "Registry",
     "__version__",
     "exceptions",
     "merge",
     "profile",
     "profile_parquet",
+    "validate",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if _NATIVE_ERROR is not None and name in __all__:
+        raise ImportError(
+            f"driftline.{name} needs the native module driftline._native, which failed to "
+            f"load ({_NATIVE_ERROR}); reinstall driftline for this platform"
+        ) from _NATIVE_ERROR
+    raise AttributeError(f"module 'driftline' has no attribute {name!r}")

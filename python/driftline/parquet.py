@@ -30,10 +30,7 @@ __all__ = ["parquet_files", "profile_parquet"]
 def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
     """The Parquet files named by a path, a directory (searched recursively for
     ``*.parquet``), a glob pattern, or a list of those; sorted, de-duplicated."""
-    if isinstance(path, str | os.PathLike):
-        items = [path]
-    else:
-        items = list(path)
+    items = [path] if isinstance(path, str | os.PathLike) else list(path)
     out: list[Path] = []
     for item in items:
         s = os.fspath(item)
@@ -71,8 +68,11 @@ def _progress(total: int, enabled: bool | None) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     progress = Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), transient=True,
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
     )
     progress.start()
     progress.add_task("profiling row groups", total=total)
@@ -128,7 +128,9 @@ def profile_parquet(
     kwargs: dict[str, Any] = {
         "columns": cols,
         "categorical": None if categorical is None else [str(c) for c in categorical],
-        "edges": None if edges is None else {str(k): [float(e) for e in v] for k, v in edges.items()},
+        "edges": None
+        if edges is None
+        else {str(k): [float(e) for e in v] for k, v in edges.items()},
         "segment_by": segment_by,
         "threads": threads,
     }
@@ -145,7 +147,9 @@ def profile_parquet(
     bar = _progress(len(groups), progress)
     partials: list[Any] = []
     try:
-        with ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="driftline-parquet") as pool:
+        with ThreadPoolExecutor(
+            max_workers=n_threads, thread_name_prefix="driftline-parquet"
+        ) as pool:
             pending: deque[Future[pa.Table]] = deque()
             it = iter(groups)
             for item in it:

@@ -209,8 +209,17 @@ class ColumnProfile:
         d: dict[str, Any] = {
             k: self._stats[k]
             for k in (
-                "name", "dtype", "kind", "count", "null_count", "nan_count",
-                "pos_inf_count", "neg_inf_count", "min", "max", "mean",
+                "name",
+                "dtype",
+                "kind",
+                "count",
+                "null_count",
+                "nan_count",
+                "pos_inf_count",
+                "neg_inf_count",
+                "min",
+                "max",
+                "mean",
             )
         }
         d["std"] = self.std
@@ -225,7 +234,9 @@ class ColumnProfile:
         h = self.histogram() if "histogram_edges" in self._stats else None
         if h is not None:
             d["histogram"] = {"edges": h.edges, "counts": h.counts}
-        return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()}
+        return {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in d.items()
+        }
 
 
 class Profile:
@@ -243,10 +254,11 @@ class Profile:
     True
     """
 
-    __slots__ = ("_inner",)
+    __slots__ = ("_inner", "_segments")
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
+        self._segments: _Segments | None = None
 
     # -- shape -----------------------------------------------------------------
     @property
@@ -283,7 +295,9 @@ class Profile:
     @property
     def segments(self) -> Mapping[str, Profile]:
         """Per-segment profiles by key (empty unless ``segment_by`` was given)."""
-        return _Segments(self._inner)
+        if self._segments is None:
+            self._segments = _Segments(self._inner)
+        return self._segments
 
     def __getitem__(self, column: str) -> ColumnProfile:
         return ColumnProfile(self._inner, self._inner.column_stats(column))
@@ -344,16 +358,34 @@ class Profile:
         """A summary table: a row per column."""
         rows = [c.to_dict() for c in self]
         fields = [
-            ("column", pa.string()), ("dtype", pa.string()), ("kind", pa.string()),
-            ("count", pa.int64()), ("null_count", pa.int64()), ("nan_count", pa.int64()),
-            ("min", pa.float64()), ("max", pa.float64()), ("mean", pa.float64()),
-            ("std", pa.float64()), ("p50", pa.float64()), ("distinct", pa.int64()),
+            ("column", pa.string()),
+            ("dtype", pa.string()),
+            ("kind", pa.string()),
+            ("count", pa.int64()),
+            ("null_count", pa.int64()),
+            ("nan_count", pa.int64()),
+            ("min", pa.float64()),
+            ("max", pa.float64()),
+            ("mean", pa.float64()),
+            ("std", pa.float64()),
+            ("p50", pa.float64()),
+            ("distinct", pa.int64()),
         ]
         data: dict[str, list[Any]] = {name: [] for name, _ in fields}
         for r in rows:
             data["column"].append(r["name"])
-            for k in ("dtype", "kind", "count", "null_count", "nan_count", "min", "max", "mean",
-                      "std", "distinct"):
+            for k in (
+                "dtype",
+                "kind",
+                "count",
+                "null_count",
+                "nan_count",
+                "min",
+                "max",
+                "mean",
+                "std",
+                "distinct",
+            ):
                 data[k].append(r[k])
             data["p50"].append(r.get("quantiles", {}).get("0.5"))
         return pa.table({n: pa.array(data[n], type=t) for n, t in fields})
@@ -366,11 +398,15 @@ class Profile:
 
 
 class _Segments(Mapping[str, Profile]):
-    __slots__ = ("_inner", "_keys")
+    __slots__ = ("_inner", "_keys", "_set")
 
     def __init__(self, inner: Any) -> None:
         self._inner = inner
         self._keys: list[str] = list(inner.segment_keys())
+        self._set = frozenset(self._keys)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._set
 
     def __getitem__(self, key: str) -> Profile:
         try:
@@ -434,19 +470,48 @@ def profile(
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     table = to_table_like(data)
-    inner = _native.profile(
-        table,
-        columns=None if columns is None else [str(c) for c in columns],
-        categorical=None if categorical is None else [str(c) for c in categorical],
-        edges=None if edges is None else {str(k): [float(e) for e in v] for k, v in edges.items()},
-        bins=bins,
-        segment_by=segment_by,
-        threads=threads,
-        kll_k=kll_k,
-        hll_p=hll_p,
-        freq_cap=freq_cap,
-    )
-    return Profile(inner)
+    kwargs: dict[str, Any] = {
+        "columns": None if columns is None else [str(c) for c in columns],
+        "categorical": None if categorical is None else [str(c) for c in categorical],
+        "edges": None
+        if edges is None
+        else {str(k): [float(e) for e in v] for k, v in edges.items()},
+        "bins": bins,
+        "segment_by": segment_by,
+        "threads": threads,
+        "kll_k": kll_k,
+        "hll_p": hll_p,
+        "freq_cap": freq_cap,
+    }
+    if isinstance(table, pa.RecordBatchReader):
+        if bins is not None:
+            # Quantile bins need the whole column before the second pass.
+            table = table.read_all()
+        else:
+            return Profile(_profile_stream(table, kwargs))
+    return Profile(_native.profile(table, **kwargs))
+
+
+STREAM_GROUP_ROWS = 1 << 20
+
+
+def _profile_stream(reader: pa.RecordBatchReader, kwargs: dict[str, Any]) -> Any:
+    """Folds a stream group by group (about a million rows each): memory stays bounded by
+    one group, and Ctrl-C is honoured between groups (Python runs signal handlers there)."""
+    partials: list[Any] = []
+    group: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        group.append(batch)
+        rows += batch.num_rows
+        if rows >= STREAM_GROUP_ROWS:
+            partials.append(_native.profile(pa.Table.from_batches(group, reader.schema), **kwargs))
+            group, rows = [], 0
+            if len(partials) >= 8:
+                partials = [_native.merge_profiles(partials)]
+    if group or not partials:
+        partials.append(_native.profile(pa.Table.from_batches(group, reader.schema), **kwargs))
+    return _native.merge_profiles(partials)
 
 
 def merge(profiles: Sequence[Profile]) -> Profile:

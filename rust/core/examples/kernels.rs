@@ -19,6 +19,7 @@ fn main() {
     let t = Instant::now();
     let m = Moments::from_finite(&xs, 1.0);
     println!("moments {:?} {:?}", t.elapsed(), m.n);
+    sort_only(&xs);
     let t = Instant::now();
     let mut k = Kll::default();
     k.update_slice(&xs);
@@ -33,4 +34,16 @@ fn main() {
     let t = Instant::now();
     hist.add(&xs);
     println!("hist {:?} {:?}", t.elapsed(), hist.counts);
+}
+
+#[allow(dead_code)]
+fn sort_only(xs: &[f64]) {
+    let t = Instant::now();
+    let mut total = 0u64;
+    for block in xs.chunks(2048) {
+        let mut keys: Vec<u64> = block.iter().map(|x| x.to_bits()).collect();
+        keys.sort_unstable();
+        total = total.wrapping_add(keys[0]);
+    }
+    println!("sort-only {:?} {}", t.elapsed(), total);
 }

@@ -32,7 +32,10 @@ impl Moments {
         }
         // Scale by a power of two (exact) when a sum could overflow.
         let scale = if max_abs > 1e300 { 2f64.powi(-64) } else { 1.0 };
-        let mean_scaled = sum_lanes(values, scale) / n as f64;
+        // Summing deviations from the first value keeps a constant column exact and
+        // reduces rounding when values share a large offset.
+        let shift = values[0] * scale;
+        let mean_scaled = shift + sum_lanes(values, scale, shift) / n as f64;
         let mean = mean_scaled / scale;
         let m2 = if scale == 1.0 {
             sq_dev_lanes(values, mean, 1.0)
@@ -76,18 +79,18 @@ impl Moments {
 
 /// Sum with eight independent accumulators: vectorisable and with the error growth of a
 /// pairwise sum at the top level.
-fn sum_lanes(values: &[f64], scale: f64) -> f64 {
+fn sum_lanes(values: &[f64], scale: f64, shift: f64) -> f64 {
     let mut acc = [0.0f64; 8];
     let chunks = values.chunks_exact(8);
     let rem = chunks.remainder();
     for c in chunks {
         for i in 0..8 {
-            acc[i] += c[i] * scale;
+            acc[i] += c[i] * scale - shift;
         }
     }
     let mut tail = 0.0;
     for &v in rem {
-        tail += v * scale;
+        tail += v * scale - shift;
     }
     ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7])) + tail
 }

@@ -254,6 +254,25 @@ fn tau(mut x: f64) -> f64 {
     }
 }
 
+impl Hll {
+    /// True when the layout is valid for the precision (checked after decoding).
+    pub fn is_consistent(&self) -> bool {
+        if !(4..=16).contains(&self.p) {
+            return false;
+        }
+        let q = 64 - u32::from(self.p) + 1;
+        match &self.registers {
+            Registers::Dense(r) => r.len() == self.m() && r.iter().all(|&v| u32::from(v) <= q),
+            Registers::Sparse(pairs) => {
+                pairs.windows(2).all(|w| w[0].0 < w[1].0)
+                    && pairs
+                        .iter()
+                        .all(|&(i, v)| (i as usize) < self.m() && u32::from(v) <= q)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,24 +307,5 @@ mod tests {
         }
         a.merge(&b).unwrap();
         assert_eq!(a.estimate(), all.estimate());
-    }
-}
-
-impl Hll {
-    /// True when the layout is valid for the precision (checked after decoding).
-    pub fn is_consistent(&self) -> bool {
-        if !(4..=16).contains(&self.p) {
-            return false;
-        }
-        let q = 64 - u32::from(self.p) + 1;
-        match &self.registers {
-            Registers::Dense(r) => r.len() == self.m() && r.iter().all(|&v| u32::from(v) <= q),
-            Registers::Sparse(pairs) => {
-                pairs.windows(2).all(|w| w[0].0 < w[1].0)
-                    && pairs
-                        .iter()
-                        .all(|&(i, v)| (i as usize) < self.m() && u32::from(v) <= q)
-            }
-        }
     }
 }
