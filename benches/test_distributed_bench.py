@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import sys
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,9 @@ import driftline as dl
 from driftline import _native
 from driftline.distributed._common import ProfileSpec, merge_partials, partial_from_table
 
+# PySpark 4 warns about pandas 3 on every mapInArrow, an Arrow path that never uses pandas.
+pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas")
+
 QUICK = os.environ.get("DRIFTLINE_BENCH_QUICK", "1") != "0"
 ROWS = 100_000 if QUICK else 10_000_000
 PARTIALS = 2_000 if QUICK else 10_000
@@ -37,12 +39,15 @@ NUMERIC, CATEGORICAL = 20, 5
 CHUNK = 500_000
 
 
-def _warn_debug_build() -> None:
-    # A debug build carries its debug info: tens of MB against a few for a release build.
-    if Path(_native.__file__).stat().st_size > 40_000_000:
-        warnings.warn(
-            "driftline._native looks like a debug build: run `make setup` first", stacklevel=2
-        )
+def _build() -> str:
+    # A debug build carries its debug info: ~200 MB against a few MB for a release build.
+    return "debug" if Path(_native.__file__).stat().st_size > 40_000_000 else "release"
+
+
+def _note_build(benchmark: Any) -> None:
+    benchmark.extra_info["build"] = _build()
+    if _build() == "debug":
+        print("\nWARNING: driftline._native is a debug build; figures are meaningless (make setup)")
 
 
 def best_of(fn: Callable[[], Any], rounds: int) -> float:
@@ -122,7 +127,7 @@ def _spark_sql_stats(df: Any) -> None:
 def test_spark_profile_vs_spark_sql(benchmark: Any, spark: Any, parquet_dir: Path) -> None:
     import driftline.spark as dls
 
-    _warn_debug_build()
+    _note_build(benchmark)
     df = spark.read.parquet(str(parquet_dir))
     rounds = 3 if QUICK else 1
     baseline = best_of(lambda: _spark_sql_stats(df), rounds)
@@ -134,6 +139,7 @@ def test_spark_profile_vs_spark_sql(benchmark: Any, spark: Any, parquet_dir: Pat
 def test_spark_adapter_vs_noop_pass(benchmark: Any, spark: Any, parquet_dir: Path) -> None:
     import driftline.spark as dls
 
+    _note_build(benchmark)
     df = spark.read.parquet(str(parquet_dir))
 
     def noop(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -147,6 +153,8 @@ def test_spark_adapter_vs_noop_pass(benchmark: Any, spark: Any, parquet_dir: Pat
     _report(benchmark, "spark profile / no-op mapInArrow pass", baseline, higher_is_better=False)
 
 
+# dask's parquet reader calls pandas' deprecated reset_index(inplace=True).
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
 def test_dask_adapter_vs_noop_pass(benchmark: Any, parquet_dir: Path) -> None:
     pytest.importorskip("dask.dataframe", reason="install driftline[dask]")
     import dask
@@ -154,6 +162,7 @@ def test_dask_adapter_vs_noop_pass(benchmark: Any, parquet_dir: Path) -> None:
 
     import driftline.dask as dld
 
+    _note_build(benchmark)
     ddf = dd.read_parquet(str(parquet_dir), dtype_backend="pyarrow")
     rounds = 3 if QUICK else 1
     with dask.config.set(scheduler="threads", num_workers=2):
@@ -175,7 +184,7 @@ def partials() -> list[bytes]:
 
 
 def test_driver_merge_of_partials(benchmark: Any, partials: list[bytes]) -> None:
-    _warn_debug_build()
+    _note_build(benchmark)
     p = benchmark.pedantic(lambda: merge_partials(partials), rounds=3, iterations=1)
     assert p.row_count == 2_000 * PARTIALS and len(p.columns) == 25
     per_partial = np.mean([len(b) for b in partials[:50]])
