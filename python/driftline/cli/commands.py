@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from driftline.cli import audit, registry, validate  # noqa: F401  (registry, audit, validate)
+from driftline.cli import drift  # noqa: F401
