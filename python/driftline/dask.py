@@ -10,7 +10,7 @@ in a tree of Dask tasks, so that no worker and not the driver ever holds more th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from driftline._arrow import to_table_like
 from driftline.distributed._common import (
@@ -22,10 +22,14 @@ from driftline.distributed._common import (
     require,
     with_bins,
 )
+from driftline.distributed._compare import compare_distributed
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
-__all__ = ["profile"]
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["compare", "profile"]
 
 
 def _partition_partial(part: Any, spec: ProfileSpec) -> bytes:
@@ -117,3 +121,44 @@ def profile(
         freq_cap=freq_cap,
     )
     return with_bins(spec, lambda s: _run(ddf, s, fan_in))
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    **options: Any,
+) -> DriftReport:
+    """Drift of a Dask DataFrame against a reference, without collecting a row.
+
+    The reference (a :class:`~driftline.Profile`, e.g. from the registry, or another
+    Dask DataFrame) gives the bins; the current side is profiled distributed on the reference's
+    edges (exact counts per bin); then :func:`driftline.compare` runs on the two profiles.
+
+    Parameters
+    ----------
+    reference
+        A :class:`~driftline.Profile` or a Dask DataFrame.
+    current
+        A Dask DataFrame.
+    columns, categorical, bins, options
+        As in :func:`driftline.compare`.
+
+    Returns
+    -------
+    DriftReport
+    """
+    require("dask.dataframe", "dask", "driftline.dask")
+    return compare_distributed(
+        reference,
+        current,
+        profile=profile,
+        columns_of=lambda ddf: [str(c) for c in ddf.columns],
+        columns=columns,
+        categorical=categorical,
+        bins=bins,
+        **options,
+    )

@@ -9,7 +9,7 @@ Ray returns results through Arrow rows. Install with ``pip install 'driftline[ra
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -22,10 +22,14 @@ from driftline.distributed._common import (
     require,
     with_bins,
 )
+from driftline.distributed._compare import compare_distributed
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
-__all__ = ["profile"]
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["compare", "profile"]
 
 
 class _PartialTask:
@@ -121,3 +125,44 @@ def profile(
         freq_cap=freq_cap,
     )
     return with_bins(spec, lambda s: _run(ds, s, fan_in))
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    **options: Any,
+) -> DriftReport:
+    """Drift of a Ray Dataset against a reference, without collecting a row.
+
+    The reference (a :class:`~driftline.Profile`, e.g. from the registry, or another
+    Ray Dataset) gives the bins; the current side is profiled distributed on the reference's
+    edges (exact counts per bin); then :func:`driftline.compare` runs on the two profiles.
+
+    Parameters
+    ----------
+    reference
+        A :class:`~driftline.Profile` or a Ray Dataset.
+    current
+        A Ray Dataset.
+    columns, categorical, bins, options
+        As in :func:`driftline.compare`.
+
+    Returns
+    -------
+    DriftReport
+    """
+    require("ray.data", "ray", "driftline.ray")
+    return compare_distributed(
+        reference,
+        current,
+        profile=profile,
+        columns_of=lambda ds: list(ds.schema().names),
+        columns=columns,
+        categorical=categorical,
+        bins=bins,
+        **options,
+    )

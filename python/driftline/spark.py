@@ -14,7 +14,7 @@ import contextlib
 import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
@@ -27,10 +27,14 @@ from driftline.distributed._common import (
     require,
     with_bins,
 )
+from driftline.distributed._compare import compare_distributed
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
-__all__ = ["profile"]
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["compare", "profile"]
 
 _SCHEMA = f"{PARTIAL_COLUMN} binary"
 
@@ -157,3 +161,44 @@ def profile(
         freq_cap=freq_cap,
     )
     return with_bins(spec, lambda s: _run(df, s, fan_in))
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    **options: Any,
+) -> DriftReport:
+    """Drift of a PySpark DataFrame against a reference, without collecting a row.
+
+    The reference (a :class:`~driftline.Profile`, e.g. from the registry, or another
+    PySpark DataFrame) gives the bins; the current side is profiled distributed on the reference's
+    edges (exact counts per bin); then :func:`driftline.compare` runs on the two profiles.
+
+    Parameters
+    ----------
+    reference
+        A :class:`~driftline.Profile` or a PySpark DataFrame.
+    current
+        A PySpark DataFrame.
+    columns, categorical, bins, options
+        As in :func:`driftline.compare`.
+
+    Returns
+    -------
+    DriftReport
+    """
+    _require()
+    return compare_distributed(
+        reference,
+        current,
+        profile=profile,
+        columns_of=lambda df: list(df.columns),
+        columns=columns,
+        categorical=categorical,
+        bins=bins,
+        **options,
+    )

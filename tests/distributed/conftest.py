@@ -3,9 +3,11 @@ the check that a distributed profile equals the single-machine one."""
 
 from __future__ import annotations
 
+import importlib
 import math
 import warnings
 from collections.abc import Callable
+from types import ModuleType
 
 import numpy as np
 import pyarrow as pa
@@ -155,49 +157,44 @@ def spark_session():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
-def spark_run(spark_session):  # type: ignore[no-untyped-def]
-    import driftline.spark as dls
-
-    def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
+def spark_frame(spark_session):  # type: ignore[no-untyped-def]
+    def frame(data: pa.Table, parts: int) -> object:
         with warnings.catch_warnings():
             # PySpark 4 warns about pandas 3 even on its Arrow path, which never uses pandas.
             warnings.filterwarnings("ignore", "PySpark does not yet fully support", FutureWarning)
             df = spark_session.createDataFrame(data)
         df = df.coalesce(1) if parts == 1 else df.repartition(parts)
         assert df.rdd.getNumPartitions() == parts
-        return dls.profile(df, **options)
+        return df
 
-    return run
+    return frame
 
 
 @pytest.fixture(scope="session")
-def dask_run():  # type: ignore[no-untyped-def]
+def dask_frame():  # type: ignore[no-untyped-def]
     pytest.importorskip("dask.dataframe", reason="install driftline[dask] to run the Dask tests")
     import dask
     import dask.dataframe as dd
     import pandas as pd
 
-    import driftline.dask as dld
+    dask.config.set(scheduler="threads")
 
-    def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
+    def frame(data: pa.Table, parts: int) -> object:
         # Arrow-backed pandas keeps nulls apart from NaN, as the Arrow reference does.
         pdf = data.to_pandas(types_mapper=pd.ArrowDtype)
         step = -(-len(pdf) // parts)  # the last partitions are empty when rows < parts
         slices = [pdf.iloc[i * step : (i + 1) * step] for i in range(parts)]
         ddf = dd.from_delayed([dask.delayed(s) for s in slices], meta=pdf.iloc[:0])
         assert ddf.npartitions == parts
-        with dask.config.set(scheduler="threads"):
-            return dld.profile(ddf, **options)
+        return ddf
 
-    return run
+    return frame
 
 
 @pytest.fixture(scope="session")
-def ray_run():  # type: ignore[no-untyped-def]
+def ray_frame():  # type: ignore[no-untyped-def]
     pytest.importorskip("ray.data", reason="install driftline[ray] to run the Ray tests")
     import ray
-
-    import driftline.ray as dlr
 
     ray.init(
         num_cpus=2,
@@ -210,15 +207,39 @@ def ray_run():  # type: ignore[no-untyped-def]
         warnings.simplefilter("ignore", DeprecationWarning)  # raised inside ray.data itself
         ray.data.DataContext.get_current().enable_progress_bars = False
 
-    def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
-        ds = ray.data.from_arrow(data).repartition(parts)
-        return dlr.profile(ds, **options)
+    def frame(data: pa.Table, parts: int) -> object:
+        return ray.data.from_arrow(data).repartition(parts)
 
-    yield run
+    yield frame
     ray.shutdown()
 
 
 @pytest.fixture(params=["spark", "dask", "ray"])
-def engine(request: pytest.FixtureRequest) -> Callable[..., dl.Profile]:
-    fixture: Callable[..., dl.Profile] = request.getfixturevalue(f"{request.param}_run")
-    return fixture
+def engine_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def frame(request: pytest.FixtureRequest, engine_name: str) -> Callable[[pa.Table, int], object]:
+    """``frame(table, parts)``: the table as the engine's frame in ``parts`` partitions."""
+    make: Callable[[pa.Table, int], object] = request.getfixturevalue(f"{engine_name}_frame")
+    return make
+
+
+@pytest.fixture
+def adapter(engine_name: str) -> ModuleType:
+    """The driftline adapter module of the engine."""
+    return importlib.import_module(f"driftline.{engine_name}")
+
+
+@pytest.fixture
+def engine(
+    frame: Callable[[pa.Table, int], object], adapter: ModuleType
+) -> Callable[..., dl.Profile]:
+    """``run(table, parts, **options)``: the adapter's profile of the engine's frame."""
+
+    def run(data: pa.Table, parts: int, **options: object) -> dl.Profile:
+        profile: Callable[..., dl.Profile] = adapter.profile
+        return profile(frame(data, parts), **options)
+
+    return run

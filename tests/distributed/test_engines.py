@@ -91,17 +91,18 @@ def test_bad_option_fails_before_any_job(
         engine(table, 2, bins=0)
 
 
-@pytest.mark.parametrize("run", ["spark_run", "dask_run"])
 def test_tree_reduction_with_small_fan_in(
-    request: pytest.FixtureRequest,
-    run: str,
+    engine_name: str,
+    engine: Callable[..., dl.Profile],
     table: pa.Table,
     shuffled: pa.Table,
     check: Check,
     edges: dict[str, list[float]],
 ) -> None:
-    # 16 partitions with fan_in=3: several levels of merge tasks on the workers.
-    got = request.getfixturevalue(run)(shuffled, 16, fan_in=3, edges=edges)
+    # 16 partitions with fan_in=3: Spark and Dask merge in several levels on the workers.
+    if engine_name == "ray":
+        pytest.skip("Ray merges on the driver only")
+    got = engine(shuffled, 16, fan_in=3, edges=edges)
     check(got, dl.profile(table, edges=edges), table)
 
 
