@@ -2,5 +2,9 @@
 
 from __future__ import annotations
 
-from driftline.cli import audit, registry, validate  # noqa: F401  (registry, audit, validate)
-from driftline.cli import drift  # noqa: F401
+from driftline.cli import (  # noqa: F401  (registry, audit, validate)
+    audit,
+    drift,
+    registry,
+    validate,
+)
