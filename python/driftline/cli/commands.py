@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from driftline.cli import (  # noqa: F401  (registry, audit, validate, demo, profile)
+from driftline.cli import (  # noqa: F401  (each module registers its commands)
     audit,
     demo,
     drift,
     profile_cmd,
     registry,
+    triggers,
     validate,
+    watch,
 )
