@@ -39,7 +39,7 @@ header a { color: #d7e7ff; } header ul { display: flex; gap: 1rem; list-style: n
 main { padding: 1rem 1.5rem; max-width: 1200px; }
 table { border-collapse: collapse; margin: .6rem 0 1.2rem; }
 th, td { border-bottom: 1px solid #d8dee4; padding: .3rem .7rem; text-align: left; }
-th { background: #f3f5f7; } form.inline { display: inline; }
+th { background: #f3f5f7; } td { overflow-wrap: anywhere; } form.inline { display: inline; }
 .ok { color: #116329; font-weight: bold; } .bad { color: #a40e26; font-weight: bold; }
 .notice { background: #eef6ee; padding: .5rem 1rem; border-left: 4px solid #116329; }
 .error { background: #fbeeee; padding: .5rem 1rem; border-left: 4px solid #a40e26; }

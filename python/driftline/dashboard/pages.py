@@ -38,6 +38,7 @@ Who = Annotated[Principal, Depends(current_principal)]
 Name = Annotated[str, Path(min_length=1, max_length=256)]
 _NOTICES = {"approved": "Approval recorded.", "rejected": "Rejection recorded."}
 _MAX_PROFILE_CHARTS = 24
+_DECIDABLE = ("development", "staging")
 
 
 def _nav(who: Principal) -> list[tuple[str, str]]:
@@ -286,7 +287,9 @@ def version_page(
             table_id="approvals",
         )
     )
-    if Permission.APPROVE in who.permissions and v.stage in ("development", "staging"):
+    decided = any(a.approver == who.name and a.valid for a in approvals)
+    may_decide = who.name != v.created_by and not decided
+    if Permission.APPROVE in who.permissions and may_decide and v.stage in _DECIDABLE:
         action = f"/ui/models/{path_part(model)}/versions/{v.version}/decision"
         parts.append(
             f'<form method="post" action="{esc(action)}" id="decision-form">'
