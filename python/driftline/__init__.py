@@ -22,19 +22,41 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
     _NATIVE_ERROR: ImportError | None = _exc
 else:
     _NATIVE_ERROR = None
+    from driftline import drift, stats
+    from driftline.drift import DriftReport, FeatureDrift, compare
+    from driftline.fairness import FairnessReport, fairness
     from driftline.parquet import profile_parquet
+    from driftline.performance import (
+        PerformanceEstimate,
+        PerformanceReport,
+        estimate_performance,
+        performance,
+        roc_auc,
+    )
     from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
 
 __all__ = [
     "ColumnProfile",
+    "DriftReport",
+    "FairnessReport",
+    "FeatureDrift",
     "Histogram",
+    "PerformanceEstimate",
+    "PerformanceReport",
     "Profile",
     "Registry",
     "__version__",
+    "compare",
+    "drift",
+    "estimate_performance",
     "exceptions",
+    "fairness",
     "merge",
+    "performance",
     "profile",
     "profile_parquet",
+    "roc_auc",
+    "stats",
     "validate",
 ]
 

@@ -44,3 +44,67 @@ def profile(
     freq_cap: int | None = None,
 ) -> Profile: ...
 def merge_profiles(profiles: Sequence[Profile]) -> Profile: ...
+
+# --- driftline.stats (rust/python/src/stats.rs) -------------------------------------
+def stats_ks_2samp(
+    a: Any, b: Any, method: str = "auto"
+) -> tuple[float, float, float, int, str, int, int]: ...
+def stats_ks_pvalue(d: float, n: int, m: int, method: str = "auto") -> tuple[float, float, str]: ...
+def stats_kstwo_sf(d: float, n: int) -> float: ...
+def stats_smirnov_sf(n: int, d: float) -> float: ...
+def stats_chi2_sf(x: float, df: float) -> float: ...
+def stats_wasserstein(
+    u_values: Any, v_values: Any, u_weights: Any | None = None, v_weights: Any | None = None
+) -> float: ...
+def stats_psi(
+    reference: Any, current: Any, bins: int = 10, epsilon: float = 1e-4
+) -> tuple[float, list[float], list[float], list[float]]: ...
+def stats_psi_counts(reference: Any, current: Any, epsilon: float = 1e-4) -> float: ...
+def stats_chisquare(
+    observed: Any, expected: Any | None = None, ddof: int = 0
+) -> tuple[float, float, float]: ...
+def stats_chi2_contingency(
+    table: Any, rows: int, cols: int, correction: bool = True
+) -> tuple[float, float, int, list[float]]: ...
+def stats_jensen_shannon(p: Any, q: Any, base: float | None = None) -> float: ...
+def stats_kl_divergence(p: Any, q: Any, base: float | None = None) -> float: ...
+def stats_hellinger(p: Any, q: Any) -> float: ...
+def stats_total_variation(p: Any, q: Any) -> float: ...
+
+# --- end driftline.stats ---------------------------------------------------------------
+
+# --- fairness and performance (rust/python/src/fairness.rs, performance.rs) ---
+def fairness(
+    data: Any,
+    *,
+    prediction: str,
+    label: str | None,
+    sensitive: list[str],
+    score: str | None,
+    positive: bool | int | float | str,
+    reference_group: Any,
+    min_group_size: int,
+    task: str,
+    segment_by: list[str],
+) -> dict[str, Any]: ...
+def performance(
+    data: Any,
+    *,
+    prediction: str,
+    label: str,
+    score: str | None,
+    task: str,
+    positive: bool | int | float | str,
+    segment_by: list[str],
+) -> dict[str, Any]: ...
+def roc_auc(data: Any, *, label: str, score: str, positive: bool | int | float | str) -> float: ...
+def estimate_performance(
+    reference: Any,
+    current: Any,
+    *,
+    prediction: str,
+    label: str,
+    score: str,
+    positive: bool | int | float | str,
+    method: str,
+) -> dict[str, Any]: ...

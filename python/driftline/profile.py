@@ -470,19 +470,48 @@ def profile(
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
     table = to_table_like(data)
-    inner = _native.profile(
-        table,
-        columns=None if columns is None else [str(c) for c in columns],
-        categorical=None if categorical is None else [str(c) for c in categorical],
-        edges=None if edges is None else {str(k): [float(e) for e in v] for k, v in edges.items()},
-        bins=bins,
-        segment_by=segment_by,
-        threads=threads,
-        kll_k=kll_k,
-        hll_p=hll_p,
-        freq_cap=freq_cap,
-    )
-    return Profile(inner)
+    kwargs: dict[str, Any] = {
+        "columns": None if columns is None else [str(c) for c in columns],
+        "categorical": None if categorical is None else [str(c) for c in categorical],
+        "edges": None
+        if edges is None
+        else {str(k): [float(e) for e in v] for k, v in edges.items()},
+        "bins": bins,
+        "segment_by": segment_by,
+        "threads": threads,
+        "kll_k": kll_k,
+        "hll_p": hll_p,
+        "freq_cap": freq_cap,
+    }
+    if isinstance(table, pa.RecordBatchReader):
+        if bins is not None:
+            # Quantile bins need the whole column before the second pass.
+            table = table.read_all()
+        else:
+            return Profile(_profile_stream(table, kwargs))
+    return Profile(_native.profile(table, **kwargs))
+
+
+STREAM_GROUP_ROWS = 1 << 20
+
+
+def _profile_stream(reader: pa.RecordBatchReader, kwargs: dict[str, Any]) -> Any:
+    """Folds a stream group by group (about a million rows each): memory stays bounded by
+    one group, and Ctrl-C is honoured between groups (Python runs signal handlers there)."""
+    partials: list[Any] = []
+    group: list[pa.RecordBatch] = []
+    rows = 0
+    for batch in reader:
+        group.append(batch)
+        rows += batch.num_rows
+        if rows >= STREAM_GROUP_ROWS:
+            partials.append(_native.profile(pa.Table.from_batches(group, reader.schema), **kwargs))
+            group, rows = [], 0
+            if len(partials) >= 8:
+                partials = [_native.merge_profiles(partials)]
+    if group or not partials:
+        partials.append(_native.profile(pa.Table.from_batches(group, reader.schema), **kwargs))
+    return _native.merge_profiles(partials)
 
 
 def merge(profiles: Sequence[Profile]) -> Profile:

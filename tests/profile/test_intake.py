@@ -87,3 +87,21 @@ def test_empty_table_gives_an_empty_valid_profile() -> None:
     assert p.row_count == 0 and p.columns == ["x", "c"]
     assert dl.Profile.from_bytes(p.to_bytes()) == p
     assert dl.profile(pa.table({})).row_count == 0
+
+
+def test_stream_is_folded_group_by_group(
+    rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib
+
+    profile_module = importlib.import_module("driftline.profile")
+    monkeypatch.setattr(profile_module, "STREAM_GROUP_ROWS", 1000)
+    t = pa.table(
+        {"x": rng.normal(size=10_500), "c": pa.array(rng.integers(0, 7, 10_500).astype(str))}
+    )
+    reader = pa.RecordBatchReader.from_batches(t.schema, t.to_batches(max_chunksize=333))
+    p = dl.profile(reader)
+    whole = dl.profile(t)
+    assert p.fingerprint == whole.fingerprint
+    assert p["c"].frequencies() == whole["c"].frequencies()
+    assert abs(p["x"].mean - whole["x"].mean) < 1e-12

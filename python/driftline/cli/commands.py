@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-from driftline.cli import audit, registry, serve, validate  # noqa: F401  (each registers itself)
+from driftline.cli import audit, registry, validate  # noqa: F401  (registry, audit, validate)
+from driftline.cli import drift  # noqa: F401
+from driftline.cli import serve  # noqa: F401

@@ -11,6 +11,9 @@ pub mod input;
 pub mod pool;
 pub mod profile;
 pub mod sketch;
+pub mod stats;
 
 pub use error::{DriftlineError, Result};
 pub use profile::{profile_batches, ColumnProfile, Profile, ProfileOptions};
+pub mod fairness;
+pub mod performance;

@@ -440,3 +440,107 @@ impl Profile {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use arrow_array::{Float64Array, Int32Array, StringArray};
+    use arrow_schema::{DataType, Field};
+
+    use super::*;
+
+    fn batch(xs: &[Option<f64>], cs: &[Option<&str>], ks: &[i32]) -> (Arc<Schema>, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("x", DataType::Float64, true),
+            Field::new("c", DataType::Utf8, true),
+            Field::new("k", DataType::Int32, false),
+        ]));
+        let b = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Float64Array::from(xs.to_vec())),
+                Arc::new(StringArray::from(cs.to_vec())),
+                Arc::new(Int32Array::from(ks.to_vec())),
+            ],
+        )
+        .unwrap();
+        (schema, b)
+    }
+
+    #[test]
+    fn merge_of_halves_equals_whole() {
+        let xs: Vec<Option<f64>> = (0..1000)
+            .map(|i| (i % 7 != 0).then_some(i as f64 * 0.5))
+            .collect();
+        let cs: Vec<Option<&str>> = (0..1000)
+            .map(|i| ["a", "b", "c"].get(i % 4))
+            .map(|o| o.copied())
+            .collect();
+        let ks: Vec<i32> = (0..1000).map(|i| i % 13).collect();
+        let (schema, whole) = batch(&xs, &cs, &ks);
+        let opts = ProfileOptions {
+            edges: [("x".to_string(), vec![10.0, 100.0])].into_iter().collect(),
+            ..Default::default()
+        };
+        let all = profile_batches(&schema, std::slice::from_ref(&whole), &opts).unwrap();
+        let mut a = profile_batches(&schema, &[whole.slice(0, 321)], &opts).unwrap();
+        let b = profile_batches(&schema, &[whole.slice(321, 679)], &opts).unwrap();
+        a.merge(&b).unwrap();
+        assert_eq!(a.fingerprint(), all.fingerprint());
+        let (x1, x2) = (a.column("x").unwrap(), all.column("x").unwrap());
+        assert_eq!(
+            (x1.count, x1.null_count, x1.min, x1.max),
+            (x2.count, x2.null_count, x2.min, x2.max)
+        );
+        assert_eq!(x1.histogram, x2.histogram);
+        assert!((x1.moments.mean - x2.moments.mean).abs() < 1e-12);
+        assert_eq!(
+            a.column("c")
+                .unwrap()
+                .frequencies
+                .as_ref()
+                .unwrap()
+                .sorted(),
+            all.column("c")
+                .unwrap()
+                .frequencies
+                .as_ref()
+                .unwrap()
+                .sorted()
+        );
+    }
+
+    #[test]
+    fn segments_partition_the_rows() {
+        let xs: Vec<Option<f64>> = (0..500).map(|i| Some(i as f64)).collect();
+        let cs: Vec<Option<&str>> = vec![Some("z"); 500];
+        let ks: Vec<i32> = (0..500).map(|i| i % 5).collect();
+        let (schema, b) = batch(&xs, &cs, &ks);
+        let opts = ProfileOptions {
+            segment_by: Some("k".into()),
+            ..Default::default()
+        };
+        let p = profile_batches(&schema, &[b], &opts).unwrap();
+        assert_eq!(p.segments.len(), 5);
+        assert_eq!(
+            p.segments.iter().map(|(_, s)| s.row_count).sum::<u64>(),
+            500
+        );
+        let (key, s0) = &p.segments[0];
+        assert_eq!(key, "0");
+        assert_eq!(s0.column("x").unwrap().min, Some(0.0));
+        assert!(s0.column("k").is_none());
+    }
+
+    #[test]
+    fn unknown_columns_and_bad_types_are_named() {
+        let (schema, b) = batch(&[Some(1.0)], &[Some("a")], &[1]);
+        let opts = ProfileOptions {
+            columns: Some(vec!["nope".into()]),
+            ..Default::default()
+        };
+        let err = profile_batches(&schema, &[b], &opts).unwrap_err();
+        assert!(err.to_string().contains("'nope'"), "{err}");
+    }
+}

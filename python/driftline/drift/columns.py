@@ -1,0 +1,258 @@
+"""Per-column drift statistics (before the correction across columns and the verdict)."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from driftline import stats as dlstats
+from driftline.drift import custom
+from driftline.drift.sketch import (
+    SketchCdf,
+    ks_from_cdfs,
+    ks_pvalue,
+    sketch_cdf,
+    wasserstein_from_cdfs,
+)
+
+__all__ = ["ColumnResult", "categorical_result", "numeric_result", "raw_values"]
+
+MIN_EXPECTED = 5.0
+"""Categories expected fewer times than this (in either row) are pooled for chi-square."""
+
+MAX_NAMES = 50
+OTHER = "(other)"
+
+
+@dataclass
+class ColumnResult:
+    """Statistics of one column before the decision."""
+
+    method: str
+    statistic: float | None
+    p_value: float | None
+    effect_size: float | None
+    error_bound: float | None = None
+    histogram: dict[str, Any] | None = None
+    unseen: list[str] = field(default_factory=list)
+    vanished: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def raw_values(table: pa.Table, column: str) -> np.ndarray:
+    """The column's non-null, non-NaN values as float64 (materialised: exact KS needs
+    them all)."""
+    arr = pc.drop_null(table.column(column))
+    if not pa.types.is_floating(arr.type):
+        arr = pc.cast(arr, pa.float64())
+    v = np.asarray(arr.to_numpy(), dtype=np.float64) if arr.num_chunks != 1 else (
+        np.asarray(arr.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    )
+    return v[~np.isnan(v)]
+
+
+def _distance(method: str, r: np.ndarray, c: np.ndarray) -> float:
+    if method == "psi":
+        return dlstats.psi_counts(r, c).statistic
+    if method == "jensen_shannon":
+        return dlstats.jensen_shannon(r, c).statistic
+    if method == "hellinger":
+        return dlstats.hellinger(r, c).statistic
+    if method == "total_variation":
+        return dlstats.total_variation(r, c).statistic
+    if method == "kl":
+        return dlstats.kl(r + 0.5, c + 0.5).statistic
+    stat = custom.get(method)
+    if stat is None:  # pragma: no cover - resolve_method checked the name
+        raise KeyError(method)
+    return stat(r, c)
+
+
+def _counts_from_cdf(cdf: SketchCdf, edges: list[float]) -> np.ndarray:
+    if cdf.weights.size == 0:
+        return np.zeros(len(edges) + 1)
+    below = np.searchsorted(cdf.values, np.asarray(edges, dtype=np.float64), side="left")
+    cum = np.concatenate(([0.0], cdf.weights))[below]
+    return np.diff(np.concatenate(([0.0], cum, [cdf.n])))
+
+
+def _bins(stats: dict[str, Any], cdf: SketchCdf, edges: list[float]) -> tuple[np.ndarray, bool]:
+    if "histogram_edges" in stats and list(stats["histogram_edges"]) == list(edges):
+        return np.asarray(stats["histogram_counts"], dtype=np.float64), True
+    return _counts_from_cdf(cdf, edges), cdf.eps == 0.0
+
+
+def _scale(stats: dict[str, Any], notes: list[str]) -> float:
+    std = math.sqrt(stats["m2"] / stats["finite_count"]) if stats["finite_count"] else 0.0
+    if std > 0:
+        return std
+    mean = stats["mean"] or 0.0
+    notes.append("the reference is constant: Wasserstein is normalised by |mean| (or 1)")
+    return abs(mean) if mean else 1.0
+
+
+def numeric_result(
+    method: str,
+    ref_inner: Any,
+    cur_inner: Any,
+    column: str,
+    ref_stats: dict[str, Any],
+    cur_stats: dict[str, Any],
+    edges: list[float],
+    raw: tuple[np.ndarray, np.ndarray] | None,
+) -> ColumnResult:
+    """Statistics of a numeric column; ``raw`` holds both sides' values in exact mode."""
+    notes: list[str] = []
+    ref_cdf = sketch_cdf(ref_inner, column, ref_stats["quantile_rank_error"])
+    cur_cdf = sketch_cdf(cur_inner, column, cur_stats["quantile_rank_error"])
+    if ref_cdf.n == 0 or cur_cdf.n == 0:
+        side = "reference" if ref_cdf.n == 0 else "current data"
+        return ColumnResult(method, None, None, None,
+                            notes=[f"no value (all null or NaN) in the {side}: "
+                                   "values not compared"])
+    rc, r_exact = _bins(ref_stats, ref_cdf, edges)
+    cc, c_exact = _bins(cur_stats, cur_cdf, edges)
+    labels = _bin_labels(edges)
+    hist = {"labels": labels, "reference": _props(rc), "current": _props(cc),
+            "exact": r_exact and c_exact}
+    scale = _scale(ref_stats, notes)
+    bound: float | None = None
+    if raw is not None:
+        a, b = raw
+        fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+        w = dlstats.wasserstein(fa, fb).statistic if fa.size and fb.size else 0.0
+        if fa.size < a.size or fb.size < b.size:
+            notes.append("infinite values are left out of the Wasserstein distance")
+    else:
+        w = wasserstein_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values,
+                                  cur_cdf.weights)
+        w_bound = (ref_cdf.eps + cur_cdf.eps) * _range(ref_stats, cur_stats)
+        if w_bound > 0:
+            notes.append(f"Wasserstein from sketches (error <= {w_bound:.3g})")
+    effect = w / scale
+    if method == "ks":
+        if raw is not None:
+            r = dlstats.ks_2samp(raw[0], raw[1])
+            stat, p = r.statistic, r.pvalue
+        else:
+            stat = ks_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values,
+                                cur_cdf.weights)
+            bound = ref_cdf.eps + cur_cdf.eps
+            p = ks_pvalue(stat, ref_cdf.n, cur_cdf.n, bound)
+            bound = bound or None
+    elif method == "chi2":
+        stat, p = _chi2(rc, cc)
+        if not (r_exact and c_exact):
+            notes.append("binned counts from sketches (each bin within the rank error)")
+    elif method == "wasserstein":
+        stat, p = effect, None
+    else:
+        stat, p = _distance(method, rc, cc), None
+    return ColumnResult(method, stat, p, effect, bound, hist, notes=notes)
+
+
+def _range(a: dict[str, Any], b: dict[str, Any]) -> float:
+    vals = [v for v in (a["min"], a["max"], b["min"], b["max"])
+            if v is not None and math.isfinite(v)]
+    return max(vals) - min(vals) if vals else 0.0
+
+
+def _props(c: np.ndarray) -> list[float]:
+    s = float(c.sum())
+    return [float(x) / s if s else 0.0 for x in c]
+
+
+def _bin_labels(edges: list[float]) -> list[str]:
+    if not edges:
+        return ["all"]
+    labels = [f"< {edges[0]:.4g}"]
+    labels += [f"[{lo:.4g}, {hi:.4g})" for lo, hi in itertools.pairwise(edges)]
+    labels.append(f">= {edges[-1]:.4g}")
+    return labels
+
+
+def _chi2(rc: np.ndarray, cc: np.ndarray) -> tuple[float, float]:
+    """Chi-square test of homogeneity on 2 x k counts, sparse columns pooled."""
+    keep = (rc + cc) > 0
+    rc, cc = rc[keep], cc[keep]
+    if rc.size < 2 or rc.sum() == 0 or cc.sum() == 0:
+        return 0.0, 1.0
+    rc, cc = _pool(rc, cc)
+    if rc.size < 2:
+        return 0.0, 1.0
+    r = dlstats.chi2_contingency(np.vstack([rc, cc]))
+    return r.statistic, r.pvalue
+
+
+def _pool(rc: np.ndarray, cc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n_r, n_c = rc.sum(), cc.sum()
+    tot = rc + cc
+    exp_min = tot * min(n_r, n_c) / (n_r + n_c)
+    small = exp_min < MIN_EXPECTED
+    if not small.any():
+        return rc, cc
+    pr, pcur = rc[small].sum(), cc[small].sum()
+    rc, cc = rc[~small], cc[~small]
+    if pr + pcur > 0:
+        rc, cc = np.append(rc, pr), np.append(cc, pcur)
+    return rc, cc
+
+
+def categorical_result(
+    method: str,
+    ref_freq: dict[str, int],
+    cur_freq: dict[str, int],
+    ref_other: int,
+    cur_other: int,
+    exact: bool,
+    max_error: float = 0.0,
+) -> ColumnResult:
+    """Statistics of a categorical or boolean column from its category counts.
+
+    Above the profile's frequency cap the counts are estimates (each within
+    ``max_error``): only categories counted far above that error (50x) are kept, the
+    rest pooled with the uncounted tail, so the test never runs on noisy counts.
+    """
+    notes: list[str] = []
+    unseen_all = [k for k in cur_freq if k not in ref_freq]
+    vanished_all = [k for k in ref_freq if k not in cur_freq]
+    if not exact and max_error > 0:
+        keep = {k for k in set(ref_freq) | set(cur_freq)
+                if ref_freq.get(k, 0) + cur_freq.get(k, 0) > 50 * max_error}
+        ref_other += sum(v for k, v in ref_freq.items() if k not in keep)
+        cur_other += sum(v for k, v in cur_freq.items() if k not in keep)
+        ref_freq = {k: v for k, v in ref_freq.items() if k in keep}
+        cur_freq = {k: v for k, v in cur_freq.items() if k in keep}
+    keys = list(ref_freq)
+    keys += [k for k in cur_freq if k not in ref_freq]
+    rc = np.array([ref_freq.get(k, 0) for k in keys], dtype=np.float64)
+    cc = np.array([cur_freq.get(k, 0) for k in keys], dtype=np.float64)
+    if ref_other or cur_other:
+        keys.append(OTHER)
+        rc, cc = np.append(rc, ref_other), np.append(cc, cur_other)
+        notes.append("categories beyond the frequency cap are counted together")
+    if rc.sum() == 0 or cc.sum() == 0:
+        side = "reference" if rc.sum() == 0 else "current"
+        return ColumnResult(method, None, None, None,
+                            notes=[f"no non-null value in the {side}: values not compared"])
+    unseen, vanished = unseen_all, vanished_all
+    if not exact and (unseen or vanished):
+        notes.append("counts above the cap are approximate: unseen/vanished may be rare ones")
+    pooled_r, pooled_c = _pool(rc, cc)
+    effect = float(0.5 * np.abs(pooled_r / pooled_r.sum() - pooled_c / pooled_c.sum()).sum())
+    if method == "chi2":
+        stat, p = _chi2(rc, cc)
+    else:
+        stat, p = _distance(method, rc, cc), None
+    order = np.argsort(-(rc + cc), kind="stable")[:30]
+    pr, pc_ = _props(rc), _props(cc)
+    hist = {"labels": [keys[i] for i in order], "reference": [pr[i] for i in order],
+            "current": [pc_[i] for i in order], "exact": exact}
+    return ColumnResult(method, stat, p, effect, None, hist,
+                        unseen=unseen[:MAX_NAMES], vanished=vanished[:MAX_NAMES], notes=notes)

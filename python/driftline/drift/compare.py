@@ -1,0 +1,356 @@
+"""``dl.compare``: drift between a reference and current data, column by column."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+from scipy.stats import norm
+
+from driftline.drift import custom
+from driftline.drift.calibration import Calibration
+from driftline.drift.columns import ColumnResult, categorical_result, numeric_result, raw_values
+from driftline.drift.correction import CORRECTIONS, adjust
+from driftline.drift.effect import EFFECT_NAMES, NULL_RATE_MIN_EFFECT, min_effect_for
+from driftline.drift.inputs import Side, load_current, load_reference, reference_edges
+from driftline.drift.methods import DISTANCE_THRESHOLDS, is_test, resolve_method
+from driftline.drift.report import DriftReport, FeatureDrift, SchemaChange
+from driftline.exceptions import InvalidParameter
+
+__all__ = ["compare"]
+
+MODES = ("auto", "exact", "profile")
+
+EXACT_MAX_ROWS = 100_000
+"""``mode="auto"`` runs exact statistics on raw data up to this many rows per side.
+
+Beyond it, the binned chi-square on exact counts is an equally valid test, effect sizes
+decide anyway, and sorting every column twice (exact KS and Wasserstein) costs more than
+profiling the whole table: ``auto`` profiles instead; ``mode="exact"`` forces exactness."""
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    methods: str | Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | Calibration | None = None,
+    min_effect: float | Mapping[str, float] | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    drift_share: float | None = None,
+    weights: Mapping[str, float] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    mode: str = "auto",
+    domain_classifier: bool = False,
+    threads: int | None = None,
+) -> DriftReport:
+    """Compares current data with a reference, column by column.
+
+    Parameters
+    ----------
+    reference, current
+        Data (anything :func:`driftline.profile` takes), a :class:`~driftline.Profile`,
+        Parquet paths / globs / directories, or a file written by ``Profile.to_bytes``.
+        Raw data on both sides: exact statistics (mode ``exact``); a profile or Parquet
+        path on one side: the current is profiled on the reference's bins (``binned``);
+        two profiles: statistics from the sketches with their error bound (``sketch``).
+    columns
+        Reference columns to compare (default: all).
+    methods
+        One method for every column, or column -> method
+        (see :mod:`driftline.drift.methods`; registered statistics included).
+    thresholds
+        Column -> threshold (``alpha`` for tests, the distance threshold otherwise), or a
+        :class:`~driftline.drift.calibration.Calibration` from
+        :func:`~driftline.drift.calibrate`: then a column drifts when its effect size
+        exceeds the threshold calibrated on the reference.
+    min_effect
+        Minimum effect sizes (:mod:`driftline.drift.effect`); ``0`` for significance only.
+    alpha
+        Family-wise level of the tests (after ``correction``).
+    correction
+        ``holm`` (default), ``bh``, ``bonferroni`` or ``none``
+        (:mod:`driftline.drift.correction`).
+    drift_share
+        Dataset verdict: drifted when the share of drifted columns reaches this; None
+        (default) means any drifted column.
+    weights
+        Column -> importance for the share (default: equal).
+    categorical
+        Numeric columns to compare as categories.
+    bins
+        Quantile bins of the reference for binned statistics and charts.
+    mode
+        ``auto`` (exact statistics on raw data up to ``EXACT_MAX_ROWS`` = 100,000 rows
+        per side, binned beyond); ``exact`` (raw data required on both sides);
+        ``profile`` (profile raw data too: bounded memory, binned statistics).
+    domain_classifier
+        Also run the multivariate domain-classifier test (raw data on both sides).
+    threads
+        Worker threads (default: all CPUs).
+
+    Returns
+    -------
+    DriftReport
+
+    Examples
+    --------
+    >>> import numpy as np, driftline as dl
+    >>> rng = np.random.default_rng(0)
+    >>> ref = {"x": rng.normal(size=5000), "c": rng.choice(["a", "b"], 5000)}
+    >>> cur = {"x": rng.normal(0.5, 1, 5000), "c": rng.choice(["a", "b"], 5000)}
+    >>> r = dl.compare(ref, cur)
+    >>> r.drifted, r.drifted_columns
+    (True, ['x'])
+    """
+    if correction not in CORRECTIONS:
+        raise InvalidParameter(f"correction must be one of {CORRECTIONS}, not {correction!r}")
+    if mode not in MODES:
+        raise InvalidParameter(f"mode must be one of {MODES}, not {mode!r}")
+    if not 0 < alpha < 1:
+        raise InvalidParameter(f"alpha must be in (0, 1), not {alpha!r}")
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
+        raise InvalidParameter(f"bins must be an integer >= 2, not {bins!r}")
+    if drift_share is not None and not 0 < drift_share <= 1:
+        raise InvalidParameter(f"drift_share must be in (0, 1], not {drift_share!r}")
+    cols = None if columns is None else [str(c) for c in columns]
+    ref = load_reference(reference, cols, categorical, bins, threads)
+    ref_cols = ref.profile.columns if cols is None else cols
+    edges = reference_edges(ref.profile, bins)
+    cur = load_current(current, ref_cols, categorical, edges, threads)
+    if cur.rows == 0:
+        from driftline.exceptions import DataError
+
+        raise DataError("the current data has no rows: nothing to compare")
+    exact = ref.table is not None and cur.table is not None and (
+        mode == "exact" or (mode == "auto" and max(ref.rows, cur.rows) <= EXACT_MAX_ROWS))
+    if mode == "exact" and not exact:
+        raise InvalidParameter("mode='exact' needs raw data on both sides")
+    run_mode = "exact" if exact else ("binned" if cur.source != "profile" else "sketch")
+    changes, pairs = _schema(ref, cur, ref_cols, cols is None)
+    results = _evaluate(ref, cur, pairs, edges, methods, exact, run_mode, threads)
+    features = _decide(results, pairs, ref, cur, thresholds, min_effect, alpha, correction)
+    feats_by = {f.column: f for f in features}
+    for ch in changes:
+        if ch.change == "missing" or not ch.comparable:
+            feats_by[ch.column] = _schema_feature(ch)
+    features = [feats_by[c] for c in ref_cols if c in feats_by]
+    share = _share(features, weights)
+    broken = any(ch.change == "missing" or not ch.comparable for ch in changes)
+    any_drift = any(f.drifted for f in features)
+    verdict = broken or (any_drift if drift_share is None else share >= drift_share)
+    multi = None
+    if domain_classifier:
+        from driftline.drift.classifier import domain_classifier as run_classifier
+
+        if ref.table is None or cur.table is None:
+            raise InvalidParameter("domain_classifier needs raw data on both sides")
+        multi = run_classifier(ref.table, cur.table, columns=[p[0] for p in pairs])
+        verdict = verdict or multi.drifted
+    settings = {"bins": bins, "methods": methods if isinstance(methods, str | None)
+                else dict(methods), "min_effect": min_effect if not isinstance(
+                    min_effect, Mapping) else dict(min_effect),
+                "calibrated": isinstance(thresholds, Calibration)}
+    return DriftReport(features, changes, share, verdict, run_mode, alpha, correction,
+                       drift_share, ref.rows, cur.rows, multi, settings)
+
+
+def _schema(
+    ref: Side, cur: Side, ref_cols: list[str], all_columns: bool
+) -> tuple[list[SchemaChange], list[tuple[str, str, dict[str, Any], dict[str, Any]]]]:
+    changes: list[SchemaChange] = []
+    pairs = []
+    cur_cols = set(cur.profile.columns)
+    for c in ref_cols:
+        rs = ref.profile._inner.column_stats(c)
+        if c not in cur_cols:
+            changes.append(SchemaChange(c, "missing", rs["dtype"], None, False))
+            continue
+        cs = cur.profile._inner.column_stats(c)
+        kinds = {rs["kind"], cs["kind"]}
+        comparable = len(kinds - {"null"}) <= 1
+        if rs["dtype"] != cs["dtype"] and "null" not in kinds:
+            changes.append(SchemaChange(c, "retyped", rs["dtype"], cs["dtype"], comparable))
+        if comparable:
+            kind = next(iter(kinds - {"null"}), "null")
+            pairs.append((c, kind, rs, cs))
+    if all_columns:
+        ref_set = set(ref_cols)
+        extra = cur.extra if cur.extra is not None else {
+            c: cur.profile._inner.column_stats(c)["dtype"] for c in cur.profile.columns}
+        for c, dt in extra.items():
+            if c not in ref_set:
+                changes.append(SchemaChange(c, "added", None, dt, True))
+    return changes, pairs
+
+
+def _evaluate(ref: Side, cur: Side, pairs: list[Any], edges: dict[str, list[float]],
+              methods: Any, exact: bool, run_mode: str, threads: int | None
+              ) -> dict[str, ColumnResult]:
+    registered = custom.registered()
+
+    def one(pair: tuple[str, str, dict[str, Any], dict[str, Any]]) -> ColumnResult:
+        col, kind, rs, cs = pair
+        if kind == "null" or rs["kind"] == "null" or cs["kind"] == "null":
+            side = ("both sides" if rs["kind"] == cs["kind"] == "null"
+                    else "the reference" if rs["kind"] == "null" else "the current data")
+            return ColumnResult("null_rate", None, None, None,
+                                notes=[f"every value is null in {side}: values not compared"])
+        if kind == "numeric":
+            exact_bins = list(rs.get("histogram_edges", ())) == edges.get(col) and list(
+                cs.get("histogram_edges", ())) == edges.get(col)
+            method = resolve_method(col, kind, run_mode, exact_bins, methods, registered)
+            raw = None
+            if exact:
+                assert ref.table is not None and cur.table is not None
+                raw = (raw_values(ref.table, col), raw_values(cur.table, col))
+            return numeric_result(method, ref.profile._inner, cur.profile._inner, col, rs, cs,
+                                  edges.get(col, []), raw)
+        method = resolve_method(col, kind, run_mode, True, methods, registered)
+        rf = dict(ref.profile._inner.frequencies(col) or [])
+        cf = dict(cur.profile._inner.frequencies(col) or [])
+        ex = bool(rs.get("frequencies_exact", True) and cs.get("frequencies_exact", True))
+        err = float(rs.get("frequencies_max_error", 0) or 0) + float(
+            cs.get("frequencies_max_error", 0) or 0)
+        return categorical_result(method, rf, cf, int(rs.get("frequencies_other", 0) or 0),
+                                  int(cs.get("frequencies_other", 0) or 0), ex, err)
+
+    workers = threads or 2
+    if exact and workers > 1 and len(pairs) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            out = list(pool.map(one, pairs))
+    else:
+        out = [one(p) for p in pairs]
+    return {p[0]: r for p, r in zip(pairs, out, strict=True)}
+
+
+def _missing(stats: dict[str, Any]) -> tuple[int, int]:
+    rows = stats["count"] + stats["null_count"]
+    return stats["null_count"] + stats["nan_count"], rows
+
+
+def _null_test(rs: dict[str, Any], cs: dict[str, Any]) -> tuple[float, float, float | None]:
+    mr, nr = _missing(rs)
+    mc, nc = _missing(cs)
+    a, b = (mr / nr if nr else 0.0), (mc / nc if nc else 0.0)
+    if mr + mc == 0 or nr == 0 or nc == 0:
+        return a, b, None
+    pooled = (mr + mc) / (nr + nc)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / nr + 1 / nc))
+    p = 0.0 if se == 0 else float(2 * norm.sf(abs(a - b) / se))
+    return a, b, p
+
+
+def _decide(results: dict[str, ColumnResult], pairs: list[Any], ref: Side, cur: Side,
+            thresholds: Any, min_effect: Any, alpha: float, correction: str
+            ) -> list[FeatureDrift]:
+    calibrated = thresholds if isinstance(thresholds, Calibration) else None
+    per_col = thresholds if isinstance(thresholds, Mapping) else {}
+    family: list[tuple[str, str, float]] = []
+    nulls = {}
+    for col, _kind, rs, cs in pairs:
+        res = results[col]
+        if res.p_value is not None and is_test(res.method) and calibrated is None:
+            family.append((col, "value", res.p_value))
+        nulls[col] = _null_test(rs, cs)
+        if nulls[col][2] is not None:
+            family.append((col, "null", nulls[col][2]))
+    adj = adjust([f[2] for f in family], correction)
+    adjusted = {(c, k): a for (c, k, _), a in zip(family, adj, strict=True)}
+    out = []
+    for col, kind, rs, cs in pairs:
+        res = results[col]
+        nr, nc, _p = nulls[col]
+        null_adj = adjusted.get((col, "null"))
+        null_drift = null_adj is not None and null_adj < alpha and abs(
+            nc - nr) >= NULL_RATE_MIN_EFFECT
+        me = min_effect_for(col, kind, min_effect) if kind != "null" else None
+        p_adj = adjusted.get((col, "value"))
+        reasons = list(res.notes)
+        value_drift = False
+        thr: float | None
+        method = res.method
+        if res.statistic is None:
+            thr = None
+        elif calibrated is not None:
+            thr = calibrated.thresholds.get(col)
+            method = f"calibrated_{EFFECT_NAMES.get(kind, 'effect')}"
+            value_drift = thr is not None and res.effect_size is not None and (
+                res.effect_size > thr)
+            reasons.insert(0, f"effect {res.effect_size:.4g} vs calibrated {thr}")
+        elif is_test(res.method):
+            thr = float(per_col.get(col, alpha))
+            sig = p_adj is not None and p_adj < thr
+            big = res.effect_size is not None and me is not None and res.effect_size >= me
+            value_drift = sig and big
+            reasons.insert(0, _test_reason(res, p_adj, thr, me, sig, big, kind))
+        else:
+            thr, higher = _distance_threshold(res.method, col, per_col)
+            value_drift = res.statistic >= thr if higher else res.statistic <= thr
+            reasons.insert(0, f"{res.method} {res.statistic:.4g} "
+                              f"{'>=' if value_drift == higher else '<'} threshold {thr:.4g}")
+        if null_drift:
+            reasons.append(f"missing-value rate changed from {nr:.2%} to {nc:.2%}")
+        if res.unseen:
+            reasons.append(f"{len(res.unseen)} unseen categories")
+        out.append(FeatureDrift(
+            column=col, kind=kind, method=method, statistic=res.statistic,
+            p_value=res.p_value, threshold=thr, drifted=bool(value_drift or null_drift),
+            effect_size=res.effect_size, effect_name=EFFECT_NAMES.get(kind), min_effect=me,
+            p_value_adjusted=p_adj, null_rate_reference=nr, null_rate_current=nc,
+            null_rate_change=nc - nr, null_rate_drifted=null_drift,
+            unseen_categories=res.unseen, vanished_categories=res.vanished,
+            reason="; ".join(reasons), error_bound=res.error_bound,
+            dtype_reference=rs["dtype"], dtype_current=cs["dtype"], histogram=res.histogram,
+        ))
+    return out
+
+
+def _test_reason(res: ColumnResult, p_adj: float | None, thr: float, me: float | None,
+                 sig: bool, big: bool, kind: str) -> str:
+    eff = EFFECT_NAMES.get(kind, "effect")
+    p = "n/a" if p_adj is None else f"{p_adj:.3g}"
+    if sig and big:
+        return f"significant (adjusted p {p} < {thr}) and {eff} {res.effect_size:.3g} >= {me}"
+    if sig:
+        return f"significant (adjusted p {p}) but {eff} {res.effect_size:.3g} < {me}: negligible"
+    return f"not significant (adjusted p {p} >= {thr})"
+
+
+def _distance_threshold(method: str, col: str, per_col: Mapping[str, float]
+                        ) -> tuple[float, bool]:
+    stat = custom.get(method)
+    higher = True if stat is None else stat.higher_is_drift
+    if col in per_col:
+        return float(per_col[col]), higher
+    if method in DISTANCE_THRESHOLDS:
+        return DISTANCE_THRESHOLDS[method], higher
+    if stat is not None and stat.threshold is not None:
+        return stat.threshold, higher
+    raise InvalidParameter(f"registered statistic {method!r} has no threshold: pass "
+                           f"thresholds={{{col!r}: ...}} or register it with one")
+
+
+def _schema_feature(ch: SchemaChange) -> FeatureDrift:
+    why = ("missing from the current data" if ch.change == "missing"
+           else f"type changed from {ch.reference_type} to {ch.current_type}")
+    return FeatureDrift(column=ch.column, kind="schema", method="schema", statistic=None,
+                        p_value=None, threshold=None, drifted=True, reason=why,
+                        dtype_reference=ch.reference_type, dtype_current=ch.current_type)
+
+
+def _share(features: list[FeatureDrift], weights: Mapping[str, float] | None) -> float:
+    if not features:
+        return 0.0
+    w = np.array([float((weights or {}).get(f.column, 1.0 if weights is None else 0.0))
+                  for f in features])
+    if w.sum() <= 0:
+        raise InvalidParameter("weights must give a positive total to the compared columns")
+    d = np.array([f.drifted for f in features], dtype=np.float64)
+    return float((w * d).sum() / w.sum())

@@ -1,0 +1,162 @@
+"""Turning ``compare``'s reference and current into profiles (and raw tables when at hand).
+
+* raw data (anything :func:`driftline.profile` takes): kept as an Arrow table for exact
+  statistics, and profiled; the reference on ``bins`` quantile bins per numeric column;
+* a :class:`~driftline.Profile`: used as is;
+* a path, glob, directory or list of Parquet files: streamed with
+  :func:`driftline.profile_parquet` (bounded memory, never materialised);
+* a path to a file written from ``Profile.to_bytes()``: read back.
+
+The current side is profiled with the reference's bin edges, so both sides have exact
+counts on the same bins whenever the current is data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from driftline._arrow import to_table_like
+from driftline.exceptions import DataError, SchemaError
+from driftline.parquet import parquet_files, profile_parquet
+from driftline.profile import Profile, profile
+
+__all__ = ["Side", "is_path", "load_current", "load_reference", "reference_edges"]
+
+
+@dataclass
+class Side:
+    """One side of a comparison: its profile, and its raw table when at hand."""
+
+    profile: Profile
+    table: pa.Table | None
+    source: str  # "data" | "profile" | "parquet"
+    extra: dict[str, str] | None = None  # columns beyond the reference's: name -> type
+
+    @property
+    def rows(self) -> int:
+        """Rows on this side."""
+        return self.profile.row_count
+
+
+def is_path(obj: Any) -> bool:
+    """True for a path, or a list of paths."""
+    if isinstance(obj, str | os.PathLike):
+        return True
+    return isinstance(obj, list | tuple) and bool(obj) and all(
+        isinstance(o, str | os.PathLike) for o in obj
+    )
+
+
+def _saved_profile(obj: Any) -> Profile | None:
+    if not isinstance(obj, str | os.PathLike):
+        return None
+    p = Path(obj)
+    if not p.is_file():
+        return None
+    with open(p, "rb") as fh:
+        head = fh.read(4)
+    if head == b"PAR1":
+        return None
+    return Profile.from_bytes(p.read_bytes())
+
+
+def _table(obj: Any, name: str) -> pa.Table:
+    t = to_table_like(obj)
+    if isinstance(t, pa.RecordBatchReader):
+        t = t.read_all()
+    if not isinstance(t, pa.Table):
+        t = pa.table(t)
+    if t.num_rows == 0:
+        raise DataError(f"the {name} data has no rows: nothing to compare")
+    return t
+
+
+def _numeric_field(t: pa.DataType) -> bool:
+    return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
+
+
+def load_reference(
+    obj: Any,
+    columns: Sequence[str] | None,
+    categorical: Sequence[str] | None,
+    bins: int,
+    threads: int | None,
+) -> Side:
+    """Profiles (or reads) the reference side."""
+    if isinstance(obj, Profile):
+        return Side(obj, None, "profile")
+    saved = _saved_profile(obj)
+    if saved is not None:
+        return Side(saved, None, "profile")
+    if is_path(obj):
+        prof = profile_parquet(obj, columns, categorical=categorical, threads=threads,
+                               progress=False)
+        if prof.row_count == 0:
+            raise DataError("the reference data has no rows: nothing to compare")
+        return Side(prof, None, "parquet")
+    table = _table(obj, "reference")
+    if columns is not None:
+        missing = [c for c in columns if c not in table.column_names]
+        if missing:
+            raise SchemaError(f"columns not in the reference: {missing}")
+        table = table.select(list(columns))
+    prof = profile(table, categorical=categorical, bins=bins, threads=threads)
+    return Side(prof, table, "data")
+
+
+def reference_edges(ref: Profile, bins: int) -> dict[str, list[float]]:
+    """Bin edges per numeric reference column: its exact histogram's, else the sketch's
+    ``bins``-quantiles."""
+    out: dict[str, list[float]] = {}
+    for col in ref.columns:
+        stats = ref._inner.column_stats(col)
+        if stats["kind"] != "numeric":
+            continue
+        if "histogram_edges" in stats:
+            out[col] = [float(e) for e in stats["histogram_edges"]]
+        elif stats["count"] > stats["nan_count"]:
+            out[col] = [float(e) for e in ref._inner.quantile_edges(col, bins)]
+    return out
+
+
+def load_current(
+    obj: Any,
+    columns: Sequence[str],
+    categorical: Sequence[str] | None,
+    edges: Mapping[str, list[float]],
+    threads: int | None,
+) -> Side:
+    """Profiles (or reads) the current side on the reference's edges."""
+    if isinstance(obj, Profile):
+        return Side(obj, None, "profile")
+    saved = _saved_profile(obj)
+    if saved is not None:
+        return Side(saved, None, "profile")
+    cat = set(categorical or ())
+    if is_path(obj):
+        files = parquet_files(obj)
+        schema = pq.read_schema(files[0])
+        present = [c for c in columns if c in schema.names]
+        e = {c: edges[c] for c in present
+             if c in edges and c not in cat and _numeric_field(schema.field(c).type)}
+        prof = profile_parquet(files, present, categorical=categorical, edges=e,
+                               threads=threads, progress=False)
+        if prof.row_count == 0:
+            raise DataError("the current data has no rows: nothing to compare")
+        extra = {f.name: str(f.type) for f in schema if f.name not in columns}
+        return Side(prof, None, "parquet", extra)
+    table = _table(obj, "current")
+    extra = {f.name: str(f.type) for f in table.schema if f.name not in columns}
+    present = [c for c in columns if c in table.column_names]
+    table = table.select(present)
+    e = {c: edges[c] for c in present
+         if c in edges and c not in cat and _numeric_field(table.schema.field(c).type)}
+    prof = profile(table, categorical=categorical, edges=e, threads=threads)
+    return Side(prof, table, "data", extra)

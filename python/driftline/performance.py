@@ -1,0 +1,324 @@
+"""Model performance: metrics over labelled data, overall and per segment, and estimated
+performance of unlabeled data (confidence-based performance estimation).
+
+Null policy: a row whose label or prediction is null is left out of every metric and
+counted in ``n_null``; a null score leaves the row out of the score metrics only. NaN in a
+label, prediction or score raises :class:`~driftline.exceptions.DataError`, as does a
+score outside [0, 1] (scores are probabilities of the positive class).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import polars as pl
+import pyarrow as pa
+
+from driftline import _native
+
+__all__ = [
+    "PerformanceEstimate",
+    "PerformanceReport",
+    "estimate_performance",
+    "performance",
+    "roc_auc",
+]
+
+Task = Literal["binary", "multiclass", "regression"]
+
+_COUNTS = frozenset({"n", "n_null", "tp", "fp", "tn", "fn"})
+
+# Metrics where a lower value is better; every other metric is better when higher.
+_LOWER_IS_BETTER = frozenset(
+    {"mae", "mse", "rmse", "mape", "smape", "log_loss", "brier", "ece", "fpr", "n_null"}
+)
+
+
+def to_arrow(data: Any) -> pa.Table:
+    """Normalises tabular input to a ``pyarrow.Table`` without a Python loop over rows.
+
+    pandas DataFrames lose their index; a dict of arrays becomes a table; anything with
+    ``__arrow_c_stream__`` (polars, pyarrow, DuckDB ...) is imported through the Arrow C
+    stream interface, zero-copy.
+    """
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    module = type(data).__module__
+    if module.startswith("pandas"):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, dict):
+        return pa.table(data)
+    if hasattr(data, "__arrow_c_stream__"):
+        return pa.table(data)
+    raise TypeError(
+        "data must be a pyarrow Table or RecordBatch, a polars or pandas DataFrame, a dict of "
+        f"arrays, or an object with __arrow_c_stream__; got {type(data).__name__}"
+    )
+
+
+def _segment_list(segment_by: str | Sequence[str] | None) -> list[str]:
+    if segment_by is None:
+        return []
+    if isinstance(segment_by, str):
+        return [segment_by]
+    return list(segment_by)
+
+
+class PerformanceReport:
+    """Performance metrics of a model on labelled data.
+
+    Every metric is an attribute (``report.accuracy``, ``report.roc_auc`` ...); an
+    undefined one is ``None`` and :meth:`reason` says why. Binary: ``n``, ``n_null``,
+    ``tp``, ``fp``, ``tn``, ``fn``, ``accuracy``, ``precision``, ``recall``, ``f1``,
+    ``specificity``, ``fpr``, ``base_rate``, ``selection_rate``, and with a score
+    ``roc_auc`` (exact), ``auc_approx`` (mergeable, from score histograms),
+    ``auc_approx_error_bound``, ``log_loss``, ``brier``, ``ece``, ``mean_score``.
+    Multiclass: ``accuracy``, ``precision_macro``, ``recall_macro``, ``f1_macro``,
+    ``precision_weighted``, ``recall_weighted``, ``f1_weighted`` and ``classes``.
+    Regression: ``mae``, ``mse``, ``rmse``, ``mape``, ``smape``, ``r2``, ``mean_error``.
+
+    Examples
+    --------
+    >>> import driftline as dl
+    >>> r = dl.performance({"y": [0, 1, 1, 0], "p": [0, 1, 0, 0]}, prediction="p", label="y")
+    >>> r.accuracy, r.recall
+    (0.75, 0.5)
+    """
+
+    __slots__ = ("_metrics", "_reasons", "classes", "segments", "task")
+
+    task: str
+    classes: list[Any]
+    segments: pl.DataFrame | None
+    _metrics: dict[str, float | None]
+    _reasons: dict[str, str]
+
+    def __init__(
+        self,
+        task: str,
+        metrics: dict[str, float | None],
+        reasons: dict[str, str],
+        classes: list[Any],
+        segments: pl.DataFrame | None,
+    ) -> None:
+        object.__setattr__(self, "task", task)
+        # Counts come from the core as floats; they are integers (CBPE's are not).
+        metrics = {k: int(v) if k in _COUNTS and v is not None else v for k, v in metrics.items()}
+        object.__setattr__(self, "_metrics", metrics)
+        object.__setattr__(self, "_reasons", reasons)
+        object.__setattr__(self, "classes", classes)
+        object.__setattr__(self, "segments", segments)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("PerformanceReport is immutable")
+
+    def __getattr__(self, name: str) -> float | None:
+        metrics = object.__getattribute__(self, "_metrics")
+        if name in metrics:
+            return metrics[name]  # type: ignore[no-any-return]
+        raise AttributeError(f"no metric {name!r}; available: {', '.join(metrics)}")
+
+    def reason(self, metric: str) -> str | None:
+        """Why ``metric`` is undefined (None when it is defined)."""
+        return self._reasons.get(metric)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Metrics (and reasons for the undefined ones) as plain Python values."""
+        out: dict[str, Any] = {"task": self.task, **self._metrics}
+        if self.classes:
+            out["classes"] = list(self.classes)
+        if self._reasons:
+            out["undefined"] = dict(self._reasons)
+        return out
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON."""
+        return json.dumps(self.to_dict())
+
+    def worst(self, metric: str, n: int = 10) -> pl.DataFrame:
+        """The ``n`` segments with the worst ``metric`` (undefined values last).
+
+        Errors (mae, rmse, log_loss ...) are worst when largest, scores (accuracy, f1,
+        roc_auc, r2 ...) when smallest, and the mean error when farthest from 0.
+        """
+        if self.segments is None:
+            raise ValueError("no segments: pass segment_by= to performance()")
+        if metric not in self.segments.columns:
+            raise ValueError(
+                f"no segment metric {metric!r}; available: {', '.join(self.segments.columns)}"
+            )
+        col = pl.col(metric)
+        if metric == "mean_error":
+            return self.segments.sort(col.abs(), descending=True, nulls_last=True).head(n)
+        descending = metric in _LOWER_IS_BETTER
+        return self.segments.sort(col, descending=descending, nulls_last=True).head(n)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(
+            f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+            for k, v in list(self._metrics.items())[:8]
+        )
+        return f"PerformanceReport(task={self.task!r}, {shown})"
+
+
+def performance(
+    data: Any,
+    *,
+    prediction: str,
+    label: str,
+    score: str | None = None,
+    task: Task = "binary",
+    segment_by: str | Sequence[str] | None = None,
+    positive: bool | int | float | str = 1,
+) -> PerformanceReport:
+    """Performance metrics of a model, in one parallel pass over Arrow data.
+
+    Parameters
+    ----------
+    data
+        A pyarrow Table or RecordBatch, a polars or pandas DataFrame, a dict of arrays, or
+        any object with ``__arrow_c_stream__``.
+    prediction, label
+        Column names of the predicted and true values (any type for classification:
+        int, bool, string, dictionary; numeric for regression).
+    score
+        Binary only: the column with the probability of the positive class, for ROC AUC,
+        log loss, Brier score and calibration error.
+    task
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
+    segment_by
+        Column name(s): compute everything per segment as well (``.segments``, a polars
+        table with a row per segment; ``.worst(metric)``).
+    positive
+        Binary only: the positive value of the label and the prediction.
+
+    Returns
+    -------
+    PerformanceReport
+
+    Examples
+    --------
+    >>> import driftline as dl
+    >>> data = {"y": [0, 0, 1, 1], "s": [0.1, 0.4, 0.35, 0.8], "p": [0, 0, 0, 1]}
+    >>> dl.performance(data, prediction="p", label="y", score="s").roc_auc
+    0.75
+    """
+    if task not in ("binary", "multiclass", "regression"):
+        raise ValueError(f"task must be 'binary', 'multiclass' or 'regression', got {task!r}")
+    table = to_arrow(data)
+    out = _native.performance(
+        table,
+        prediction=prediction,
+        label=label,
+        score=score,
+        task=task,
+        positive=positive,
+        segment_by=_segment_list(segment_by),
+    )
+    segments = out["segments"]
+    return PerformanceReport(
+        task,
+        out["metrics"],
+        out["reasons"],
+        out["classes"],
+        None if segments is None else pl.from_arrow(segments),  # type: ignore[arg-type]
+    )
+
+
+def roc_auc(y_true: Any, y_score: Any, *, positive: bool | int | float | str = 1) -> float:
+    """Exact ROC AUC, equal to scikit-learn's ``roc_auc_score`` (ties included).
+
+    ``y_true`` and ``y_score`` are arrays (numpy, pyarrow, polars Series, lists); scores
+    may be any real numbers (only their order matters); NaN is an error. The scores are
+    sorted by a parallel radix sort, so memory is O(n).
+
+    Examples
+    --------
+    >>> from driftline.performance import roc_auc
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    """
+    table = pa.table({"label": y_true, "score": y_score})
+    return float(_native.roc_auc(table, label="label", score="score", positive=positive))
+
+
+class PerformanceEstimate:
+    """Estimated metrics of unlabeled data (confidence-based performance estimation).
+
+    Attributes ``n``, ``accuracy``, ``precision``, ``recall``, ``f1``, ``roc_auc`` and the
+    expected confusion counts ``tp``, ``fp``, ``tn``, ``fn``; undefined ones are ``None``.
+    """
+
+    __slots__ = ("_metrics", "_reasons")
+
+    _metrics: dict[str, float | None]
+    _reasons: dict[str, str]
+
+    def __init__(self, metrics: dict[str, float | None], reasons: dict[str, str]) -> None:
+        self._metrics = metrics
+        self._reasons = reasons
+
+    def __getattr__(self, name: str) -> float | None:
+        metrics = object.__getattribute__(self, "_metrics")
+        if name in metrics:
+            return metrics[name]  # type: ignore[no-any-return]
+        raise AttributeError(f"no estimate {name!r}; available: {', '.join(metrics)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Estimates as plain Python values."""
+        out: dict[str, Any] = dict(self._metrics)
+        if self._reasons:
+            out["undefined"] = dict(self._reasons)
+        return out
+
+    def __repr__(self) -> str:
+        return f"PerformanceEstimate({self._metrics})"
+
+
+def estimate_performance(
+    reference: Any,
+    current: Any,
+    *,
+    prediction: str,
+    label: str,
+    score: str,
+    positive: bool | int | float | str = 1,
+    calibration: Literal["isotonic", "histogram"] = "isotonic",
+) -> PerformanceEstimate:
+    """Estimates a binary classifier's performance on unlabeled data (CBPE, as NannyML).
+
+    The scores are calibrated on ``reference`` (which has labels), then the expected
+    confusion counts of ``current`` follow from the calibrated probabilities and the
+    predictions: accuracy, precision, recall, F1 and ROC AUC without a label. It assumes
+    no concept drift (P(label | score) unchanged).
+
+    Parameters
+    ----------
+    reference
+        Labelled data with ``label`` and ``score``.
+    current
+        Data with ``prediction`` and ``score`` (its labels, if any, are not read).
+    calibration
+        ``"isotonic"`` (default) or ``"histogram"`` binning.
+
+    Examples
+    --------
+    >>> import driftline as dl
+    >>> ref = {"y": [0, 0, 1, 1], "s": [0.1, 0.3, 0.6, 0.9], "p": [0, 0, 1, 1]}
+    >>> dl.estimate_performance(ref, ref, prediction="p", label="y", score="s").accuracy
+    1.0
+    """
+    out = _native.estimate_performance(
+        to_arrow(reference),
+        to_arrow(current),
+        prediction=prediction,
+        label=label,
+        score=score,
+        positive=positive,
+        method=calibration,
+    )
+    return PerformanceEstimate(out["metrics"], out["reasons"])

@@ -1,0 +1,47 @@
+"""The terminal summary of a drift report (a rich table)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from driftline.drift.report import DriftReport
+
+__all__ = ["summary_table"]
+
+
+def _fmt(v: float | None, spec: str = ".3g") -> str:
+    return "-" if v is None else format(v, spec)
+
+
+def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
+    """A ``rich.table.Table`` of the report's columns, printed unless told not to."""
+    from rich.console import Console
+    from rich.table import Table
+
+    verdict = "[bold red]DRIFT[/]" if report.drifted else "[bold green]no drift[/]"
+    table = Table(
+        title=f"Drift report ({report.mode} mode): {verdict}, "
+        f"{report.share_drifted:.0%} of columns drifted",
+        caption=f"reference {report.reference_rows:,} rows, current {report.current_rows:,}"
+        f" rows; {report.correction} correction at alpha {report.alpha}",
+    )
+    for name, just in (("column", "left"), ("kind", "left"), ("method", "left"),
+                       ("statistic", "right"), ("p (adj.)", "right"), ("effect", "right"),
+                       ("min effect", "right"), ("nulls ref->cur", "right"),
+                       ("drift", "center"), ("reason", "left")):
+        table.add_column(name, justify=just)  # type: ignore[arg-type]
+    for f in report.features:
+        table.add_row(
+            f.column, f.kind, f.method, _fmt(f.statistic), _fmt(f.p_value_adjusted),
+            _fmt(f.effect_size), _fmt(f.min_effect),
+            f"{f.null_rate_reference:.1%}->{f.null_rate_current:.1%}",
+            "[red]yes[/]" if f.drifted else "[green]no[/]", f.reason,
+        )
+    for ch in report.schema_changes:
+        if ch.change == "added":
+            table.add_row(ch.column, "schema", "schema", "-", "-", "-", "-", "-", "-",
+                          f"added ({ch.current_type})")
+    if print_table:
+        Console().print(table)
+    return table

@@ -1,0 +1,138 @@
+//! Fairness aggregates from per-group accumulators.
+//!
+//! # Definition
+//! fairlearn's between-group aggregates over the eligible groups (at least
+//! `min_group_size` complete rows, and the rate defined in the group): difference =
+//! max - min, ratio = min / max; demographic parity on the selection rate, equal
+//! opportunity on the TPR, equalized odds = the larger of the TPR and FPR differences
+//! (ratio: the smaller of the two ratios) (fairlearn's `demographic_parity_difference`,
+//! `equalized_odds_difference(agg="worst_case")`, `equal_opportunity_difference`).
+//!
+//! AIF360's definitions against the reference (privileged) group r, for each other group
+//! u: statistical parity difference P(yhat=1|u) - P(yhat=1|r), disparate impact
+//! P(yhat=1|u) / P(yhat=1|r), average odds difference ((FPR_u - FPR_r) + (TPR_u -
+//! TPR_r)) / 2, average predictive value difference ((PPV_u - PPV_r) + (NPV_u - NPV_r)) /
+//! 2; the reported aggregate is the value farthest from parity (largest |difference|,
+//! largest |ln ratio|) over the eligible groups. Theil index: the generalized entropy
+//! index with alpha = 1 over b_i = yhat_i - y_i + 1 on all complete rows,
+//! mean((b / mu) ln(b / mu)) with 0 ln 0 = 0 (Speicher et al., 2018).
+//!
+//! The four-fifths rule (US EEOC) passes when every eligible group's selection rate is at
+//! least 4/5 of the highest one, i.e. `demographic_parity_ratio >= 0.8`.
+
+use crate::performance::confusion::{BinaryCounts, Value};
+use crate::performance::regression::RegressionSums;
+
+/// max - min and min / max of the defined values of eligible groups.
+pub fn spread(values: &[Value], eligible: &[bool], what: &'static str) -> (Value, Value) {
+    let v: Vec<f64> = values
+        .iter()
+        .zip(eligible)
+        .filter_map(|(v, &e)| if e { v.ok() } else { None })
+        .collect();
+    if v.len() < 2 {
+        let _ = what;
+        return (Err(what), Err(what));
+    }
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let ratio = if hi == 0.0 {
+        Err("the largest value is 0: the ratio is undefined")
+    } else {
+        Ok(lo / hi)
+    };
+    (Ok(hi - lo), ratio)
+}
+
+/// Theil index of the pooled counts.
+pub fn theil(total: &BinaryCounts) -> Value {
+    let n = total.n() as f64;
+    if n == 0.0 {
+        return Err("no rows");
+    }
+    // b = 0 for false negatives, 1 for correct predictions, 2 for false positives.
+    let n1 = (total.tp + total.tn) as f64;
+    let n2 = total.fp as f64;
+    let mu = (n1 + 2.0 * n2) / n;
+    if mu == 0.0 {
+        return Err("every row is a false negative: the Theil index is undefined");
+    }
+    let term = |b: f64| {
+        let r = b / mu;
+        r * r.ln()
+    };
+    Ok((n1 * term(1.0) + n2 * term(2.0)) / n)
+}
+
+/// The AIF360 comparisons of one group with the reference.
+#[derive(Debug, Clone)]
+pub struct VsReference {
+    /// Statistical parity difference.
+    pub spd: Value,
+    /// Disparate impact.
+    pub di: Value,
+    /// Average odds difference.
+    pub aod: Value,
+    /// Average predictive value difference.
+    pub apvd: Value,
+}
+
+fn diff(a: Value, b: Value) -> Value {
+    Ok(a? - b?)
+}
+
+/// Compares `g` with the reference `r`.
+pub fn vs_reference(g: &BinaryCounts, r: &BinaryCounts, has_label: bool) -> VsReference {
+    let no_label: Value = Err("no label column");
+    let half = |a: Value, b: Value| -> Value { Ok((a? + b?) / 2.0) };
+    VsReference {
+        spd: diff(g.selection_rate(), r.selection_rate()),
+        di: match (g.selection_rate(), r.selection_rate()) {
+            (Ok(_), Ok(0.0)) => Err("the reference group's selection rate is 0"),
+            (a, b) => (|| Ok(a? / b?))(),
+        },
+        aod: if has_label {
+            half(diff(g.fpr(), r.fpr()), diff(g.tpr(), r.tpr()))
+        } else {
+            no_label
+        },
+        apvd: if has_label {
+            half(diff(g.precision(), r.precision()), diff(g.npv(), r.npv()))
+        } else {
+            no_label
+        },
+    }
+}
+
+/// The value farthest from parity (by `dist`), sign kept.
+pub fn worst(
+    values: &[Value],
+    eligible: &[bool],
+    dist: fn(f64) -> f64,
+    what: &'static str,
+) -> Value {
+    values
+        .iter()
+        .zip(eligible)
+        .filter_map(|(v, &e)| if e { v.ok() } else { None })
+        .fold(None, |best: Option<f64>, v| match best {
+            Some(b) if dist(b) >= dist(v) => Some(b),
+            _ => Some(v),
+        })
+        .ok_or(what)
+}
+
+/// Gaps (max - min) of the regression metrics over eligible groups.
+pub fn regression_gaps(sums: &[RegressionSums], eligible: &[bool]) -> Vec<(&'static str, Value)> {
+    let why = "fewer than two groups of at least min_group_size rows";
+    let mae: Vec<Value> = sums.iter().map(RegressionSums::mae).collect();
+    let rmse: Vec<Value> = sums.iter().map(RegressionSums::rmse).collect();
+    let me: Vec<Value> = sums.iter().map(RegressionSums::mean_error).collect();
+    let (mae_gap, mae_ratio) = spread(&mae, eligible, why);
+    vec![
+        ("mae_gap", mae_gap),
+        ("mae_ratio", mae_ratio),
+        ("rmse_gap", spread(&rmse, eligible, why).0),
+        ("mean_residual_gap", spread(&me, eligible, why).0),
+    ]
+}

@@ -1,0 +1,64 @@
+//! Calibration: expected calibration error on equal-width bins (Brier score and log loss
+//! are sums in [`crate::performance::confusion::BinaryCounts`]).
+//!
+//! # Definition
+//! ECE = sum over bins b of (n_b / n) |mean score in b - share of positives in b|, with
+//! [`ECE_BINS`] equal-width bins over [0, 1]; a score of exactly 1 falls in the last bin
+//! (Guo et al., 2017, "On Calibration of Modern Neural Networks").
+//!
+//! # Complexity
+//! O(1) per row, O(bins) memory; mergeable by addition.
+
+use serde::{Deserialize, Serialize};
+
+use crate::performance::confusion::Value;
+
+/// Bins of the expected calibration error.
+pub const ECE_BINS: usize = 10;
+
+/// Per-bin count, score sum and positive count.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationBins {
+    /// Rows per bin.
+    pub n: [u64; ECE_BINS],
+    /// Sum of scores per bin.
+    pub score_sum: [f64; ECE_BINS],
+    /// Positives per bin.
+    pub positives: [u64; ECE_BINS],
+}
+
+impl CalibrationBins {
+    /// Adds one score in [0, 1] with its label.
+    #[inline]
+    pub fn add(&mut self, p: f64, y: bool) {
+        let b = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        self.n[b] += 1;
+        self.score_sum[b] += p;
+        self.positives[b] += u64::from(y);
+    }
+
+    /// Adds `o`.
+    pub fn merge(&mut self, o: &CalibrationBins) {
+        for b in 0..ECE_BINS {
+            self.n[b] += o.n[b];
+            self.score_sum[b] += o.score_sum[b];
+            self.positives[b] += o.positives[b];
+        }
+    }
+
+    /// Expected calibration error.
+    pub fn ece(&self) -> Value {
+        let n: u64 = self.n.iter().sum();
+        if n == 0 {
+            return Err("no scores");
+        }
+        let mut e = 0.0;
+        for b in 0..ECE_BINS {
+            if self.n[b] > 0 {
+                let nb = self.n[b] as f64;
+                e += nb / n as f64 * (self.score_sum[b] / nb - self.positives[b] as f64 / nb).abs();
+            }
+        }
+        Ok(e)
+    }
+}

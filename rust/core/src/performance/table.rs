@@ -1,0 +1,114 @@
+//! Building Arrow result tables (a row per group or segment) from keys and metric values.
+
+use std::sync::Arc;
+
+use arrow_array::builder::{
+    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, UInt64Builder,
+};
+use arrow_array::{ArrayRef, RecordBatch};
+use arrow_schema::{Field, Schema};
+
+use crate::error::{DriftlineError, Result};
+use crate::fairness::groups::KeyValue;
+use crate::performance::confusion::Value;
+
+/// Columns under construction, kept in order.
+#[derive(Default)]
+pub struct TableBuilder {
+    fields: Vec<Field>,
+    arrays: Vec<ArrayRef>,
+}
+
+impl TableBuilder {
+    /// One column per key position, typed after its values: int64 when every non-null
+    /// value is an integer, boolean when every one is a boolean, string otherwise.
+    pub fn keys(&mut self, names: &[String], keys: &[Vec<KeyValue>]) {
+        for (j, name) in names.iter().enumerate() {
+            let col = keys.iter().map(|k| k.get(j).unwrap_or(&KeyValue::Null));
+            let all =
+                |f: fn(&KeyValue) -> bool| col.clone().all(|k| matches!(k, KeyValue::Null) || f(k));
+            let array: ArrayRef = if all(|k| matches!(k, KeyValue::Int(_))) {
+                let mut b = Int64Builder::new();
+                for k in col {
+                    match k {
+                        KeyValue::Int(i) => b.append_value(*i),
+                        _ => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            } else if all(|k| matches!(k, KeyValue::UInt(_) | KeyValue::Int(_))) {
+                let mut b = UInt64Builder::new();
+                for k in col {
+                    match k {
+                        KeyValue::Int(i) => b.append_value(*i as u64),
+                        KeyValue::UInt(u) => b.append_value(*u),
+                        _ => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            } else if all(|k| matches!(k, KeyValue::Bool(_))) {
+                let mut b = BooleanBuilder::new();
+                for k in col {
+                    match k {
+                        KeyValue::Bool(v) => b.append_value(*v),
+                        _ => b.append_null(),
+                    }
+                }
+                Arc::new(b.finish())
+            } else {
+                let mut b = StringBuilder::new();
+                for k in col {
+                    match k {
+                        KeyValue::Null => b.append_null(),
+                        other => b.append_value(other.to_string()),
+                    }
+                }
+                Arc::new(b.finish())
+            };
+            self.push(name, array);
+        }
+    }
+
+    /// A count column.
+    pub fn counts(&mut self, name: &str, values: impl Iterator<Item = u64>) {
+        let mut b = UInt64Builder::new();
+        values.for_each(|v| b.append_value(v));
+        self.push(name, Arc::new(b.finish()));
+    }
+
+    /// A boolean column.
+    pub fn flags(&mut self, name: &str, values: impl Iterator<Item = bool>) {
+        let mut b = BooleanBuilder::new();
+        values.for_each(|v| b.append_value(v));
+        self.push(name, Arc::new(b.finish()));
+    }
+
+    /// A metric column: undefined values are null.
+    pub fn metric(&mut self, name: &str, values: impl Iterator<Item = Value>) {
+        let mut b = Float64Builder::new();
+        values.for_each(|v| b.append_option(v.ok()));
+        self.push(name, Arc::new(b.finish()));
+    }
+
+    /// A string column (null for `None`).
+    pub fn strings(&mut self, name: &str, values: impl Iterator<Item = Option<String>>) {
+        let mut b = StringBuilder::new();
+        values.for_each(|v| b.append_option(v));
+        self.push(name, Arc::new(b.finish()));
+    }
+
+    fn push(&mut self, name: &str, array: ArrayRef) {
+        self.fields
+            .push(Field::new(name, array.data_type().clone(), true));
+        self.arrays.push(array);
+    }
+
+    /// The finished table.
+    ///
+    /// # Errors
+    /// Columns of different lengths (a bug).
+    pub fn finish(self) -> Result<RecordBatch> {
+        RecordBatch::try_new(Arc::new(Schema::new(self.fields)), self.arrays)
+            .map_err(|e| DriftlineError::Arrow(e.to_string()))
+    }
+}

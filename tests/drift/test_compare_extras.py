@@ -1,0 +1,123 @@
+"""Custom statistics, calibration, correction, the domain classifier and the CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+import driftline as dl
+from driftline.drift.correction import adjust
+from driftline.exceptions import InvalidParameter
+
+
+def test_holm_and_bh_against_textbook_formulas() -> None:
+    rng = np.random.default_rng(0)
+    p = rng.random(12) ** 3
+    m = p.size
+    order = np.argsort(p)
+    holm = np.empty(m)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[i]))
+        holm[i] = running
+    assert adjust(p, "holm") == pytest.approx(list(holm), rel=1e-12)
+    bh = np.empty(m)
+    running = 1.0
+    for rank in range(m - 1, -1, -1):
+        i = order[rank]
+        running = min(running, p[i] * m / (rank + 1))
+        bh[i] = running
+    assert adjust(p, "bh") == pytest.approx(list(bh), rel=1e-12)
+    assert adjust(p, "none") == pytest.approx(list(p))
+    with pytest.raises(ValueError):
+        adjust(p, "sidak")
+
+
+def test_register_custom_statistic() -> None:
+    def l1(r: np.ndarray, c: np.ndarray) -> float:
+        return np.abs(r / r.sum() - c / c.sum()).sum()
+
+    stat = dl.stats.register("l1_test", l1, threshold=0.2)
+    assert stat(np.array([1.0, 1.0]), np.array([1.0, 3.0])) == pytest.approx(0.5)
+    rng = np.random.default_rng(1)
+    ref = {"x": rng.normal(size=4000), "c": rng.choice(["a", "b", "c"], 4000)}
+    cur = {"x": rng.normal(1.0, 1, 4000), "c": rng.choice(["a", "b", "c"], 4000)}
+    r = dl.compare(ref, cur, methods="l1_test")
+    assert r["x"].method == "l1_test" and r["x"].drifted
+    h = r["x"].histogram
+    assert r["x"].statistic == pytest.approx(
+        np.abs(np.array(h["reference"]) - np.array(h["current"])).sum(), rel=1e-9)
+    assert not r["c"].drifted
+
+
+def test_register_refuses_what_numba_cannot_compile() -> None:
+    def bad(r: np.ndarray, c: np.ndarray) -> float:
+        return float(len({"a": object()}))
+
+    with pytest.raises(InvalidParameter, match="numba cannot compile"):
+        dl.stats.register("bad_stat", bad)
+    with pytest.raises(InvalidParameter, match="built-in"):
+        dl.stats.register("psi", lambda r, c: 0.0)
+
+
+def test_calibrated_thresholds() -> None:
+    rng = np.random.default_rng(2)
+    ref = pa.table({"x": rng.normal(size=20_000), "c": rng.choice(["a", "b"], 20_000)})
+    cal = dl.drift.calibrate(ref, chunks=10, false_alarm_rate=0.01)
+    assert set(cal.thresholds) == {"x", "c"} and cal.chunk_rows == 2000
+    assert all(len(v) == 10 for v in cal.samples.values())
+    same = pa.table({"x": rng.normal(size=2000), "c": rng.choice(["a", "b"], 2000)})
+    r = dl.compare(ref, same, thresholds=cal)
+    assert not r.drifted and r["x"].method == "calibrated_wasserstein_norm"
+    shifted = pa.table({"x": rng.normal(0.3, 1, 2000), "c": rng.choice(["a", "b"], 2000)})
+    assert dl.compare(ref, shifted, thresholds=cal).drifted_columns == ["x"]
+
+
+def test_domain_classifier_sees_a_flipped_correlation() -> None:
+    rng = np.random.default_rng(3)
+    x, e = rng.normal(size=4000), rng.normal(size=4000)
+    ref = pa.table({"x": x[:2000], "y": x[:2000] + 0.3 * e[:2000]})
+    cur = pa.table({"x": x[2000:], "y": -x[2000:] + 0.3 * e[2000:]})
+    r = dl.compare(ref, cur, domain_classifier=True)
+    assert r.drifted_columns == []  # every marginal is unchanged
+    assert r.multivariate is not None and r.multivariate.drifted and r.drifted
+    assert r.multivariate.auc > 0.9
+    same = pa.table({"x": x[2000:], "y": x[2000:] + 0.3 * e[2000:]})
+    r2 = dl.compare(ref, same, domain_classifier=True)
+    assert r2.multivariate is not None and not r2.multivariate.drifted
+
+
+def _write(tmp_path, shift: float):
+    rng = np.random.default_rng(4)
+    for name, s in (("ref", 0.0), ("cur", shift)):
+        pq.write_table(pa.table({"x": rng.normal(s, 1, 5000),
+                                 "c": rng.choice(["a", "b"], 5000)}),
+                       tmp_path / f"{name}.parquet")
+
+
+def test_cli_gate(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from driftline.cli import app
+    from driftline.cli.app import _register_commands
+
+    _register_commands()
+    runner = CliRunner()
+    _write(tmp_path, 0.5)
+    ref, cur = str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet")
+    out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
+    res = runner.invoke(app, ["drift", ref, cur, "--fail-on-drift", "--json", str(out_json),
+                              "--html", str(out_html)])
+    assert res.exit_code == 1, res.output
+    assert json.loads(out_json.read_text())["drifted_columns"] == ["x"]
+    assert out_html.read_text().startswith("<!DOCTYPE html>")
+    assert runner.invoke(app, ["drift", ref, cur, "-q"]).exit_code == 0
+    assert runner.invoke(app, ["drift", ref, ref, "--fail-on-drift", "-q"]).exit_code == 0
+    res = runner.invoke(app, ["drift", ref, cur, "--columns", "c", "--fail-on-drift", "-q"])
+    assert res.exit_code == 0
+    res = runner.invoke(app, ["drift", ref, str(tmp_path / "nope.parquet")])
+    assert res.exit_code == 2

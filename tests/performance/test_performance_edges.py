@@ -1,0 +1,134 @@
+"""Edge cases, errors and CBPE of driftline.performance."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from sklearn import metrics as skm
+
+import driftline as dl
+from driftline.exceptions import DataError, InvalidParameter, SchemaError
+
+
+def test_one_class_only_explains_auc() -> None:
+    r = dl.performance(
+        {"y": [1, 1, 1], "p": [1, 0, 1], "s": [0.2, 0.3, 0.9]}, prediction="p", label="y", score="s"
+    )
+    assert r.roc_auc is None
+    assert "one class" in r.reason("roc_auc")
+    assert r.recall == 2 / 3
+    assert r.specificity is None
+
+
+def test_nulls_are_left_out_and_counted() -> None:
+    t = pa.table(
+        {
+            "y": pa.array([1, 0, None, 1, 0], pa.int64()),
+            "p": pa.array([1, 0, 1, None, 1], pa.int64()),
+            "s": pa.array([0.9, None, 0.5, 0.7, 0.6]),
+        }
+    )
+    r = dl.performance(t, prediction="p", label="y", score="s")
+    assert r.n == 3 and r.n_null == 2
+    assert r.accuracy == skm.accuracy_score([1, 0, 0], [1, 0, 1])
+    # The null score only leaves its row out of the score metrics.
+    assert r.roc_auc == skm.roc_auc_score([1, 0], [0.9, 0.6])
+
+
+def test_int64_extremes_as_labels() -> None:
+    big = np.iinfo(np.int64)
+    y = pa.array([big.max, big.min, big.max, big.min], pa.int64())
+    r = dl.performance({"y": y, "p": y}, prediction="p", label="y", positive=int(big.max))
+    assert r.accuracy == 1.0 and r.recall == 1.0
+
+
+def test_bool_and_float_labels() -> None:
+    r = dl.performance(
+        {"y": [True, False], "p": [1.0, 0.0]}, prediction="p", label="y", positive=True
+    )
+    assert r.accuracy == 1.0
+
+
+def test_errors() -> None:
+    with pytest.raises(DataError, match=r"'s'.*NaN"):
+        dl.performance(
+            {"y": [0, 1], "p": [0, 1], "s": [0.1, np.nan]}, prediction="p", label="y", score="s"
+        )
+    with pytest.raises(DataError, match=r"'s'.*outside"):
+        dl.performance(
+            {"y": [0, 1], "p": [0, 1], "s": [0.1, 1.2]}, prediction="p", label="y", score="s"
+        )
+    with pytest.raises(DataError, match="'y': not binary"):
+        dl.performance({"y": [0, 1, 2], "p": [0, 1, 1]}, prediction="p", label="y")
+    with pytest.raises(DataError, match=r"'y'.*NaN"):
+        dl.performance({"y": [0.0, np.nan], "p": [0, 1]}, prediction="p", label="y")
+    with pytest.raises(SchemaError, match="'q' not found"):
+        dl.performance({"y": [0, 1], "p": [0, 1]}, prediction="q", label="y")
+    with pytest.raises(InvalidParameter, match="positive"):
+        dl.performance({"y": ["a", "b"], "p": ["a", "b"]}, prediction="p", label="y")
+    with pytest.raises(DataError, match=r"'y'.*NaN"):
+        dl.performance(
+            {"y": [0.0, np.nan], "p": [0.0, 1.0]}, prediction="p", label="y", task="regression"
+        )
+    with pytest.raises(ValueError, match="task"):
+        dl.performance({"y": [0], "p": [0]}, prediction="p", label="y", task="ranking")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="no segments"):
+        dl.performance({"y": [0], "p": [0]}, prediction="p", label="y").worst("f1")
+
+
+def test_empty_input() -> None:
+    t = pa.table({"y": pa.array([], pa.int64()), "p": pa.array([], pa.int64())})
+    r = dl.performance(t, prediction="p", label="y")
+    assert r.n == 0 and r.accuracy is None and r.reason("accuracy") == "no rows"
+
+
+def test_result_does_not_depend_on_thread_count() -> None:
+    code = (
+        "import numpy as np, driftline as dl\n"
+        "rng = np.random.default_rng(0); n = 300_000\n"
+        "y = rng.normal(size=n); d = {'y': y, 'p': y + rng.normal(size=n),"
+        " 'g': rng.integers(0, 7, n)}\n"
+        "print(dl.performance(d, prediction='p', label='y', task='regression',"
+        " segment_by='g').to_json())\n"
+    )
+    outs = set()
+    for threads in ("1", "2"):
+        env = dict(os.environ, RAYON_NUM_THREADS=threads)
+        outs.add(
+            subprocess.run(
+                [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+            ).stdout
+        )
+    assert len(outs) == 1
+
+
+def test_cbpe_estimates_known_accuracy_under_covariate_shift() -> None:
+    rng = np.random.default_rng(0)
+
+    def simulate(n: int, a: float, b: float) -> dict[str, np.ndarray]:
+        # Calibrated by construction up to a monotone distortion that CBPE must undo.
+        p_true = rng.beta(a, b, n)
+        y = (rng.random(n) < p_true).astype(np.int64)
+        score = p_true**1.5  # a miscalibrated but monotone score
+        return {"y": y, "s": score, "p": (score > 0.35).astype(np.int64)}
+
+    ref = simulate(50_000, 2, 2)
+    cur = simulate(50_000, 2, 5)  # shifted: far fewer positives
+    est = dl.estimate_performance(ref, cur, prediction="p", label="y", score="s")
+    true_acc = skm.accuracy_score(cur["y"], cur["p"])
+    assert abs(est.accuracy - true_acc) < 0.01
+    assert abs(est.precision - skm.precision_score(cur["y"], cur["p"])) < 0.02
+    assert abs(est.recall - skm.recall_score(cur["y"], cur["p"])) < 0.02
+    assert abs(est.f1 - skm.f1_score(cur["y"], cur["p"])) < 0.02
+    assert abs(est.roc_auc - skm.roc_auc_score(cur["y"], cur["s"])) < 0.02
+    naive = skm.accuracy_score(ref["y"], ref["p"])
+    assert abs(naive - true_acc) > 0.03  # the reference's accuracy would have misled
+    hist = dl.estimate_performance(
+        ref, cur, prediction="p", label="y", score="s", calibration="histogram"
+    )
+    assert abs(hist.accuracy - true_acc) < 0.02
