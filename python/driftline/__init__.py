@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftline import exceptions
+from driftline import actions, exceptions, policies
 from driftline._version import __version__
 from driftline.registry import Registry
 from driftline.validation import validate
@@ -22,9 +22,10 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
     _NATIVE_ERROR: ImportError | None = _exc
 else:
     _NATIVE_ERROR = None
-    from driftline import drift, stats
+    from driftline import drift, sklearn, stats
     from driftline.drift import DriftReport, FeatureDrift, compare
     from driftline.fairness import FairnessReport, fairness
+    from driftline.monitor import Monitor, WindowResult
     from driftline.parquet import profile_parquet
     from driftline.performance import (
         PerformanceEstimate,
@@ -41,11 +42,14 @@ __all__ = [
     "FairnessReport",
     "FeatureDrift",
     "Histogram",
+    "Monitor",
     "PerformanceEstimate",
     "PerformanceReport",
     "Profile",
     "Registry",
+    "WindowResult",
     "__version__",
+    "actions",
     "compare",
     "drift",
     "estimate_performance",
@@ -53,9 +57,11 @@ __all__ = [
     "fairness",
     "merge",
     "performance",
+    "policies",
     "profile",
     "profile_parquet",
     "roc_auc",
+    "sklearn",
     "stats",
     "validate",
 ]

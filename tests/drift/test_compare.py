@@ -15,12 +15,14 @@ from driftline.exceptions import DataError, InvalidParameter
 
 def _data(seed: int, n: int, shift: float = 0.0) -> pa.Table:
     rng = np.random.default_rng(seed)
-    return pa.table({
-        "x": rng.normal(shift, 1.0, n),
-        "y": rng.exponential(2.0, n),
-        "c": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]),
-        "flag": rng.random(n) < 0.3,
-    })
+    return pa.table(
+        {
+            "x": rng.normal(shift, 1.0, n),
+            "y": rng.exponential(2.0, n),
+            "c": rng.choice(["a", "b", "c", "d"], n, p=[0.4, 0.3, 0.2, 0.1]),
+            "flag": rng.random(n) < 0.3,
+        }
+    )
 
 
 def test_exact_mode_matches_scipy() -> None:

@@ -50,7 +50,8 @@ def test_register_custom_statistic() -> None:
     assert r["x"].method == "l1_test" and r["x"].drifted
     h = r["x"].histogram
     assert r["x"].statistic == pytest.approx(
-        np.abs(np.array(h["reference"]) - np.array(h["current"])).sum(), rel=1e-9)
+        np.abs(np.array(h["reference"]) - np.array(h["current"])).sum(), rel=1e-9
+    )
     assert not r["c"].drifted
 
 
@@ -94,9 +95,10 @@ def test_domain_classifier_sees_a_flipped_correlation() -> None:
 def _write(tmp_path, shift: float):
     rng = np.random.default_rng(4)
     for name, s in (("ref", 0.0), ("cur", shift)):
-        pq.write_table(pa.table({"x": rng.normal(s, 1, 5000),
-                                 "c": rng.choice(["a", "b"], 5000)}),
-                       tmp_path / f"{name}.parquet")
+        pq.write_table(
+            pa.table({"x": rng.normal(s, 1, 5000), "c": rng.choice(["a", "b"], 5000)}),
+            tmp_path / f"{name}.parquet",
+        )
 
 
 def test_cli_gate(tmp_path) -> None:
@@ -110,8 +112,10 @@ def test_cli_gate(tmp_path) -> None:
     _write(tmp_path, 0.5)
     ref, cur = str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet")
     out_json, out_html = tmp_path / "r.json", tmp_path / "r.html"
-    res = runner.invoke(app, ["drift", ref, cur, "--fail-on-drift", "--json", str(out_json),
-                              "--html", str(out_html)])
+    res = runner.invoke(
+        app,
+        ["drift", ref, cur, "--fail-on-drift", "--json", str(out_json), "--html", str(out_html)],
+    )
     assert res.exit_code == 1, res.output
     assert json.loads(out_json.read_text())["drifted_columns"] == ["x"]
     assert out_html.read_text().startswith("<!DOCTYPE html>")

@@ -46,18 +46,20 @@ def scenario(seed: int, n: int, *, shift: float = 0.0, low_p: np.ndarray = LOW_P
     mask = rng.random(n) < 0.01
     count = rng.poisson(4.0, n).astype(np.int64)
     score = rng.beta(2.0, 5.0, n)
-    return pa.table({
-        "x1": x1,
-        "amount": amount,
-        "wait": wait,
-        "with_nulls": pa.array(with_nulls, mask=mask),
-        "count": count,
-        "score": score,
-        "low": _cat(rng, low_p, LOW_NAMES, n),
-        "mid": _cat(rng, MID_P, MID_NAMES, n),
-        "high": _cat(rng, HIGH_P, HIGH_NAMES, n),
-        "flag": pa.array(rng.random(n) < 0.2),
-    })
+    return pa.table(
+        {
+            "x1": x1,
+            "amount": amount,
+            "wait": wait,
+            "with_nulls": pa.array(with_nulls, mask=mask),
+            "count": count,
+            "score": score,
+            "low": _cat(rng, low_p, LOW_NAMES, n),
+            "mid": _cat(rng, MID_P, MID_NAMES, n),
+            "high": _cat(rng, HIGH_P, HIGH_NAMES, n),
+            "flag": pa.array(rng.random(n) < 0.2),
+        }
+    )
 
 
 def _rate(flags: list[bool]) -> float:
@@ -109,8 +111,9 @@ def test_category_frequency_change_detected_at_10k() -> None:
 
 def test_tiny_shift_at_1m_not_flagged() -> None:
     for s in range(3):
-        r = dl.compare(scenario(3000 + 2 * s, 1_000_000),
-                       scenario(3001 + 2 * s, 1_000_000, shift=0.01))
+        r = dl.compare(
+            scenario(3000 + 2 * s, 1_000_000), scenario(3001 + 2 * s, 1_000_000, shift=0.01)
+        )
         x = r["x1"]
         assert x.p_value is not None
         assert not x.drifted, x.reason

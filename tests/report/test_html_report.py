@@ -17,11 +17,22 @@ CHROMIUM = "/usr/bin/chromium"
 def _report() -> dl.DriftReport:
     rng = np.random.default_rng(0)
     n = 5000
-    ref = pa.table({"x": rng.normal(size=n), "y": rng.normal(size=n),
-                    "c": rng.choice(["a", "b", "c"], n), "z": rng.exponential(size=n)})
-    cur = pa.table({"x": rng.normal(0.5, 1, n), "y": rng.normal(size=n),
-                    "c": rng.choice(["a", "b", "c"], n, p=[0.6, 0.2, 0.2]),
-                    "z": rng.exponential(size=n)})
+    ref = pa.table(
+        {
+            "x": rng.normal(size=n),
+            "y": rng.normal(size=n),
+            "c": rng.choice(["a", "b", "c"], n),
+            "z": rng.exponential(size=n),
+        }
+    )
+    cur = pa.table(
+        {
+            "x": rng.normal(0.5, 1, n),
+            "y": rng.normal(size=n),
+            "c": rng.choice(["a", "b", "c"], n, p=[0.6, 0.2, 0.2]),
+            "z": rng.exponential(size=n),
+        }
+    )
     return dl.compare(ref, cur)
 
 
@@ -55,9 +66,15 @@ def test_html_renders_in_headless_chromium(tmp_path) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from driftline.cli import audit, registry, validate  # noqa: F401  (registry, audit, validate)
-from driftline.cli import drift  # noqa: F401
+from driftline.cli import (  # noqa: F401  (each registers itself)
+    audit,
+    drift,
+    registry,
+    triggers,
+    validate,
+    watch,
+)
 from driftline.cli import serve  # noqa: F401

@@ -1,0 +1,53 @@
+"""Run a program for each trigger, the trigger as JSON on its standard input."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Sequence
+from typing import Any
+
+from driftline.actions.base import DeliveryError
+
+__all__ = ["Command"]
+
+
+class Command:
+    """Run ``argv`` (no shell) with the trigger as JSON on stdin.
+
+    The environment gets ``DRIFTLINE_DELIVERY_ID`` (the idempotency key) and
+    ``DRIFTLINE_TRIGGER_POLICY``. A non-zero exit or a timeout is a failed delivery.
+
+    Examples
+    --------
+    >>> import sys
+    >>> Command([sys.executable, "-c", "pass"]).deliver({"policy": "drift"}, "msg_1")
+    """
+
+    def __init__(self, argv: Sequence[str], *, name: str | None = None, timeout: float = 600.0):
+        if isinstance(argv, str) or not argv:
+            raise ValueError("Command takes a non-empty list of arguments (no shell string)")
+        self.argv = [str(a) for a in argv]
+        self.name = name or "command:" + " ".join(self.argv)
+        self.timeout = timeout
+
+    def deliver(self, payload: dict[str, Any], delivery_id: str) -> None:
+        """Run the command once."""
+        env = dict(os.environ)
+        env["DRIFTLINE_DELIVERY_ID"] = delivery_id
+        env["DRIFTLINE_TRIGGER_POLICY"] = str(payload.get("policy", ""))
+        try:
+            done = subprocess.run(
+                self.argv,
+                input=json.dumps(payload, default=str).encode(),
+                env=env,
+                capture_output=True,
+                timeout=self.timeout,
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise DeliveryError(f"{self.argv[0]}: {exc}") from exc
+        if done.returncode != 0:
+            tail = done.stderr.decode(errors="replace")[-500:]
+            raise DeliveryError(f"{self.argv[0]} exited with {done.returncode}: {tail}")

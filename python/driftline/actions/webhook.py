@@ -1,0 +1,240 @@
+"""Signed webhooks (Standard Webhooks) with bounded retries and refused internal addresses.
+
+The request carries ``webhook-id`` (the idempotency key, the same on every retry and after
+a restart), ``webhook-timestamp`` (seconds, the time of this attempt) and
+``webhook-signature``: ``v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`` for each
+secret, space separated, so that a receiver rotating from one secret to the next accepts
+either. Secrets are ``whsec_`` followed by base64 bytes (https://www.standardwebhooks.com).
+
+Known limit: the address check resolves the host before connecting and the connection
+resolves it again, so a DNS server answering differently the second time (rebinding) is
+not caught; pin the receiver by IP or use an egress proxy where that matters.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.utils
+import hashlib
+import hmac
+import ipaddress
+import json
+import random
+import socket
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from driftline.actions.base import DeliveryError, PermanentDeliveryError
+
+__all__ = ["Webhook", "check_address", "sign"]
+
+_METADATA = {
+    ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
+    ipaddress.ip_address("fd00:ec2::254"),  # AWS IPv6
+    ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
+}
+_RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+def _secret_key(secret: str) -> bytes:
+    if not secret.startswith("whsec_"):
+        raise ValueError("a webhook secret starts with 'whsec_' followed by base64 bytes")
+    try:
+        key = base64.b64decode(secret[len("whsec_") :], validate=True)
+    except ValueError as exc:
+        raise ValueError("the webhook secret after 'whsec_' is not valid base64") from exc
+    if len(key) < 16:
+        raise ValueError("a webhook secret must hold at least 16 bytes")
+    return key
+
+
+def sign(secrets: Sequence[str], msg_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` header: one ``v1,<base64>`` per secret, space separated.
+
+    Examples
+    --------
+    >>> sign(["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"], "msg_p5jXN8AQM9LWM0D4loKWxJek",
+    ...      1614265330, b'{"test": 2432232314}')
+    'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE='
+    """
+    to_sign = f"{msg_id}.{timestamp}.".encode() + body
+    sigs = [
+        base64.b64encode(hmac.new(_secret_key(s), to_sign, hashlib.sha256).digest()).decode()
+        for s in secrets
+    ]
+    return " ".join(f"v1,{s}" for s in sigs)
+
+
+def check_address(url: str, *, allow_private: bool = False, allow_loopback: bool = False) -> None:
+    """Refuse URLs whose host resolves to a private, link-local or metadata address.
+
+    Raises
+    ------
+    PermanentDeliveryError
+        When the scheme is not http(s), the host does not resolve, or an address is refused.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PermanentDeliveryError(f"webhook URL must be http(s)://host/...: {url!r}")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
+    except OSError as exc:
+        raise DeliveryError(f"cannot resolve {parts.hostname!r}: {exc}") from exc
+    for info in infos:
+        ip = ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        if ip in _METADATA:
+            raise PermanentDeliveryError(f"{parts.hostname} resolves to a metadata address {ip}")
+        if ip.is_loopback:
+            if not allow_loopback:
+                raise PermanentDeliveryError(f"{parts.hostname} resolves to loopback {ip}")
+            continue
+        if (ip.is_private or ip.is_link_local or ip.is_reserved or ip.is_multicast) and not (
+            allow_private
+        ):
+            raise PermanentDeliveryError(f"{parts.hostname} resolves to a private address {ip}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
+
+
+class Webhook:
+    """POST each trigger as a signed JSON body to ``url``.
+
+    Parameters
+    ----------
+    url
+        The receiver (http or https). Redirects are never followed.
+    secret
+        A ``whsec_...`` secret, or several during a rotation (each signs the request).
+    name
+        Outbox name of this action (default ``webhook:<url>``).
+    max_attempts, timeout, backoff, max_backoff, max_elapsed
+        Retries on 408/425/429/5xx, connection errors and timeouts: exponential backoff with
+        full jitter from ``backoff`` seconds, each wait capped at ``max_backoff``, the
+        receiver's ``Retry-After`` honoured (giving up when it points past the deadline), all
+        attempts within ``max_elapsed`` seconds.
+    allow_private, allow_loopback
+        Allow private (RFC 1918, ULA, link-local) or loopback receivers; cloud metadata
+        addresses are always refused.
+
+    Examples
+    --------
+    >>> hook = Webhook("https://example.com/hooks", secret="whsec_" + "QUJDREVGR0hJSktMTU5PUA==")
+    >>> hook.name
+    'webhook:https://example.com/hooks'
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        secret: str | Sequence[str],
+        name: str | None = None,
+        max_attempts: int = 8,
+        timeout: float = 10.0,
+        backoff: float = 0.5,
+        max_backoff: float = 30.0,
+        max_elapsed: float = 120.0,
+        allow_private: bool = False,
+        allow_loopback: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.url = url
+        self.secrets = [secret] if isinstance(secret, str) else list(secret)
+        if not self.secrets:
+            raise ValueError("Webhook needs at least one secret")
+        for s in self.secrets:
+            _secret_key(s)
+        if max_attempts < 1 or timeout <= 0 or max_elapsed <= 0 or backoff < 0:
+            raise ValueError("max_attempts >= 1, timeout > 0, max_elapsed > 0, backoff >= 0")
+        self.name = name or f"webhook:{url}"
+        self.max_attempts = max_attempts
+        self.timeout = timeout
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.max_elapsed = max_elapsed
+        self.allow_private = allow_private
+        self.allow_loopback = allow_loopback
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"Webhook({self.url!r}, secrets={len(self.secrets)})"
+
+    def deliver(self, payload: dict[str, Any], delivery_id: str) -> None:
+        """Send the payload, retrying within the bounds; raise on final failure."""
+        check_address(
+            self.url, allow_private=self.allow_private, allow_loopback=self.allow_loopback
+        )
+        body = json.dumps(
+            {"type": "driftline.trigger", "timestamp": payload.get("fired_at"), "data": payload},
+            sort_keys=True,
+            separators=(",", ":"),
+            default=str,
+        ).encode()
+        deadline = time.monotonic() + self.max_elapsed
+        last = "no attempt"
+        with httpx.Client(follow_redirects=False, trust_env=False) as client:
+            for attempt in range(self.max_attempts):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                ts = int(time.time())
+                headers = {
+                    "content-type": "application/json",
+                    "user-agent": "driftline-webhook",
+                    "webhook-id": delivery_id,
+                    "webhook-timestamp": str(ts),
+                    "webhook-signature": sign(self.secrets, delivery_id, ts, body),
+                }
+                wait: float | None = None
+                try:
+                    r = client.post(
+                        self.url,
+                        content=body,
+                        headers=headers,
+                        timeout=min(self.timeout, remaining),
+                    )
+                except httpx.TimeoutException as exc:
+                    last = f"timeout: {exc}"
+                except httpx.TransportError as exc:
+                    last = f"connection error: {exc}"
+                else:
+                    if 200 <= r.status_code < 300:
+                        return
+                    last = f"HTTP {r.status_code}"
+                    if r.status_code not in _RETRY_STATUS:
+                        raise PermanentDeliveryError(
+                            f"{self.url} answered {r.status_code}"
+                            + (
+                                " (redirects are not followed)"
+                                if 300 <= r.status_code < 400
+                                else ""
+                            )
+                        )
+                    wait = _retry_after(r.headers.get("retry-after"))
+                if attempt + 1 >= self.max_attempts:
+                    break
+                cap = min(self.max_backoff, self.backoff * 2**attempt)
+                delay = random.uniform(0, cap) if wait is None else wait
+                if time.monotonic() + delay >= deadline:
+                    break
+                self._sleep(delay)
+        raise DeliveryError(f"{self.url}: gave up after retries, last: {last}")

@@ -1,0 +1,524 @@
+"""The inline monitor: observe traffic, close windows, judge them, fire triggers.
+
+``observe`` costs a lock-free append for one-row input (a dict of values or a one-row
+batch); the rows are profiled in bulk every few thousand rows and at window close.
+Million-row batches are profiled on the calling thread without holding any monitor lock.
+A window closes on the thread whose rows complete it (or on ``close_window`` / ``poll``);
+its triggers go to the durable outbox, and a background dispatcher runs the actions, so
+no receiver can block ``observe``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from driftline._arrow import to_table_like
+from driftline.actions.base import Action
+from driftline.actions.outbox import Dispatcher, Outbox
+from driftline.exceptions import SchemaError
+from driftline.monitor.accumulate import WindowAccumulator
+from driftline.monitor.quality import quality_findings, reference_kinds, schema_problems
+from driftline.monitor.state import StateStore
+from driftline.monitor.window import CountWindows, EventTimeWindows, make_windows
+from driftline.policies import Policy, Trigger
+
+__all__ = ["Monitor", "WindowResult"]
+
+log = logging.getLogger("driftline.monitor")
+
+
+@dataclass
+class WindowResult:
+    """A closed window and its verdicts."""
+
+    window: str
+    rows: int
+    profile: Any
+    drift: Any = None
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    performance: Any = None
+    fairness: Any = None
+    triggers: list[Trigger] = field(default_factory=list)
+    suppressed: list[Trigger] = field(default_factory=list)
+    closed_at: float = 0.0
+    latency: float = 0.0
+    errors: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary."""
+        return {
+            "window": self.window,
+            "rows": self.rows,
+            "drift": None if self.drift is None else self.drift.to_dict(),
+            "quality": self.quality,
+            "performance": None if self.performance is None else self.performance.to_dict(),
+            "fairness": None if self.fairness is None else self.fairness.to_dict(),
+            "triggers": [t.to_dict() for t in self.triggers],
+            "suppressed": [t.to_dict() for t in self.suppressed],
+            "closed_at": self.closed_at,
+            "latency": self.latency,
+            "errors": self.errors,
+        }
+
+
+def _as_list(v: str | Sequence[str] | None) -> list[str]:
+    if v is None:
+        return []
+    return [v] if isinstance(v, str) else list(v)
+
+
+class Monitor:
+    """Watch a model's traffic against its reference.
+
+    Parameters
+    ----------
+    reference
+        Reference data (anything :func:`driftline.profile` reads) or a
+        :class:`~driftline.Profile` (profiled with ``bins=`` for exact binned drift).
+    features
+        Feature columns (default: every reference column but the outcome columns).
+    prediction, label, score, sensitive
+        Outcome columns: with a label, windows get ``performance`` on their labelled rows;
+        with sensitive columns, ``fairness``.
+    window
+        Rows per window (``10_000``) or a duration (``"1h"``); with ``event_time`` the
+        duration tumbles on that column, closing after ``lateness``.
+    policies, actions
+        What fires triggers, and what runs for each (through the outbox).
+    state
+        SQLite path for durable state (policy states, window counters) and, by default,
+        the outbox; without it both live in memory.
+    outbox
+        SQLite path of the outbox (default: ``state``).
+    name
+        Names the monitor in trigger ids and state (one per model and deployment).
+    methods, thresholds
+        Passed to :func:`driftline.compare`.
+    on_schema_error
+        ``"raise"`` (a :class:`~driftline.exceptions.SchemaError`, the monitor unchanged)
+        or ``"record"`` (the batch is dropped and a ``schema`` quality finding recorded).
+    registry, model
+        A registry session and model name: while the model is suspended, triggers are
+        recorded as suppressed and nothing is dispatched.
+    dispatch
+        ``"background"`` (a dispatcher thread), ``"inline"`` (at window close, on the
+        closing thread) or ``"manual"`` (call :meth:`dispatch`).
+
+    Examples
+    --------
+    >>> import pyarrow as pa, driftline as dl
+    >>> ref = pa.table({"x": [float(i % 10) for i in range(1000)]})
+    >>> mon = dl.Monitor(ref, window=500)
+    >>> mon.observe({"x": 3.0})
+    >>> mon.observe(pa.table({"x": [1.0] * 499}))
+    >>> [(w.window, w.rows) for w in mon.history]
+    [('w00000000', 500)]
+    """
+
+    def __init__(
+        self,
+        reference: Any,
+        *,
+        features: Sequence[str] | None = None,
+        prediction: str | None = None,
+        label: str | None = None,
+        score: str | None = None,
+        sensitive: str | Sequence[str] | None = None,
+        task: str = "binary",
+        window: int | str | float = 10_000,
+        event_time: str | None = None,
+        lateness: float | str = 0.0,
+        policies: Iterable[Policy] = (),
+        actions: Iterable[Action] = (),
+        state: str | Path | None = None,
+        outbox: str | Path | Outbox | None = None,
+        name: str = "monitor",
+        methods: Any = None,
+        thresholds: Any = None,
+        bins: int = 10,
+        on_schema_error: str = "raise",
+        registry: Any = None,
+        model: str | None = None,
+        dispatch: str = "background",
+        history: int = 100,
+        clock: Callable[[], float] = time.time,
+        flush_rows: int = 4096,
+    ) -> None:
+        from driftline.drift.inputs import reference_edges
+        from driftline.profile import Profile, profile
+
+        if on_schema_error not in ("raise", "record"):
+            raise ValueError("on_schema_error is 'raise' or 'record'")
+        if dispatch not in ("background", "inline", "manual"):
+            raise ValueError("dispatch is 'background', 'inline' or 'manual'")
+        self.name = name
+        self.prediction, self.label, self.score = prediction, label, score
+        self.sensitive = _as_list(sensitive)
+        self.task = task
+        outcome = [c for c in (prediction, label, score) if c] + self.sensitive
+        if isinstance(reference, Profile):
+            self.reference = reference
+        else:
+            ref = to_table_like(reference)
+            self.reference = profile(ref, bins=bins)
+        cols = self.reference.columns
+        skip = set(outcome) | ({event_time} if event_time else set())
+        self.features = (
+            list(features) if features is not None else [c for c in cols if c not in skip]
+        )
+        missing = [c for c in self.features if c not in cols]
+        if missing:
+            raise SchemaError(f"features not in the reference: {missing}")
+        self._profiled = self.features + [c for c in (prediction, score) if c and c in cols]
+        self._feature_set = frozenset(self.features)
+        self._kinds = reference_kinds(self.reference, self._profiled)
+        self._edges = {
+            c: e for c, e in reference_edges(self.reference, bins).items() if c in self._profiled
+        }
+        self._outcomes = outcome if (label or self.sensitive) else []
+        self._keep = list(dict.fromkeys(self._profiled + self._outcomes))
+        self.methods, self.thresholds = methods, thresholds
+        self.on_schema_error = on_schema_error
+        self.policies = list(policies)
+        names = [p.name for p in self.policies]
+        if len(set(names)) != len(names):
+            raise ValueError(f"policy names must be unique: {names}")
+        self.actions = list(actions)
+        anames = [a.name for a in self.actions]
+        if len(set(anames)) != len(anames):
+            raise ValueError(f"action names must be unique: {anames}")
+        self.registry, self.model = registry, model
+        self._clock = clock
+        self._flush_rows = flush_rows
+        self._windows = make_windows(window, event_time=event_time, lateness=lateness, clock=clock)
+        self._lock = threading.Lock()
+        self._closing = threading.Lock()
+        self._accs: dict[str, WindowAccumulator] = {}
+        self._pending_quality: list[dict[str, Any]] = []
+        self.history: deque[WindowResult] = deque(maxlen=history)
+        self.rows_observed = 0
+        self.triggers_fired = 0
+        self._store = StateStore(state) if state is not None else None
+        if isinstance(outbox, Outbox):
+            self.outbox = outbox
+        else:
+            path = outbox if outbox is not None else (state if state is not None else ":memory:")
+            self.outbox = Outbox(path)
+        self._load_state()
+        self._dispatch_mode = dispatch
+        self._dispatcher = (
+            Dispatcher(self.outbox, self.actions) if dispatch == "background" else None
+        )
+        if self._dispatcher is not None:
+            self._dispatcher.notify()  # deliver what a previous process left pending
+
+    # -- state -----------------------------------------------------------------------
+    def _load_state(self) -> None:
+        if self._store is None:
+            return
+        saved = self._store.load(self.name)
+        for p in self.policies:
+            if f"policy:{p.name}" in saved:
+                p.load_state(saved[f"policy:{p.name}"])
+        w = saved.get("windows", {})
+        if isinstance(self._windows, CountWindows) and "index" in w:
+            self._windows.index = int(w["index"])
+        if isinstance(self._windows, EventTimeWindows) and "watermark" in w:
+            self._windows.watermark = float(w["watermark"])
+
+    def _save_state(self) -> None:
+        if self._store is None:
+            return
+        values: dict[str, Any] = {f"policy:{p.name}": p.state() for p in self.policies}
+        values["windows"] = self._windows.state()
+        self._store.save(self.name, values)
+
+    # -- observe ---------------------------------------------------------------------
+    def _to_table(self, records: list[dict[str, Any]]) -> pa.Table:
+        arr = pa.array(records)  # one C++ conversion of the dicts, no Python loop
+        table = pa.Table.from_struct_array(arr)
+        return table.select([c for c in self._keep if c in table.column_names])
+
+    def _profile(self, table: pa.Table) -> Any:
+        from driftline.profile import profile
+
+        cols = [c for c in self._profiled if c in table.column_names]
+        return profile(
+            table.select(cols), edges={c: self._edges[c] for c in cols if c in self._edges}
+        )
+
+    def _acc(self, key: str) -> WindowAccumulator:
+        acc = self._accs.get(key)
+        if acc is None:
+            acc = WindowAccumulator(
+                key, self._profile, self._to_table, self._outcomes, flush_rows=self._flush_rows
+            )
+            acc.quality.extend(self._pending_quality)
+            self._pending_quality.clear()
+            self._accs[key] = acc
+        return acc
+
+    def _schema_error(self, problems: list[str]) -> None:
+        msg = "batch does not match the reference: " + "; ".join(problems)
+        if self.on_schema_error == "raise":
+            raise SchemaError(msg)
+        log.warning("%s: %s (batch dropped)", self.name, msg)
+        with self._lock:
+            self._pending_quality.append({"check": "schema", "problems": problems})
+
+    def observe(self, batch: Any) -> None:
+        """Add a batch (Arrow data, a pandas or polars frame) or one record (a dict).
+
+        Thread-safe. Closes the windows the batch completes (on this thread).
+        """
+        if isinstance(batch, dict) and not isinstance(self._windows, EventTimeWindows):
+            if not self._feature_set <= batch.keys():
+                self._schema_error([f"missing columns {sorted(self._feature_set - batch.keys())}"])
+                return
+            with self._lock:
+                key, _ = self._windows.assign_one()
+                acc = self._acc(key)
+                acc.inflight += 1
+            try:
+                acc.add_record(batch)
+            finally:
+                self._done([acc], 1)
+            return
+        if isinstance(batch, dict):
+            batch = {k: [v] for k, v in batch.items()}
+        table = self._table(batch)
+        problems = schema_problems(table.schema, self.features, self._kinds)
+        if problems:
+            self._schema_error(problems)
+            return
+        table = table.select([c for c in self._keep + self._event_col() if c in table.column_names])
+        pieces = self._assign(table)
+        try:
+            for acc, piece in pieces:
+                acc.add_table(piece)
+        finally:
+            self._done([a for a, _ in pieces], table.num_rows)
+
+    def _event_col(self) -> list[str]:
+        return [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
+
+    def _table(self, batch: Any) -> pa.Table:
+        t = to_table_like(batch)
+        if isinstance(t, pa.Table):
+            return t
+        if isinstance(t, pa.RecordBatchReader):
+            return t.read_all()
+        return pa.table(t)
+
+    def _assign(self, table: pa.Table) -> list[tuple[WindowAccumulator, pa.Table]]:
+        w = self._windows
+        if isinstance(w, EventTimeWindows):
+            try:
+                with self._lock:
+                    parts = w.buckets(table)
+            except KeyError:
+                raise SchemaError(f"the event-time column {w.column!r} is missing") from None
+            pieces = [(k, table if m is None else table.filter(m)) for k, m in parts]
+            with self._lock:
+                out = [(self._acc(k), t) for k, t in pieces]
+                for acc, _ in out:
+                    acc.inflight += 1
+            return out
+        with self._lock:
+            out = [(self._acc(k), table.slice(o, n)) for k, o, n in w.assign(table.num_rows)]
+            for acc, _ in out:
+                acc.inflight += 1
+        return out
+
+    def _done(self, accs: list[WindowAccumulator], rows: int) -> None:
+        due: list[WindowAccumulator] = []
+        with self._lock:
+            self.rows_observed += rows
+            for acc in accs:
+                acc.inflight -= 1
+            for key, acc in list(self._accs.items()):
+                if acc.inflight == 0 and not acc.closing and self._windows.is_full(key):
+                    acc.closing = True
+                    del self._accs[key]
+                    due.append(acc)
+        for acc in due:
+            self._close(acc)
+
+    # -- closing ---------------------------------------------------------------------
+    def poll(self) -> list[WindowResult]:
+        """Close the windows that are complete by time (call it from a timer when traffic
+        may stop)."""
+        n = len(self.history)
+        self._done([], 0)
+        return list(self.history)[n:]
+
+    def close_window(self, *, key: str | None = None) -> WindowResult | None:
+        """Close the open window now (None when it holds no rows).
+
+        ``key`` renames the window (``driftline watch`` names each file's window after the
+        file, so that reprocessing a file after a crash decides the same trigger ids).
+        """
+        with self._lock:
+            if not isinstance(self._windows, EventTimeWindows):
+                self._windows.advance()
+            keys = list(self._accs)
+        results = []
+        deadline = time.monotonic() + 60
+        while keys and time.monotonic() < deadline:
+            with self._lock:
+                ready = [k for k in keys if k in self._accs and self._accs[k].inflight == 0]
+                accs = []
+                for k in ready:
+                    acc = self._accs.pop(k)
+                    acc.closing = True
+                    accs.append(acc)
+            for acc in accs:
+                if key is not None:
+                    acc.key = key if len(accs) == 1 else f"{key}/{acc.key}"
+                r = self._close(acc)
+                if r is not None:
+                    results.append(r)
+            keys = [k for k in keys if k in self._accs]
+            if keys:
+                time.sleep(0.001)
+        return results[-1] if results else None
+
+    def _close(self, acc: WindowAccumulator) -> WindowResult | None:
+        from driftline.profile import merge
+
+        t0 = time.perf_counter()
+        profiles, outcomes = acc.finish()
+        if not profiles:
+            return None
+        prof = merge(profiles) if len(profiles) > 1 else profiles[0]
+        result = WindowResult(acc.key, prof.row_count, prof, quality=list(acc.quality))
+        self._judge(result, outcomes)
+        with self._closing:  # policies and state change one window at a time
+            now = self._clock()
+            for p in self.policies:
+                try:
+                    t = p.evaluate(result, monitor=self.name, now=now)
+                except Exception as exc:  # a policy bug must not stop the monitor
+                    result.errors.append(f"policy {p.name}: {type(exc).__name__}: {exc}")
+                    continue
+                if t is not None:
+                    result.triggers.append(t)
+            if result.triggers and self._suspended():
+                result.suppressed, result.triggers = result.triggers, []
+            for t in result.triggers:
+                self.outbox.put(t.id, t.to_dict(), [a.name for a in self.actions])
+            self._save_state()
+            self.triggers_fired += len(result.triggers)
+            result.closed_at = now
+            result.latency = time.perf_counter() - t0
+            self.history.append(result)
+        if result.triggers:
+            if self._dispatcher is not None:
+                self._dispatcher.notify()
+            elif self._dispatch_mode == "inline":
+                self.dispatch()
+        return result
+
+    def _judge(self, result: WindowResult, outcomes: pa.Table | None) -> None:
+        from driftline.drift import compare
+
+        try:
+            result.drift = compare(
+                self.reference,
+                result.profile,
+                columns=self.features,
+                methods=self.methods,
+                thresholds=self.thresholds,
+            )
+        except Exception as exc:
+            result.errors.append(f"drift: {type(exc).__name__}: {exc}")
+        result.quality.extend(quality_findings(self.reference, result.profile, self.features))
+        if outcomes is None or outcomes.num_rows == 0:
+            return
+        if self.label and self.prediction and self.label in outcomes.column_names:
+            labelled = outcomes.filter(outcomes.column(self.label).is_valid())
+            if labelled.num_rows:
+                from driftline.performance import performance
+
+                try:
+                    result.performance = performance(
+                        labelled,
+                        prediction=self.prediction,
+                        label=self.label,
+                        score=self.score,
+                        task=self.task,  # type: ignore[arg-type]
+                    )
+                except Exception as exc:
+                    result.errors.append(f"performance: {type(exc).__name__}: {exc}")
+        if self.sensitive and self.prediction:
+            from driftline.fairness import fairness
+
+            try:
+                result.fairness = fairness(
+                    outcomes,
+                    prediction=self.prediction,
+                    label=self.label if self.label in outcomes.column_names else None,
+                    sensitive=self.sensitive,
+                )
+            except Exception as exc:
+                result.errors.append(f"fairness: {type(exc).__name__}: {exc}")
+
+    def _suspended(self) -> bool:
+        if self.registry is None or self.model is None:
+            return False
+        try:
+            return bool(self.registry.get_model(self.model).suspended)
+        except Exception:  # unreachable registry: fail safe, do not fire
+            log.exception("%s: cannot read model %r; triggers suppressed", self.name, self.model)
+            return True
+
+    # -- delivery --------------------------------------------------------------------
+    def dispatch(self) -> dict[str, int]:
+        """Deliver pending triggers now, on this thread."""
+        return self.outbox.dispatch(self.actions)
+
+    def flush(self, timeout: float = 30.0) -> bool:
+        """Wait until the background dispatcher has drained the outbox."""
+        if self._dispatcher is None:
+            self.dispatch()
+            return True
+        self._dispatcher.notify()
+        return self._dispatcher.wait_idle(timeout)
+
+    def close(self) -> None:
+        """Stop the dispatcher (pending deliveries stay in the outbox)."""
+        if self._dispatcher is not None:
+            self._dispatcher.stop()
+            self._dispatcher = None
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Monitor({self.name!r}, features={len(self.features)}, windows={len(self.history)})"
+
+    def metrics_collector(self) -> Any:
+        """A prometheus-client collector of this monitor's ``driftline_*`` metrics."""
+        from driftline.monitor.metrics import MonitorCollector
+
+        return MonitorCollector(self)
+
+    def metrics_snapshot(self) -> Mapping[str, float]:
+        """Counters for exporters: rows observed, windows closed, triggers fired."""
+        return {
+            "rows_observed": float(self.rows_observed),
+            "windows_closed": float(len(self.history)),
+            "triggers_fired": float(self.triggers_fired),
+        }

@@ -1,0 +1,104 @@
+"""Schema checks on incoming batches and data-quality findings on closed windows."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+
+__all__ = ["quality_findings", "reference_kinds", "schema_problems"]
+
+
+def reference_kinds(reference: Any, columns: Sequence[str]) -> dict[str, str]:
+    """Column -> ``numeric`` / ``categorical`` / ``boolean`` / ``null`` in the reference."""
+    return {c: reference[c].kind for c in columns}
+
+
+def _kind(t: pa.DataType) -> str:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_boolean(t):
+        return "boolean"
+    if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "numeric"
+    if pa.types.is_null(t):
+        return "null"
+    return "categorical"
+
+
+def schema_problems(schema: pa.Schema, features: Sequence[str], kinds: dict[str, str]) -> list[str]:
+    """Missing feature columns and columns whose kind differs from the reference's."""
+    names = set(schema.names)
+    problems = []
+    missing = [c for c in features if c not in names]
+    if missing:
+        problems.append(f"missing columns {missing}")
+    for c in features:
+        if c not in names:
+            continue
+        got, want = _kind(schema.field(c).type), kinds.get(c)
+        if want is None or got == "null" or want == "null" or got == want:
+            continue
+        if {got, want} == {"numeric", "boolean"}:
+            continue
+        problems.append(f"column {c!r} is {schema.field(c).type} ({got}), the reference is {want}")
+    return problems
+
+
+def quality_findings(reference: Any, window: Any, features: Sequence[str]) -> list[dict[str, Any]]:
+    """Null-rate changes, unseen categories and values outside the reference's range.
+
+    Out-of-range shares come from the window's quantile sketch (rank error about 1.3%).
+    """
+    out: list[dict[str, Any]] = []
+    for c in features:
+        if c not in window.columns:
+            continue
+        r, w = reference[c], window[c]
+        increase = w.null_rate - r.null_rate
+        if increase > 0:
+            out.append(
+                {
+                    "check": "null_rate",
+                    "column": c,
+                    "reference": r.null_rate,
+                    "current": w.null_rate,
+                    "increase": increase,
+                }
+            )
+        if r.kind == "categorical" and w.kind == "categorical":
+            rf, wf = r.frequencies() or {}, w.frequencies() or {}
+            unseen = [k for k in wf if k not in rf]
+            if unseen and r.frequencies_exact:
+                rows = sum(wf[k] for k in unseen)
+                out.append(
+                    {
+                        "check": "unseen_categories",
+                        "column": c,
+                        "categories": unseen[:20],
+                        "count": len(unseen),
+                        "rows": rows,
+                    }
+                )
+        elif (
+            r.kind == "numeric" and w.kind == "numeric" and r.min is not None and w.min is not None
+        ):
+            lo, hi = r.min, r.max
+            assert hi is not None and w.max is not None
+            if w.min < lo or w.max > hi:
+                below = w.rank(math.nextafter(lo, -math.inf)) or 0.0 if w.min < lo else 0.0
+                above = 1.0 - (w.rank(hi) or 0.0) if w.max > hi else 0.0
+                out.append(
+                    {
+                        "check": "out_of_range",
+                        "column": c,
+                        "reference_min": lo,
+                        "reference_max": hi,
+                        "min": w.min,
+                        "max": w.max,
+                        "share": max(below + above, 0.0),
+                    }
+                )
+    return out

@@ -1,0 +1,192 @@
+"""Window assignment: by row count, by wall-clock time, or by an event-time column.
+
+A window policy splits each incoming batch into ``(key, rows)`` pieces and says which
+window keys are complete. Keys are strings that name a window stably across restarts (the
+trigger ids derive from them): ``w00000042`` for row-count windows, the ISO start time for
+time windows. The monitor calls these under its lock; they hold no lock of their own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from driftline.policies import parse_duration
+
+__all__ = ["ClockWindows", "CountWindows", "EventTimeWindows", "Piece", "make_windows"]
+
+# (window key, offset, length) for a contiguous slice, or (window key, mask) for a filter.
+Piece = tuple[str, Any]
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CountWindows:
+    """Windows of exactly ``size`` rows (the last may be closed early by ``close_window``)."""
+
+    def __init__(self, size: int, *, start: int = 0) -> None:
+        if size < 1:
+            raise ValueError("a row-count window needs size >= 1")
+        self.size = size
+        self.index = start
+        self.filled = 0
+
+    @property
+    def current(self) -> str:
+        """Key of the open window."""
+        return f"w{self.index:08d}"
+
+    def assign(self, n: int) -> list[tuple[str, int, int]]:
+        """Split ``n`` rows into ``(key, offset, length)``; advances the counter."""
+        out = []
+        offset = 0
+        while n > 0:
+            take = min(n, self.size - self.filled)
+            out.append((self.current, offset, take))
+            offset += take
+            n -= take
+            self.filled += take
+            if self.filled == self.size:
+                self.index += 1
+                self.filled = 0
+        return out
+
+    def assign_one(self) -> tuple[str, bool]:
+        """One row: its window key and whether that row filled the window."""
+        key = self.current
+        self.filled += 1
+        if self.filled == self.size:
+            self.index += 1
+            self.filled = 0
+            return key, True
+        return key, False
+
+    def is_full(self, key: str) -> bool:
+        """True once ``key`` is no longer the open window."""
+        return key != self.current
+
+    def advance(self) -> None:
+        """Start a new window now (``close_window``)."""
+        self.index += 1
+        self.filled = 0
+
+    def state(self) -> dict[str, Any]:
+        """What to persist."""
+        return {"index": self.index}
+
+
+class ClockWindows:
+    """Tumbling wall-clock windows of ``seconds``, aligned on the epoch."""
+
+    def __init__(self, seconds: float, *, clock: Callable[[], float] = time.time) -> None:
+        if seconds <= 0:
+            raise ValueError("a time window needs a positive duration")
+        self.seconds = seconds
+        self.clock = clock
+        self.forced: set[str] = set()
+        self.seq = 0
+
+    @property
+    def current(self) -> str:
+        """Key of the open window."""
+        start = math.floor(self.clock() / self.seconds) * self.seconds
+        return _iso(start) + (f"#{self.seq}" if self.seq else "")
+
+    def assign_one(self) -> tuple[str, bool]:
+        """One row: the open window (never full on arrival)."""
+        return self.current, False
+
+    def assign(self, n: int) -> list[tuple[str, int, int]]:
+        """All rows of a batch go to the open window."""
+        return [(self.current, 0, n)]
+
+    def is_full(self, key: str) -> bool:
+        """True once the window's period is over (or it was closed early)."""
+        return key in self.forced or key != self.current
+
+    def advance(self) -> None:
+        """Close the open window early; later rows in this period get a new key."""
+        self.forced.add(self.current)
+        self.seq += 1
+
+    def state(self) -> dict[str, Any]:
+        """What to persist."""
+        return {}
+
+
+class EventTimeWindows:
+    """Tumbling windows on an event-time column (timestamps or epoch seconds).
+
+    A window ``[start, start + seconds)`` is complete once the largest event time seen,
+    minus ``lateness`` seconds, has passed its end; rows later than that go to their own
+    window, which closes at the next check.
+    """
+
+    def __init__(self, column: str, seconds: float, *, lateness: float = 0.0) -> None:
+        if seconds <= 0:
+            raise ValueError("an event-time window needs a positive duration")
+        self.column = column
+        self.seconds = seconds
+        self.lateness = lateness
+        self.watermark = -math.inf
+
+    def _epoch_seconds(self, col: Any) -> pa.Array:
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+        if pa.types.is_timestamp(col.type):
+            return pc.divide(pc.cast(pc.cast(col, pa.timestamp("us")), pa.int64()), 1e6)
+        if pa.types.is_date(col.type):
+            return pc.multiply(pc.cast(pc.cast(col, pa.date32()), pa.int64()), 86400.0)
+        return pc.cast(col, pa.float64())
+
+    def buckets(self, table: pa.Table) -> list[tuple[str, pa.Array | None]]:
+        """``(key, boolean mask)`` per window the batch touches (mask None: all rows)."""
+        if self.column not in table.column_names:
+            raise KeyError(self.column)
+        secs = self._epoch_seconds(table.column(self.column))
+        starts = pc.multiply(pc.floor(pc.divide(secs, self.seconds)), self.seconds)
+        mx = pc.max(secs).as_py()
+        if mx is not None:
+            self.watermark = max(self.watermark, mx - self.lateness)
+        uniq = [u for u in pc.unique(starts).to_pylist() if u is not None]
+        if len(uniq) == 1 and starts.null_count == 0:
+            return [(_iso(uniq[0]), None)]
+        return [(_iso(u), pc.fill_null(pc.equal(starts, u), False)) for u in sorted(uniq)]
+
+    def is_full(self, key: str) -> bool:
+        """True once the watermark passed the window's end."""
+        start = dt.datetime.strptime(key, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+        return start.timestamp() + self.seconds <= self.watermark
+
+    def advance(self) -> None:
+        """Event-time windows close by the watermark; ``close_window`` closes them all."""
+
+    def state(self) -> dict[str, Any]:
+        """What to persist."""
+        return {"watermark": self.watermark}
+
+
+def make_windows(
+    window: int | str | float | dt.timedelta,
+    *,
+    event_time: str | None = None,
+    lateness: float | str = 0.0,
+    clock: Callable[[], float] = time.time,
+) -> CountWindows | ClockWindows | EventTimeWindows:
+    """A window policy from ``window=10_000`` (rows) or ``"1h"`` (time)."""
+    if isinstance(window, bool):
+        raise TypeError("window is a row count or a duration such as '1h'")
+    if isinstance(window, int) and event_time is None:
+        return CountWindows(window)
+    seconds = parse_duration(window)
+    if event_time is not None:
+        return EventTimeWindows(event_time, seconds, lateness=parse_duration(lateness))
+    return ClockWindows(seconds, clock=clock)
