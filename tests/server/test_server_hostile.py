@@ -73,7 +73,7 @@ def test_hostile_strings_in_every_path_and_query_never_become_paths(
         segment = quote(text, safe="")
         for method, template in routes:
             path = template
-            for name in ("model", "version", "alias", "ref", "user", "token_id", "name"):
+            for name in ("model", "version", "alias", "ref", "user", "token_id", "name", "window"):
                 path = path.replace("{" + name + "}", segment)
             for who in ("root", "victor"):
                 answer = world.client.request(

@@ -8,9 +8,9 @@ to build an app holding any other kind of route.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -29,6 +29,7 @@ from driftline.server.auth import (
     route_permission,
 )
 from driftline.server.errors import install_error_handlers
+from driftline.server.hub import MonitorHub
 from driftline.server.limits import DEFAULT_LIMIT, INGEST_LIMIT, BodyLimit
 from driftline.server.metrics import ServerMetrics
 
@@ -111,6 +112,8 @@ def create_app(
     max_body_bytes: int = DEFAULT_LIMIT,
     max_ingest_bytes: int = INGEST_LIMIT,
     dashboard: bool = True,
+    state_dir: Path | None = None,
+    max_monitors: int = 100,
     extra_routers: Iterable[APIRouter] = (),
 ) -> FastAPI:
     """Build the server over a registry.
@@ -125,6 +128,10 @@ def create_app(
         Request body limits: every route, and batch ingestion.
     dashboard
         Serve the dashboard under ``/ui``.
+    state_dir
+        A folder for the monitors' durable state (memory when None).
+    max_monitors
+        How many monitors the server runs at most.
     extra_routers
         More routers (their routes must use ``SecuredRoute``).
 
@@ -144,7 +151,14 @@ def create_app(
         from driftline.registry import Registry
 
         registry = Registry(registry_url) if registry_url is not None else Registry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.monitors.close()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="driftline",
         version=__version__,
         openapi_url=None,
@@ -155,9 +169,11 @@ def create_app(
     app.state.registry = registry
     app.state.ui_sessions = UiSessions()
     app.state.metrics = ServerMetrics()
+    app.state.monitors = MonitorHub(state_dir=state_dir, max_monitors=max_monitors)
+    app.state.metrics.add_collector(app.state.monitors.collect)
     install_error_handlers(app)
 
-    from driftline.server.routes import access, health, metrics
+    from driftline.server.routes import access, health, metrics, monitors, triggers
     from driftline.server.routes import registry as registry_routes
 
     routers: list[APIRouter] = [
@@ -165,7 +181,8 @@ def create_app(
         metrics.router,
         registry_routes.router,
         access.router,
-        *_optional_routers(),
+        monitors.router,
+        triggers.router,
         *extra_routers,
     ]
     if dashboard:
@@ -192,16 +209,6 @@ def create_app(
         larger=[("/api/v1/monitors/", "/batches", max_ingest_bytes)],
     )
     return app
-
-
-def _optional_routers() -> list[APIRouter]:
-    """Routers of parts that may not be installed in this build (monitors, triggers)."""
-    found: list[APIRouter] = []
-    for name in ("monitors", "triggers"):
-        qualified = f"driftline.server.routes.{name}"
-        if importlib.util.find_spec(qualified) is not None:
-            found.append(importlib.import_module(qualified).router)
-    return found
 
 
 def _middleware(wrap: Callable[[Any], Any]) -> Any:

@@ -21,6 +21,10 @@ class _Callback(Collector):
     def __init__(self, collect: Callable[[], list[GaugeMetricFamily]]) -> None:
         self._collect = collect
 
+    def describe(self) -> list[Any]:
+        # Families appear as monitors are created: nothing to check at registration.
+        return []
+
     def collect(self) -> Any:
         yield from self._collect()
 
