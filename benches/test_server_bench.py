@@ -163,3 +163,74 @@ def test_bounded_load(benchmark: Any, live: Live) -> None:
         f"{info['requests_per_second']:.0f} req/s, p50 {info['p50_ms']:.1f} ms, "
         f"p99 {info['p99_ms']:.1f} ms"
     )
+
+
+N_COLUMNS = 10
+BATCH_ROWS = 10_000
+INGEST_ROUNDS = 5 if QUICK else 30
+
+
+@pytest.fixture(scope="module")
+def ingest_target(live: Live) -> Iterator[str]:
+    pytest.importorskip("driftline._native", reason="the native module is not built")
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(3)
+    table = pa.table({f"f{i}": rng.normal(size=BATCH_ROWS) for i in range(N_COLUMNS)})
+    live.session.register_version(
+        "churn",
+        artifact_uri="s3://models/churn/ref.onnx",
+        checksum="sha256:" + "f" * 64,
+        reference_profile=dl.profile(table),
+    )
+    version = live.session.list_versions("churn", limit=100_000)[-1].version
+    config = {"name": "bench", "model": "churn", "version": version, "window": 10_000_000}
+    with httpx.Client(base_url=live.base, headers=live.headers) as client:
+        assert client.post("/api/v1/monitors", json=config).status_code == 201
+    yield "/api/v1/monitors/bench/batches"
+
+
+def _batch() -> Any:
+    import numpy as np
+    import pyarrow as pa
+
+    rng = np.random.default_rng(4)
+    return pa.table({f"f{i}": rng.normal(size=BATCH_ROWS) for i in range(N_COLUMNS)})
+
+
+def test_ingest_arrow_ipc_over_http(benchmark: Any, live: Live, ingest_target: str) -> None:
+    """Arrow IPC bodies of 10k rows x 10 columns; values per second in extra_info."""
+    import pyarrow as pa
+
+    table = _batch()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    body = bytes(sink.getvalue())
+    headers = {**live.headers, "Content-Type": "application/vnd.apache.arrow.stream"}
+    with httpx.Client(base_url=live.base, headers=headers, timeout=60) as client:
+        answer = benchmark.pedantic(
+            client.post, args=(ingest_target,), kwargs={"content": body}, rounds=INGEST_ROUNDS
+        )
+    assert answer.status_code == 200 and answer.json()["rows"] == BATCH_ROWS
+    per_second = BATCH_ROWS * N_COLUMNS / benchmark.stats.stats.median
+    benchmark.extra_info["values_per_second"] = per_second
+    print(f"\ningest arrow: {per_second / 1e6:.1f} M values/s")
+
+
+def test_ingest_json_rows_over_http(benchmark: Any, live: Live, ingest_target: str) -> None:
+    """The same rows as JSON ``{"rows": [...]}``."""
+    import json
+
+    body = json.dumps({"rows": _batch().to_pylist()}).encode()
+    headers = {**live.headers, "Content-Type": "application/json"}
+    rounds = max(2, INGEST_ROUNDS // 5)
+    with httpx.Client(base_url=live.base, headers=headers, timeout=120) as client:
+        answer = benchmark.pedantic(
+            client.post, args=(ingest_target,), kwargs={"content": body}, rounds=rounds
+        )
+    assert answer.status_code == 200 and answer.json()["rows"] == BATCH_ROWS
+    per_second = BATCH_ROWS * N_COLUMNS / benchmark.stats.stats.median
+    benchmark.extra_info["values_per_second"] = per_second
+    print(f"\ningest json: {per_second / 1e6:.2f} M values/s")

@@ -85,6 +85,40 @@ def _seed(url: str) -> dict[str, str]:
     return tokens
 
 
+def _feed_monitor(app: Any, session: Any) -> None:
+    """A monitor with a calm window and a drifted one (needs the native module)."""
+    try:
+        import numpy as np
+        import pyarrow as pa
+
+        from driftline.server.hub import MonitorConfig
+
+        config = MonitorConfig(
+            name="churn-prod",
+            model="churn",
+            version=2,
+            features=["amount", "age", "region"],
+            window=2000,
+            policies=[{"type": "drift", "features": 1}],
+        )
+        served = app.state.monitors.create(config, session)
+    except ImportError:
+        return
+    rng = np.random.default_rng(11)
+    for shift in (0.0, 0.0, 1.0):
+        served.monitor.observe(
+            pa.table(
+                {
+                    "amount": rng.lognormal(3 + shift, 1, 2000),
+                    "age": rng.integers(18, 90, 2000),
+                    "region": rng.choice(
+                        ["north", "south", "east", "west"][: 4 - int(shift)], 2000
+                    ),
+                }
+            )
+        )
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -100,9 +134,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tokens = _seed(url)
     registry = dl.Registry(url)
     port = _free_port()
-    config = uvicorn.Config(
-        create_app(registry=registry), host="127.0.0.1", port=port, log_level="warning"
-    )
+    app = create_app(registry=registry)
+    _feed_monitor(app, registry.session(tokens["carol"]))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -199,6 +233,15 @@ def test_pages_render_with_charts_and_a_clean_console(
     )
     assert actors and set(actors) == {"carol"}
     page.screenshot(path=str(live.shots / "04-audit.png"), full_page=True)
+
+    page.click("text=Monitors")
+    page.wait_for_url(f"{live.base}/ui/monitors")
+    if page.locator("#monitors a").count():
+        page.click("#monitors a")
+        page.wait_for_url(f"{live.base}/ui/monitors/churn-prod")
+        assert _charts_rendered(page, minimum=4) >= 4
+        assert page.locator("#triggers tbody tr").count() >= 1
+        page.screenshot(path=str(live.shots / "06-monitor.png"), full_page=True)
     assert problems == []
 
 

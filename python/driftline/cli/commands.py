@@ -6,8 +6,8 @@ from driftline.cli import (  # noqa: F401  (each registers itself)
     audit,
     drift,
     registry,
+    serve,
     triggers,
     validate,
     watch,
 )
-from driftline.cli import serve  # noqa: F401

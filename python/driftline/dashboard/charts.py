@@ -15,7 +15,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-__all__ = ["asset", "bar_figure", "histogram_figure", "line_figure"]
+__all__ = ["asset", "bar_figure", "comparison_figure", "histogram_figure", "line_figure"]
 
 _CHARTS_JS = """\
 "use strict";
@@ -140,4 +140,15 @@ def line_figure(
     for at in marks or []:
         fig.add_vline(x=at, line_color="#d4a72c", line_width=2)
     fig.update_layout(**_layout(title, xaxis={"title": {"text": x_title}}))
+    return str(fig.to_json())
+
+
+def comparison_figure(
+    title: str, labels: list[str], reference: list[float], current: list[float]
+) -> str:
+    """Reference and current proportions side by side on the same bins or categories."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=labels, y=_finite(reference), name="reference"))
+    fig.add_trace(go.Bar(x=labels, y=_finite(current), name="current"))
+    fig.update_layout(**_layout(title, barmode="group", yaxis={"title": {"text": "share"}}))
     return str(fig.to_json())

@@ -30,7 +30,7 @@ from driftline.server.auth import (
 from driftline.server.routes.access import filter_events
 from driftline.server.routes.registry import version_key
 
-__all__ = ["router"]
+__all__ = ["error_page", "render", "router"]
 
 router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
 
@@ -42,22 +42,22 @@ _DECIDABLE = ("development", "staging")
 
 
 def _nav(who: Principal) -> list[tuple[str, str]]:
-    nav = [("/ui/", "Models")]
+    nav = [("/ui/", "Models"), ("/ui/monitors", "Monitors")]
     if Permission.AUDIT in who.permissions:
         nav.append(("/ui/audit", "Audit log"))
     return nav
 
 
-def _page(who: Principal, title: str, body: Markup, *, charts_on: bool = False) -> HTMLResponse:
+def render(who: Principal, title: str, body: Markup, *, charts_on: bool = False) -> HTMLResponse:
     html = page(
         title, body, user=who.name, role=who.role, csrf=who.csrf, nav=_nav(who), charts=charts_on
     )
     return HTMLResponse(html)
 
 
-def _error(who: Principal, exc: DriftlineError, status: int = 404) -> HTMLResponse:
+def error_page(who: Principal, exc: DriftlineError, status: int = 404) -> HTMLResponse:
     body = Markup(f'<p class="error">{esc(type(exc).__name__)}: {esc(str(exc)[:500])}</p>')
-    response = _page(who, "Not available", body)
+    response = render(who, "Not available", body)
     response.status_code = status
     return response
 
@@ -163,7 +163,7 @@ def models_page(who: Who) -> HTMLResponse:
         y_title="versions",
     )
     body = Markup(body + chart(fig, chart_id="chart-stages", title="versions by stage"))
-    return _page(who, "Models", body, charts_on=True)
+    return render(who, "Models", body, charts_on=True)
 
 
 @router.get("/models/{model}")
@@ -174,7 +174,7 @@ def model_page(model: Name, who: Who) -> HTMLResponse:
         found = who.session.get_model(model)
         versions = who.session.list_versions(model, limit=10_000)
     except DriftlineError as exc:
-        return _error(who, exc)
+        return error_page(who, exc)
     base = f"/ui/models/{path_part(model)}/versions/"
     rows = [
         (
@@ -207,7 +207,7 @@ def model_page(model: Name, who: Who) -> HTMLResponse:
             "Metrics by version", [v.version for v in versions], series, x_title="version"
         )
         body = Markup(body + chart(fig, chart_id="chart-metrics", title="metrics by version"))
-    return _page(who, f"Model {model}", body, charts_on=bool(metric_names))
+    return render(who, f"Model {model}", body, charts_on=bool(metric_names))
 
 
 def _num(x: Any) -> bool:
@@ -257,7 +257,7 @@ def version_page(
         approvals = who.session.approvals(model, key)
         lineage = who.session.lineage(model, key)
     except DriftlineError as exc:
-        return _error(who, exc)
+        return error_page(who, exc)
     notice = _NOTICES.get(done or "")
     parts: list[str] = []
     if notice:
@@ -320,7 +320,7 @@ def version_page(
         parts.append("<h2>Reference profile</h2>")
         parts.append(_profile_charts(who, model, v.version))
     body = Markup("".join(parts))
-    return _page(who, f"{model} v{v.version}", body, charts_on=has_charts)
+    return render(who, f"{model} v{v.version}", body, charts_on=has_charts)
 
 
 @router.post("/models/{model}/versions/{version}/decision")
@@ -340,7 +340,7 @@ async def decision(
     try:
         await run_in_threadpool(lambda: fn(model, version, comment=comment))
     except DriftlineError as exc:
-        return _error(who, exc, status=403 if "Permission" in type(exc).__name__ else 409)
+        return error_page(who, exc, status=403 if "Permission" in type(exc).__name__ else 409)
     done = "approved" if verdict == "approve" else "rejected"
     target = f"/ui/models/{path_part(model)}/versions/{version}?done={done}"
     return RedirectResponse(target, status_code=303)
@@ -388,4 +388,4 @@ def audit_page(
         + chart(fig, chart_id="chart-actions", title="events by action")
         + table(["seq", "time", "actor", "action", "target", "hash"], rows, table_id="events")
     )
-    return _page(who, "Audit log", body, charts_on=True)
+    return render(who, "Audit log", body, charts_on=True)

@@ -186,9 +186,9 @@ def create_app(
         *extra_routers,
     ]
     if dashboard:
-        from driftline.dashboard import router as dashboard_router
+        from driftline.dashboard import routers as dashboard_routers
 
-        routers.append(dashboard_router)
+        routers.extend(dashboard_routers)
     routers.append(_openapi_router(app))
     for router in routers:
         # The routers' own route objects, prefix included, go into the app as they are:
