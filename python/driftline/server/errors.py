@@ -39,6 +39,8 @@ _STATUS: list[tuple[type[Exception], int, str]] = [
     (SchemaError, 422, "schema_error"),
     (DataError, 422, "data_error"),
     (DecodeError, 422, "decode_error"),
+    # Argument checks raise ValueError by convention: an input problem, not a crash.
+    (ValueError, 422, "invalid_parameter"),
 ]
 _MAX_DETAIL = 2000
 
