@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
+from server_helpers import World, make_world
 
-from conftest import World, make_world
 from driftline.exceptions import DriftlineError
 from driftline.server import create_app
 from driftline.server.auth import Permission, SecuredRoute, route_permission

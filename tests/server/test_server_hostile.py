@@ -14,8 +14,8 @@ from urllib.parse import quote
 
 import pytest
 from fastapi import APIRouter
+from server_helpers import World, make_world
 
-from conftest import World, make_world
 from driftline.server.auth import Permission, SecuredRoute, requires
 
 API = "/api/v1"
@@ -181,7 +181,7 @@ def test_internal_errors_answer_a_reference_only(tmp_path: Path) -> None:
         raise RuntimeError("secret internals /etc/driftline.conf")
 
     w = make_world(tmp_path, extra_routers=[router])
-    from starlette.testclient import TestClient
+    from server_helpers import TestClient
 
     client = TestClient(w.app, raise_server_exceptions=False)
     answer = client.get("/api/v1/boom", headers=w.auth("victor"))

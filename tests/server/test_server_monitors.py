@@ -10,8 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-
-from conftest import World, make_world
+from server_helpers import World, make_world
 
 pytest.importorskip("driftline._native", reason="the native module is not built")
 
@@ -163,7 +162,7 @@ def test_hostile_batches(monitored: World, rng: np.random.Generator) -> None:
         answer = c.post(url, content=content, headers={**carol, "Content-Type": ctype})
         assert answer.status_code == 422, (content[:40], answer.text)
         assert "Traceback" not in answer.text
-    big = _ipc(_table(rng, 120_000))
+    big = _ipc(_table(rng, 200_000))
     assert len(big) > 4 << 20
     answer = c.post(url, content=big, headers={**carol, "Content-Type": ARROW})
     assert answer.status_code == 413

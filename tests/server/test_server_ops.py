@@ -14,10 +14,10 @@ from typing import Any
 
 import httpx
 import pytest
+from server_helpers import World
 from typer.testing import CliRunner
 
 import driftline as dl
-from conftest import World
 from driftline.server import create_app
 
 
@@ -33,7 +33,7 @@ def test_readyz_fails_when_the_registry_does_not_answer() -> None:
             def events(**_: Any) -> Any:
                 raise OSError("database unavailable: /secret/path")
 
-    from starlette.testclient import TestClient
+    from server_helpers import TestClient
 
     answer = TestClient(create_app(registry=Broken(), dashboard=False)).get("/readyz")
     assert answer.status_code == 503

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import World
+from server_helpers import World
 
 API = "/api/v1"
 

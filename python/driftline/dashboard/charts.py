@@ -130,8 +130,10 @@ def line_figure(
     x_title: str,
     bounds: dict[str, float] | None = None,
     marks: list[Any] | None = None,
+    log_y: bool = False,
 ) -> str:
-    """Lines over ``x``; ``bounds`` draws horizontal policy lines, ``marks`` vertical ones."""
+    """Lines over ``x``; ``bounds`` draws horizontal policy lines, ``marks`` vertical ones
+    (``log_y`` for statistics of different scales on one chart)."""
     fig = go.Figure()
     for name, ys in series.items():
         fig.add_trace(go.Scatter(x=x, y=_finite(ys), mode="lines+markers", name=name))
@@ -139,7 +141,8 @@ def line_figure(
         fig.add_hline(y=value, line_dash="dash", line_color="#a40e26", annotation_text=name)
     for at in marks or []:
         fig.add_vline(x=at, line_color="#d4a72c", line_width=2)
-    fig.update_layout(**_layout(title, xaxis={"title": {"text": x_title}}))
+    yaxis: dict[str, Any] = {"type": "log"} if log_y else {}
+    fig.update_layout(**_layout(title, xaxis={"title": {"text": x_title}}, yaxis=yaxis))
     return str(fig.to_json())
 
 

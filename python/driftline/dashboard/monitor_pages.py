@@ -100,7 +100,12 @@ def monitor_page(
                 value = stats.get(f)
                 series[f].append(float("nan") if value is None else float(value))
         fig = charts.line_figure(
-            "Drift statistic per feature", keys, series, x_title="window", marks=fired
+            "Drift statistic per feature (log scale; trigger windows marked)",
+            keys,
+            {f: [v if v > 0 else float("nan") for v in ys] for f, ys in series.items()},
+            x_title="window",
+            marks=fired,
+            log_y=True,
         )
         parts.append(chart(fig, chart_id="chart-drift", title="drift per feature"))
         for kind, attr in (("performance", "performance"), ("fairness", "fairness")):
