@@ -153,7 +153,7 @@ def window_report(
     """One closed window's full report (drift with histograms, quality, performance)."""
     for w in hub(request).get(name).monitor.history:
         if w.window == window:
-            out = w.to_dict()
+            out: dict[str, Any] = w.to_dict()
             out["profile"] = w.profile.to_dict() if w.profile is not None else None
             return out
     raise NotFound(f"monitor {name!r} has no window {window!r} in its history")
