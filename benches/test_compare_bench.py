@@ -46,8 +46,9 @@ def _table(seed: int, drift: bool) -> pa.Table:
     for i in range(20):
         loc, scale = 0.0, 1.0
         if drift and i < 6:
-            loc, scale = [(0.2, 1.0), (0.5, 1.0), (0.0, 1.3), (0.3, 1.1), (-0.25, 1.0),
-                          (0.0, 0.7)][i]
+            loc, scale = [(0.2, 1.0), (0.5, 1.0), (0.0, 1.3), (0.3, 1.1), (-0.25, 1.0), (0.0, 0.7)][
+                i
+            ]
         v = rng.normal(loc, scale, N) * (i + 1) + i
         mask = rng.random(N) < 0.01 if i in (7, 8, 9) else None
         cols[f"f{i}"] = pa.array(v, mask=mask)
@@ -58,8 +59,9 @@ def _table(seed: int, drift: bool) -> pa.Table:
         p /= p.sum()
         idx = np.searchsorted(np.cumsum(p), rng.random(N), side="right").clip(0, k - 1)
         names = pa.array([f"s{j}_{c}" for c in range(k)])
-        cols[f"s{j}"] = pa.DictionaryArray.from_arrays(
-            pa.array(idx.astype(np.int32)), names).cast(pa.string())
+        cols[f"s{j}"] = pa.DictionaryArray.from_arrays(pa.array(idx.astype(np.int32)), names).cast(
+            pa.string()
+        )
     return pa.table(cols)
 
 
@@ -73,17 +75,19 @@ def _scipy_loop(ref: pa.Table, cur: pa.Table) -> dict[str, float]:
     for name in ref.column_names:
         a, b = ref[name], cur[name]
         if pa.types.is_floating(a.type):
-            out[name] = sps.ks_2samp(pc.drop_null(a).to_numpy(),
-                                     pc.drop_null(b).to_numpy()).pvalue
+            out[name] = sps.ks_2samp(pc.drop_null(a).to_numpy(), pc.drop_null(b).to_numpy()).pvalue
         else:
             va, vb = pc.value_counts(a.combine_chunks()), pc.value_counts(b.combine_chunks())
-            ca = dict(zip(va.field("values").to_pylist(), va.field("counts").to_pylist(),
-                          strict=True))
-            cb = dict(zip(vb.field("values").to_pylist(), vb.field("counts").to_pylist(),
-                          strict=True))
+            ca = dict(
+                zip(va.field("values").to_pylist(), va.field("counts").to_pylist(), strict=True)
+            )
+            cb = dict(
+                zip(vb.field("values").to_pylist(), vb.field("counts").to_pylist(), strict=True)
+            )
             keys = sorted(set(ca) | set(cb))
             out[name] = sps.chi2_contingency(
-                [[ca.get(k, 0) for k in keys], [cb.get(k, 0) for k in keys]]).pvalue
+                [[ca.get(k, 0) for k in keys], [cb.get(k, 0) for k in keys]]
+            ).pvalue
     return out
 
 
@@ -94,8 +98,9 @@ def _median(benchmark) -> float | None:
 
 @pytest.mark.benchmark(group="compare-1m")
 def test_driftline_compare_exact(benchmark, data) -> None:
-    r = benchmark.pedantic(dl.compare, (data["ref"], data["cur"]), {"mode": "exact"},
-                           rounds=3, iterations=1)
+    r = benchmark.pedantic(
+        dl.compare, (data["ref"], data["cur"]), {"mode": "exact"}, rounds=3, iterations=1
+    )
     assert r.mode == "exact"
     RESULTS["exact"] = _median(benchmark) or 0.0
     RESULTS["exact_flagged"] = len(r.drifted_columns)
@@ -124,9 +129,11 @@ def test_ratio_against_scipy() -> None:
     if not all(RESULTS.get(k) for k in ("exact", "profile", "scipy")):
         pytest.skip("timings unavailable (benchmarks disabled)")
     ex, pr = RESULTS["scipy"] / RESULTS["exact"], RESULTS["scipy"] / RESULTS["profile"]
-    print(f"\ncompare {N:,} x 25: scipy loop {RESULTS['scipy']:.3f} s; driftline default "
-          f"{RESULTS['profile']:.3f} s ({pr:.1f}x); mode='exact' {RESULTS['exact']:.3f} s "
-          f"({ex:.1f}x)")
+    print(
+        f"\ncompare {N:,} x 25: scipy loop {RESULTS['scipy']:.3f} s; driftline default "
+        f"{RESULTS['profile']:.3f} s ({pr:.1f}x); mode='exact' {RESULTS['exact']:.3f} s "
+        f"({ex:.1f}x)"
+    )
     if not QUICK and pr < 10:
         print(f"  below the 10x target ({pr:.1f}x): see the closing note")
 
@@ -151,16 +158,24 @@ def test_compare_two_stored_profiles(benchmark, stored) -> None:
     med = _median(benchmark)
     if med is not None:
         load = os.getloadavg()[0] / (os.cpu_count() or 1)
-        print(f"\ncompare two stored 25-column profiles: {med * 1e3:.2f} ms "
-              f"(target 5 ms; machine load per core {load:.1f})")
+        print(
+            f"\ncompare two stored 25-column profiles: {med * 1e3:.2f} ms "
+            f"(target 5 ms; machine load per core {load:.1f})"
+        )
     if not QUICK:
         assert set(r.drifted_columns) == DRIFTED
 
 
 def _peer(python: str, script: str, args: list[str]) -> list[dict]:
     env = dict(os.environ, LOG_LEVEL="error")
-    out = subprocess.run([python, str(PEERS / script), *args], capture_output=True,
-                         text=True, timeout=3600, env=env, check=True)
+    out = subprocess.run(
+        [python, str(PEERS / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        env=env,
+        check=True,
+    )
     return [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
 
 
@@ -178,19 +193,24 @@ def test_evidently_side_by_side(data, parquet_files) -> None:
     py = os.environ.get("DRIFTLINE_EVIDENTLY_PYTHON", "/tmp/evidently-venv/bin/python")
     if not os.path.exists(py):
         pytest.skip(f"Evidently's venv not found at {py} (pip install evidently 'pandas<3')")
-    rows = _peer(py, "evidently_run.py",
-                 [parquet_files["ref"], parquet_files["cur"], parquet_files["same"]])
+    rows = _peer(
+        py, "evidently_run.py", [parquet_files["ref"], parquet_files["cur"], parquet_files["same"]]
+    )
     ev = {Path(r["file"]).stem: r for r in rows}
     ours = {k: dl.compare(data["ref"], data[k]).drifted_columns for k in ("cur", "same")}
     t = RESULTS.get("profile")
-    print(f"\nEvidently DataDriftPreset {N:,} rows: {ev['cur']['seconds']:.2f} s "
-          f"(driftline {t or float('nan'):.3f} s, {ev['cur']['seconds'] / t if t else 0:.0f}x)")
+    print(
+        f"\nEvidently DataDriftPreset {N:,} rows: {ev['cur']['seconds']:.2f} s "
+        f"(driftline {t or float('nan'):.3f} s, {ev['cur']['seconds'] / t if t else 0:.0f}x)"
+    )
     for k, label in (("cur", "8 drifted"), ("same", "no drift")):
         e = set(ev[k]["flagged"])
         missed = sorted(DRIFTED - e) if k == "cur" else "-"
         false = sorted(e - DRIFTED) if k == "cur" else sorted(e)
-        print(f"  {label}: Evidently flags {len(e)} (missed {missed}, false {false}); "
-              f"driftline flags {len(ours[k])} {sorted(ours[k])}")
+        print(
+            f"  {label}: Evidently flags {len(e)} (missed {missed}, false {false}); "
+            f"driftline flags {len(ours[k])} {sorted(ours[k])}"
+        )
     if not QUICK and t:
         assert ev["cur"]["seconds"] / t >= 100
 
@@ -200,14 +220,19 @@ def test_scouter_side_by_side(data, parquet_files) -> None:
     if not os.path.exists(py):
         pytest.skip(f"scouter-ml's venv not found at {py} (pip install scouter-ml)")
     cats = ",".join(f"s{j}" for j in range(5))
-    rows = _peer(py, "scouter_run.py",
-                 [parquet_files["ref"], cats, parquet_files["cur"], parquet_files["same"]])
+    rows = _peer(
+        py,
+        "scouter_run.py",
+        [parquet_files["ref"], cats, parquet_files["cur"], parquet_files["same"]],
+    )
     sc = {Path(r["file"]).stem: r for r in rows}
     ours_t = RESULTS.get("profile")
     total = sc["cur"]["profile_seconds"] + sc["cur"]["drift_seconds"]
-    print(f"\nscouter-ml PSI profile + drift {N:,} rows: {sc['cur']['profile_seconds']:.2f} + "
-          f"{sc['cur']['drift_seconds']:.2f} s (driftline {ours_t or float('nan'):.3f} s, "
-          f"{total / ours_t if ours_t else 0:.1f}x)")
+    print(
+        f"\nscouter-ml PSI profile + drift {N:,} rows: {sc['cur']['profile_seconds']:.2f} + "
+        f"{sc['cur']['drift_seconds']:.2f} s (driftline {ours_t or float('nan'):.3f} s, "
+        f"{total / ours_t if ours_t else 0:.1f}x)"
+    )
     for k in ("cur", "same"):
         alpha = sc[k]["alpha"]
         flagged = []

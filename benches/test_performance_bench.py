@@ -93,6 +93,65 @@ def test_polars_group_by(benchmark, table: pa.Table) -> None:  # type: ignore[no
     TIMES["polars"] = benchmark.stats.stats.median
 
 
+def polars_regression(df: pl.DataFrame) -> pl.DataFrame:
+    """Per segment: MAE, RMSE, MAPE, sMAPE, R2, mean error (driftline's regression table)."""
+    y, p = pl.col("y_reg"), pl.col("p_reg")
+    e = y - p
+    eps = np.finfo(np.float64).eps
+    den = y.abs() + p.abs()
+    return df.group_by("seg").agg(
+        n=pl.len(),
+        mae=e.abs().mean(),
+        rmse=(e**2).mean().sqrt(),
+        mape=(e.abs() / pl.max_horizontal(y.abs(), pl.lit(eps))).mean(),
+        smape=pl.when(den > 0).then(2 * e.abs() / den).otherwise(0.0).mean(),
+        r2=1 - (e**2).sum() / ((y - y.mean()) ** 2).sum(),
+        mean_error=e.mean(),
+    )
+
+
+@pytest.fixture(scope="module")
+def regression_table(table: pa.Table) -> pa.Table:
+    rng = np.random.default_rng(2)
+    y = rng.gamma(2.0, 10.0, N)
+    return pa.table({"seg": table["seg"], "y_reg": y, "p_reg": y + rng.normal(0, 3, N)})
+
+
+@pytest.mark.benchmark(group="performance-segments-regression")
+def test_regression_without_segments(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
+    benchmark(
+        dl.performance, regression_table, prediction="p_reg", label="y_reg", task="regression"
+    )
+    TIMES["reg_plain"] = benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="performance-segments-regression")
+def test_regression_with_segments(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
+    r = benchmark(
+        dl.performance,
+        regression_table,
+        prediction="p_reg",
+        label="y_reg",
+        task="regression",
+        segment_by="seg",
+    )
+    assert r.segments is not None and r.segments.height == SEGMENTS
+    TIMES["reg_segments"] = benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="performance-segments-regression")
+def test_regression_polars(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
+    df = pl.from_arrow(regression_table)
+    out = benchmark(polars_regression, df).sort("seg")
+    seg = dl.performance(
+        regression_table, prediction="p_reg", label="y_reg", task="regression", segment_by="seg"
+    ).segments
+    assert seg is not None
+    np.testing.assert_allclose(out["mae"].to_numpy(), seg["mae"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(out["r2"].to_numpy(), seg["r2"].to_numpy(), rtol=1e-6)
+    TIMES["reg_polars"] = benchmark.stats.stats.median
+
+
 @pytest.fixture(scope="module")
 def scores() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(1)
@@ -127,6 +186,12 @@ def test_zz_ratios() -> None:
         lines.append(
             f"  polars group-by / driftline with segments = "
             f"{TIMES['polars'] / TIMES['segments']:.1f}x (target >= 10x)"
+        )
+    if "reg_segments" in TIMES:
+        lines.append(
+            f"  regression: with segments / without = "
+            f"{TIMES['reg_segments'] / TIMES['reg_plain']:.2f}x (target <= 3x); polars group-by"
+            f" / driftline = {TIMES['reg_polars'] / TIMES['reg_segments']:.1f}x (target >= 10x)"
         )
     if "auc" in TIMES and "auc_sklearn" in TIMES:
         lines.append(

@@ -23,8 +23,9 @@ def main() -> None:
     for path in sys.argv[3:]:
         cur = pq.read_table(path)
         t0 = time.perf_counter()
-        cfg = PsiDriftConfig(space="bench", name="bench", version="0.1.0",
-                             categorical_features=cats)
+        cfg = PsiDriftConfig(
+            space="bench", name="bench", version="0.1.0", categorical_features=cats
+        )
         drifter = Drifter()
         profile = drifter.create_drift_profile(ref, cfg, ScouterDataType.Arrow)
         t1 = time.perf_counter()
@@ -33,8 +34,18 @@ def main() -> None:
         # The default alert is a chi-square threshold on PSI (alpha); the caller turns it
         # into a critical value per feature (it has scipy; this venv need not).
         alpha = float(cfg.alert_config.threshold.alpha)
-        print(json.dumps({"file": path, "profile_seconds": t1 - t0, "drift_seconds": t2 - t1,
-                          "alpha": alpha, "psi": dict(drift.features)}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "file": path,
+                    "profile_seconds": t1 - t0,
+                    "drift_seconds": t2 - t1,
+                    "alpha": alpha,
+                    "psi": dict(drift.features),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

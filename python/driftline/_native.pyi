@@ -108,3 +108,5 @@ def estimate_performance(
     positive: bool | int | float | str,
     method: str,
 ) -> dict[str, Any]: ...
+
+# --- end fairness and performance ---

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 import sys
+import threading
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -50,14 +51,14 @@ def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     return unique
 
 
-def _row_groups(files: list[Path]) -> Iterator[tuple[pq.ParquetFile, int]]:
+def _row_groups(files: list[Path]) -> Iterator[tuple[Path, int]]:
     for f in files:
         try:
-            pf = pq.ParquetFile(f)
+            n = pq.ParquetFile(f).num_row_groups
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{f}: not a readable Parquet file ({exc})") from exc
-        for i in range(pf.num_row_groups):
-            yield pf, i
+        for i in range(n):
+            yield f, i
 
 
 def _progress(total: int, enabled: bool | None) -> Any:
@@ -119,7 +120,7 @@ def profile_parquet(
     if cols is not None and segment_by is not None and segment_by not in cols:
         read_cols = [*cols, segment_by]
     if cols is not None:
-        schema_names = groups[0][0].schema_arrow.names if groups else []
+        schema_names = pq.read_schema(files[0]).names
         for c in read_cols or []:
             if c not in schema_names:
                 raise SchemaError(
@@ -140,9 +141,17 @@ def profile_parquet(
             empty = empty.select(read_cols)
         return Profile(_native.profile(empty, **kwargs))
 
-    def read(item: tuple[pq.ParquetFile, int]) -> pa.Table:
-        pf, i = item
-        return pf.read_row_group(i, columns=read_cols, use_threads=False)
+    local = threading.local()
+
+    def read(item: tuple[Path, int]) -> pa.Table:
+        # Each thread keeps its own readers: a ParquetFile shared between threads can
+        # deadlock inside pyarrow's read cache.
+        path, i = item
+        readers: dict[Path, pq.ParquetFile] = local.__dict__.setdefault("readers", {})
+        if path not in readers:
+            readers.clear()
+            readers[path] = pq.ParquetFile(path)
+        return readers[path].read_row_group(i, columns=read_cols, use_threads=False)
 
     bar = _progress(len(groups), progress)
     partials: list[Any] = []

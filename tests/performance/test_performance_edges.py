@@ -98,7 +98,7 @@ def test_result_does_not_depend_on_thread_count() -> None:
     )
     outs = set()
     for threads in ("1", "2"):
-        env = dict(os.environ, RAYON_NUM_THREADS=threads)
+        env = dict(os.environ, DRIFTLINE_MAX_THREADS=threads)
         outs.add(
             subprocess.run(
                 [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from driftline.cli import (  # noqa: F401  (each registers itself)
     audit,
+    demo,
     drift,
+    profile_cmd,
     registry,
     serve,
     triggers,

@@ -28,13 +28,15 @@ if app.registered_callback is None:
 def drift(
     reference: Annotated[str, typer.Argument(help="Parquet file/glob/dir or saved profile.")],
     current: Annotated[str, typer.Argument(help="Parquet file/glob/dir or saved profile.")],
-    columns: Annotated[list[str] | None, typer.Option(
-        "--columns", "-c", help="Columns to compare (repeat or comma-separate).")] = None,
+    columns: Annotated[
+        list[str] | None,
+        typer.Option("--columns", "-c", help="Columns to compare (repeat or comma-separate)."),
+    ] = None,
     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML report.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")
-                        ] = None,
-    fail_on_drift: Annotated[bool, typer.Option(
-        "--fail-on-drift", help="Exit with code 1 when drift is found.")] = False,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report.")] = None,
+    fail_on_drift: Annotated[
+        bool, typer.Option("--fail-on-drift", help="Exit with code 1 when drift is found.")
+    ] = False,
     alpha: Annotated[float, typer.Option(help="Family-wise significance level.")] = 0.05,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
 ) -> None:

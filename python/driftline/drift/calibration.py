@@ -55,8 +55,12 @@ class Calibration:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
-        return {"thresholds": self.thresholds, "false_alarm_rate": self.false_alarm_rate,
-                "chunks": self.chunks, "chunk_rows": self.chunk_rows}
+        return {
+            "thresholds": self.thresholds,
+            "false_alarm_rate": self.false_alarm_rate,
+            "chunks": self.chunks,
+            "chunk_rows": self.chunk_rows,
+        }
 
 
 def calibrate(
@@ -106,15 +110,19 @@ def calibrate(
     samples: dict[str, list[float]] = {}
     for i, part in enumerate(parts):
         rest = np.sort(np.concatenate([p for j, p in enumerate(parts) if j != i]))
-        r = compare(table.take(rest), table.take(np.sort(part)), categorical=categorical,
-                    bins=bins, min_effect=0.0)
+        r = compare(
+            table.take(rest),
+            table.take(np.sort(part)),
+            categorical=categorical,
+            bins=bins,
+            min_effect=0.0,
+        )
         for f in r.features:
             if f.effect_size is not None:
                 samples.setdefault(f.column, []).append(float(f.effect_size))
     m = max(len(samples), 1)
     z = float(norm.isf(false_alarm_rate / m / 2))
     thresholds = {
-        c: float(max(z * np.sqrt(np.mean(np.square(s))), np.max(s)))
-        for c, s in samples.items()
+        c: float(max(z * np.sqrt(np.mean(np.square(s))), np.max(s))) for c, s in samples.items()
     }
     return Calibration(thresholds, false_alarm_rate, chunks, int(n // chunks), samples)

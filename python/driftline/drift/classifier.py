@@ -60,13 +60,12 @@ def _features(ref: pa.Table, cur: pa.Table, columns: Sequence[str]) -> np.ndarra
         else:
             sa, sb = pc.cast(a, pa.string()), pc.cast(b, pa.string())
             vc = pc.value_counts(sa)
-            freq = dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(),
-                            strict=True))
+            freq = dict(
+                zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True)
+            )
             n = max(len(a), 1)
-            fa = np.array([freq.get(x, 0) / n if x is not None else np.nan
-                           for x in sa.to_pylist()])
-            fb = np.array([freq.get(x, 0) / n if x is not None else np.nan
-                           for x in sb.to_pylist()])
+            fa = np.array([freq.get(x, 0) / n if x is not None else np.nan for x in sa.to_pylist()])
+            fb = np.array([freq.get(x, 0) / n if x is not None else np.nan for x in sb.to_pylist()])
         fa = np.where(np.isfinite(fa), fa, np.nan)
         fb = np.where(np.isfinite(fb), fb, np.nan)
         out.append(np.concatenate([fa, fb]))

@@ -51,8 +51,10 @@ def raw_values(table: pa.Table, column: str) -> np.ndarray:
     arr = pc.drop_null(table.column(column))
     if not pa.types.is_floating(arr.type):
         arr = pc.cast(arr, pa.float64())
-    v = np.asarray(arr.to_numpy(), dtype=np.float64) if arr.num_chunks != 1 else (
-        np.asarray(arr.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float64)
+    v = (
+        np.asarray(arr.to_numpy(), dtype=np.float64)
+        if arr.num_chunks != 1
+        else (np.asarray(arr.chunk(0).to_numpy(zero_copy_only=False), dtype=np.float64))
     )
     return v[~np.isnan(v)]
 
@@ -113,14 +115,22 @@ def numeric_result(
     cur_cdf = sketch_cdf(cur_inner, column, cur_stats["quantile_rank_error"])
     if ref_cdf.n == 0 or cur_cdf.n == 0:
         side = "reference" if ref_cdf.n == 0 else "current data"
-        return ColumnResult(method, None, None, None,
-                            notes=[f"no value (all null or NaN) in the {side}: "
-                                   "values not compared"])
+        return ColumnResult(
+            method,
+            None,
+            None,
+            None,
+            notes=[f"no value (all null or NaN) in the {side}: values not compared"],
+        )
     rc, r_exact = _bins(ref_stats, ref_cdf, edges)
     cc, c_exact = _bins(cur_stats, cur_cdf, edges)
     labels = _bin_labels(edges)
-    hist = {"labels": labels, "reference": _props(rc), "current": _props(cc),
-            "exact": r_exact and c_exact}
+    hist = {
+        "labels": labels,
+        "reference": _props(rc),
+        "current": _props(cc),
+        "exact": r_exact and c_exact,
+    }
     scale = _scale(ref_stats, notes)
     bound: float | None = None
     if raw is not None:
@@ -130,8 +140,7 @@ def numeric_result(
         if fa.size < a.size or fb.size < b.size:
             notes.append("infinite values are left out of the Wasserstein distance")
     else:
-        w = wasserstein_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values,
-                                  cur_cdf.weights)
+        w = wasserstein_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values, cur_cdf.weights)
         w_bound = (ref_cdf.eps + cur_cdf.eps) * _range(ref_stats, cur_stats)
         if w_bound > 0:
             notes.append(f"Wasserstein from sketches (error <= {w_bound:.3g})")
@@ -141,8 +150,7 @@ def numeric_result(
             r = dlstats.ks_2samp(raw[0], raw[1])
             stat, p = r.statistic, r.pvalue
         else:
-            stat = ks_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values,
-                                cur_cdf.weights)
+            stat = ks_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values, cur_cdf.weights)
             bound = ref_cdf.eps + cur_cdf.eps
             p = ks_pvalue(stat, ref_cdf.n, cur_cdf.n, bound)
             bound = bound or None
@@ -158,8 +166,9 @@ def numeric_result(
 
 
 def _range(a: dict[str, Any], b: dict[str, Any]) -> float:
-    vals = [v for v in (a["min"], a["max"], b["min"], b["max"])
-            if v is not None and math.isfinite(v)]
+    vals = [
+        v for v in (a["min"], a["max"], b["min"], b["max"]) if v is not None and math.isfinite(v)
+    ]
     return max(vals) - min(vals) if vals else 0.0
 
 
@@ -223,8 +232,11 @@ def categorical_result(
     unseen_all = [k for k in cur_freq if k not in ref_freq]
     vanished_all = [k for k in ref_freq if k not in cur_freq]
     if not exact and max_error > 0:
-        keep = {k for k in set(ref_freq) | set(cur_freq)
-                if ref_freq.get(k, 0) + cur_freq.get(k, 0) > 50 * max_error}
+        keep = {
+            k
+            for k in set(ref_freq) | set(cur_freq)
+            if ref_freq.get(k, 0) + cur_freq.get(k, 0) > 50 * max_error
+        }
         ref_other += sum(v for k, v in ref_freq.items() if k not in keep)
         cur_other += sum(v for k, v in cur_freq.items() if k not in keep)
         ref_freq = {k: v for k, v in ref_freq.items() if k in keep}
@@ -239,8 +251,13 @@ def categorical_result(
         notes.append("categories beyond the frequency cap are counted together")
     if rc.sum() == 0 or cc.sum() == 0:
         side = "reference" if rc.sum() == 0 else "current"
-        return ColumnResult(method, None, None, None,
-                            notes=[f"no non-null value in the {side}: values not compared"])
+        return ColumnResult(
+            method,
+            None,
+            None,
+            None,
+            notes=[f"no non-null value in the {side}: values not compared"],
+        )
     unseen, vanished = unseen_all, vanished_all
     if not exact and (unseen or vanished):
         notes.append("counts above the cap are approximate: unseen/vanished may be rare ones")
@@ -252,7 +269,20 @@ def categorical_result(
         stat, p = _distance(method, rc, cc), None
     order = np.argsort(-(rc + cc), kind="stable")[:30]
     pr, pc_ = _props(rc), _props(cc)
-    hist = {"labels": [keys[i] for i in order], "reference": [pr[i] for i in order],
-            "current": [pc_[i] for i in order], "exact": exact}
-    return ColumnResult(method, stat, p, effect, None, hist,
-                        unseen=unseen[:MAX_NAMES], vanished=vanished[:MAX_NAMES], notes=notes)
+    hist = {
+        "labels": [keys[i] for i in order],
+        "reference": [pr[i] for i in order],
+        "current": [pc_[i] for i in order],
+        "exact": exact,
+    }
+    return ColumnResult(
+        method,
+        stat,
+        p,
+        effect,
+        None,
+        hist,
+        unseen=unseen[:MAX_NAMES],
+        vanished=vanished[:MAX_NAMES],
+        notes=notes,
+    )

@@ -45,8 +45,10 @@ class CustomStatistic:
     def __call__(self, reference: np.ndarray, current: np.ndarray) -> float:
         """Runs the compiled function on two count vectors."""
         return float(
-            self.fn(np.ascontiguousarray(reference, dtype=np.float64),
-                    np.ascontiguousarray(current, dtype=np.float64))
+            self.fn(
+                np.ascontiguousarray(reference, dtype=np.float64),
+                np.ascontiguousarray(current, dtype=np.float64),
+            )
         )
 
 

@@ -48,9 +48,7 @@ NULL_RATE_MIN_EFFECT = 0.02
 """Minimum absolute change of the missing-value rate that counts as drift."""
 
 
-def min_effect_for(
-    column: str, kind: str, min_effect: float | Mapping[str, float] | None
-) -> float:
+def min_effect_for(column: str, kind: str, min_effect: float | Mapping[str, float] | None) -> float:
     """The minimum effect size for one column.
 
     Parameters

@@ -49,8 +49,10 @@ def is_path(obj: Any) -> bool:
     """True for a path, or a list of paths."""
     if isinstance(obj, str | os.PathLike):
         return True
-    return isinstance(obj, list | tuple) and bool(obj) and all(
-        isinstance(o, str | os.PathLike) for o in obj
+    return (
+        isinstance(obj, list | tuple)
+        and bool(obj)
+        and all(isinstance(o, str | os.PathLike) for o in obj)
     )
 
 
@@ -96,8 +98,9 @@ def load_reference(
     if saved is not None:
         return Side(saved, None, "profile")
     if is_path(obj):
-        prof = profile_parquet(obj, columns, categorical=categorical, threads=threads,
-                               progress=False)
+        prof = profile_parquet(
+            obj, columns, categorical=categorical, threads=threads, progress=False
+        )
         if prof.row_count == 0:
             raise DataError("the reference data has no rows: nothing to compare")
         return Side(prof, None, "parquet")
@@ -144,10 +147,14 @@ def load_current(
         files = parquet_files(obj)
         schema = pq.read_schema(files[0])
         present = [c for c in columns if c in schema.names]
-        e = {c: edges[c] for c in present
-             if c in edges and c not in cat and _numeric_field(schema.field(c).type)}
-        prof = profile_parquet(files, present, categorical=categorical, edges=e,
-                               threads=threads, progress=False)
+        e = {
+            c: edges[c]
+            for c in present
+            if c in edges and c not in cat and _numeric_field(schema.field(c).type)
+        }
+        prof = profile_parquet(
+            files, present, categorical=categorical, edges=e, threads=threads, progress=False
+        )
         if prof.row_count == 0:
             raise DataError("the current data has no rows: nothing to compare")
         extra = {f.name: str(f.type) for f in schema if f.name not in columns}
@@ -156,7 +163,10 @@ def load_current(
     extra = {f.name: str(f.type) for f in table.schema if f.name not in columns}
     present = [c for c in columns if c in table.column_names]
     table = table.select(present)
-    e = {c: edges[c] for c in present
-         if c in edges and c not in cat and _numeric_field(table.schema.field(c).type)}
+    e = {
+        c: edges[c]
+        for c in present
+        if c in edges and c not in cat and _numeric_field(table.schema.field(c).type)
+    }
     prof = profile(table, categorical=categorical, edges=e, threads=threads)
     return Side(prof, table, "data", extra)

@@ -115,8 +115,9 @@ def resolve_method(
         return default_method(kind, mode, exact_bins)
     if chosen not in METHODS and chosen not in registered:
         known = ", ".join([*METHODS, *registered])
-        raise InvalidParameter(f"unknown drift method {chosen!r} for column {column!r}; "
-                               f"known: {known}")
+        raise InvalidParameter(
+            f"unknown drift method {chosen!r} for column {column!r}; known: {known}"
+        )
     if chosen in _NUMERIC_ONLY and kind != "numeric":
         if per_column:
             raise InvalidParameter(

@@ -165,8 +165,7 @@ class DriftReport:
                 "current_rows": self.current_rows,
                 "schema_changes": [s.to_dict() for s in self.schema_changes],
                 "features": [f.to_dict() for f in self.features],
-                "multivariate": None if self.multivariate is None
-                else self.multivariate.to_dict(),
+                "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
                 "settings": self.settings,
             }
         )
@@ -183,17 +182,40 @@ class DriftReport:
         """A row per column: verdict, method, statistic, p-values, effect, null rates."""
         import polars as pl
 
-        cols = ["column", "kind", "method", "statistic", "p_value", "p_value_adjusted",
-                "threshold", "effect_size", "effect_name", "min_effect", "drifted",
-                "null_rate_reference", "null_rate_current", "null_rate_change", "reason"]
+        cols = [
+            "column",
+            "kind",
+            "method",
+            "statistic",
+            "p_value",
+            "p_value_adjusted",
+            "threshold",
+            "effect_size",
+            "effect_name",
+            "min_effect",
+            "drifted",
+            "null_rate_reference",
+            "null_rate_current",
+            "null_rate_change",
+            "reason",
+        ]
         rows = [f.to_dict(histogram=False) for f in self.features]
         schema = {
-            "column": pl.String, "kind": pl.String, "method": pl.String,
-            "statistic": pl.Float64, "p_value": pl.Float64, "p_value_adjusted": pl.Float64,
-            "threshold": pl.Float64, "effect_size": pl.Float64, "effect_name": pl.String,
-            "min_effect": pl.Float64, "drifted": pl.Boolean,
-            "null_rate_reference": pl.Float64, "null_rate_current": pl.Float64,
-            "null_rate_change": pl.Float64, "reason": pl.String,
+            "column": pl.String,
+            "kind": pl.String,
+            "method": pl.String,
+            "statistic": pl.Float64,
+            "p_value": pl.Float64,
+            "p_value_adjusted": pl.Float64,
+            "threshold": pl.Float64,
+            "effect_size": pl.Float64,
+            "effect_name": pl.String,
+            "min_effect": pl.Float64,
+            "drifted": pl.Boolean,
+            "null_rate_reference": pl.Float64,
+            "null_rate_current": pl.Float64,
+            "null_rate_change": pl.Float64,
+            "reason": pl.String,
         }
         return pl.DataFrame({c: [r[c] for r in rows] for c in cols}, schema=schema)
 

@@ -26,7 +26,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.stats import kstwo
+
+from driftline import _native
 
 __all__ = ["SketchCdf", "ks_from_cdfs", "ks_pvalue", "sketch_cdf", "wasserstein_from_cdfs"]
 
@@ -68,9 +69,7 @@ def ks_from_cdfs(va: np.ndarray, wa: np.ndarray, vb: np.ndarray, wb: np.ndarray)
     return float(np.max(np.abs(_cdf_at(va, wa, x) - _cdf_at(vb, wb, x))))
 
 
-def wasserstein_from_cdfs(
-    va: np.ndarray, wa: np.ndarray, vb: np.ndarray, wb: np.ndarray
-) -> float:
+def wasserstein_from_cdfs(va: np.ndarray, wa: np.ndarray, vb: np.ndarray, wb: np.ndarray) -> float:
     """``integral |F_a - F_b| dx`` over the finite sketch values."""
     if wa.size == 0 or wb.size == 0:
         return float("nan")
@@ -85,4 +84,6 @@ def wasserstein_from_cdfs(
 def ks_pvalue(d: float, n: float, m: float, eps: float) -> float:
     """Conservative two-sided KS p-value of a sketch ``D`` with error bound ``eps``."""
     n_eff = max(round(n * m / (n + m)), 1)
-    return float(kstwo.sf(max(d - eps, 0.0), n_eff))
+    # The native kstwo.sf (Simard and L'Ecuyer, tested against scipy's) costs microseconds
+    # where scipy's distribution machinery costs a millisecond per call.
+    return float(_native.stats_kstwo_sf(max(d - eps, 0.0), int(n_eff)))

@@ -26,22 +26,46 @@ def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
         caption=f"reference {report.reference_rows:,} rows, current {report.current_rows:,}"
         f" rows; {report.correction} correction at alpha {report.alpha}",
     )
-    for name, just in (("column", "left"), ("kind", "left"), ("method", "left"),
-                       ("statistic", "right"), ("p (adj.)", "right"), ("effect", "right"),
-                       ("min effect", "right"), ("nulls ref->cur", "right"),
-                       ("drift", "center"), ("reason", "left")):
+    for name, just in (
+        ("column", "left"),
+        ("kind", "left"),
+        ("method", "left"),
+        ("statistic", "right"),
+        ("p (adj.)", "right"),
+        ("effect", "right"),
+        ("min effect", "right"),
+        ("nulls ref->cur", "right"),
+        ("drift", "center"),
+        ("reason", "left"),
+    ):
         table.add_column(name, justify=just)  # type: ignore[arg-type]
     for f in report.features:
         table.add_row(
-            f.column, f.kind, f.method, _fmt(f.statistic), _fmt(f.p_value_adjusted),
-            _fmt(f.effect_size), _fmt(f.min_effect),
+            f.column,
+            f.kind,
+            f.method,
+            _fmt(f.statistic),
+            _fmt(f.p_value_adjusted),
+            _fmt(f.effect_size),
+            _fmt(f.min_effect),
             f"{f.null_rate_reference:.1%}->{f.null_rate_current:.1%}",
-            "[red]yes[/]" if f.drifted else "[green]no[/]", f.reason,
+            "[red]yes[/]" if f.drifted else "[green]no[/]",
+            f.reason,
         )
     for ch in report.schema_changes:
         if ch.change == "added":
-            table.add_row(ch.column, "schema", "schema", "-", "-", "-", "-", "-", "-",
-                          f"added ({ch.current_type})")
+            table.add_row(
+                ch.column,
+                "schema",
+                "schema",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                f"added ({ch.current_type})",
+            )
     if print_table:
         Console().print(table)
     return table

@@ -43,10 +43,17 @@ def _num(v: float | None, spec: str = ".4g") -> str:
 def _row(f: FeatureDrift) -> str:
     cls = ' class="drifted"' if f.drifted else ""
     cells = [
-        _e(f.column), _e(f.kind), _e(f.method), _num(f.statistic), _num(f.p_value_adjusted),
-        _num(f.effect_size), _num(f.min_effect), _num(f.threshold),
+        _e(f.column),
+        _e(f.kind),
+        _e(f.method),
+        _num(f.statistic),
+        _num(f.p_value_adjusted),
+        _num(f.effect_size),
+        _num(f.min_effect),
+        _num(f.threshold),
         f"{f.null_rate_reference:.2%} &rarr; {f.null_rate_current:.2%}",
-        "<b>yes</b>" if f.drifted else "no", _e(f.reason),
+        "<b>yes</b>" if f.drifted else "no",
+        _e(f.reason),
     ]
     return f"<tr{cls}>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
@@ -57,18 +64,27 @@ def _feature_figure(f: FeatureDrift) -> str:
     h = f.histogram or {}
     labels = [str(x) for x in h.get("labels", [])]
     fig = go.Figure()
-    fig.add_bar(x=labels, y=h.get("reference", []), name="reference", marker_color="#4c78a8",
-                opacity=0.75)
-    fig.add_bar(x=labels, y=h.get("current", []), name="current", marker_color="#e45756",
-                opacity=0.75)
+    fig.add_bar(
+        x=labels, y=h.get("reference", []), name="reference", marker_color="#4c78a8", opacity=0.75
+    )
+    fig.add_bar(
+        x=labels, y=h.get("current", []), name="current", marker_color="#e45756", opacity=0.75
+    )
     title = f"{f.column}: {'DRIFT' if f.drifted else 'no drift'}"
     if f.effect_size is not None:
         title += f" ({f.effect_name} {f.effect_size:.3g}, min {f.min_effect})"
-    fig.update_layout(barmode="overlay", title=title, height=320, yaxis_title="share of rows",
-                      margin={"l": 50, "r": 20, "t": 50, "b": 80})
+    fig.update_layout(
+        barmode="overlay",
+        title=title,
+        height=320,
+        yaxis_title="share of rows",
+        margin={"l": 50, "r": 20, "t": 50, "b": 80},
+    )
     div = fig.to_html(full_html=False, include_plotlyjs=False, config={"responsive": True})
-    return (f'<div class="feature" data-feature="{_e(f.column)}" '
-            f'data-drifted="{str(f.drifted).lower()}">{div}</div>')
+    return (
+        f'<div class="feature" data-feature="{_e(f.column)}" '
+        f'data-drifted="{str(f.drifted).lower()}">{div}</div>'
+    )
 
 
 def _scores_figure(report: DriftReport) -> str:
@@ -78,16 +94,24 @@ def _scores_figure(report: DriftReport) -> str:
     if not feats:
         return ""
     fig = go.Figure()
-    fig.add_bar(x=[f.column for f in feats], y=[f.effect_size for f in feats],
-                name="effect size",
-                marker_color=["#e45756" if f.drifted else "#4c78a8" for f in feats])
-    fig.add_scatter(x=[f.column for f in feats],
-                    y=[f.threshold if f.method.startswith("calibrated") else f.min_effect
-                       for f in feats],
-                    mode="markers", name="threshold", marker={"symbol": "line-ew-open",
-                                                              "size": 24, "color": "#222"})
-    fig.update_layout(title="Effect size per column against its threshold", height=360,
-                      margin={"l": 50, "r": 20, "t": 50, "b": 80})
+    fig.add_bar(
+        x=[f.column for f in feats],
+        y=[f.effect_size for f in feats],
+        name="effect size",
+        marker_color=["#e45756" if f.drifted else "#4c78a8" for f in feats],
+    )
+    fig.add_scatter(
+        x=[f.column for f in feats],
+        y=[f.threshold if f.method.startswith("calibrated") else f.min_effect for f in feats],
+        mode="markers",
+        name="threshold",
+        marker={"symbol": "line-ew-open", "size": 24, "color": "#222"},
+    )
+    fig.update_layout(
+        title="Effect size per column against its threshold",
+        height=360,
+        margin={"l": 50, "r": 20, "t": 50, "b": 80},
+    )
     return '<div id="scores">' + fig.to_html(full_html=False, include_plotlyjs=False) + "</div>"
 
 
@@ -97,21 +121,43 @@ def render_html(report: DriftReport) -> str:
 
     verdict = "DRIFT" if report.drifted else "NO DRIFT"
     cls = "drift" if report.drifted else "ok"
-    head = ("<tr>" + "".join(f"<th>{h}</th>" for h in (
-        "column", "kind", "method", "statistic", "p (adjusted)", "effect", "min effect",
-        "threshold", "missing ref &rarr; cur", "drift", "reason")) + "</tr>")
+    head = (
+        "<tr>"
+        + "".join(
+            f"<th>{h}</th>"
+            for h in (
+                "column",
+                "kind",
+                "method",
+                "statistic",
+                "p (adjusted)",
+                "effect",
+                "min effect",
+                "threshold",
+                "missing ref &rarr; cur",
+                "drift",
+                "reason",
+            )
+        )
+        + "</tr>"
+    )
     rows = "".join(_row(f) for f in report.features)
     schema = "".join(
         f"<li>{_e(c.column)}: {_e(c.change)} ({_e(c.reference_type)} &rarr; "
-        f"{_e(c.current_type)})</li>" for c in report.schema_changes)
-    ordered = sorted((f for f in report.features if f.histogram),
-                     key=lambda f: (not f.drifted, f.column))
+        f"{_e(c.current_type)})</li>"
+        for c in report.schema_changes
+    )
+    ordered = sorted(
+        (f for f in report.features if f.histogram), key=lambda f: (not f.drifted, f.column)
+    )
     charts = "".join(_feature_figure(f) for f in ordered)
     multi = ""
     if report.multivariate is not None:
         m = report.multivariate
-        multi = (f"<h2>Domain classifier</h2><p>ROC AUC {m.auc:.3f} against threshold "
-                 f"{m.threshold:.3f}: {'drift' if m.drifted else 'no drift'}</p>")
+        multi = (
+            f"<h2>Domain classifier</h2><p>ROC AUC {m.auc:.3f} against threshold "
+            f"{m.threshold:.3f}: {'drift' if m.drifted else 'no drift'}</p>"
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>driftline drift report</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -6,8 +6,10 @@
 
 pub mod codec;
 pub mod error;
+pub mod fairness;
 pub mod hash;
 pub mod input;
+pub mod performance;
 pub mod pool;
 pub mod profile;
 pub mod sketch;
@@ -15,5 +17,3 @@ pub mod stats;
 
 pub use error::{DriftlineError, Result};
 pub use profile::{profile_batches, ColumnProfile, Profile, ProfileOptions};
-pub mod fairness;
-pub mod performance;

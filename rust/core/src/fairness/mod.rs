@@ -81,6 +81,11 @@ enum Acc {
 /// # Errors
 /// Unknown columns, unsupported types, NaN, non-binary columns, an unknown reference group.
 pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
+    // Runs on driftline's named pool (sized by DRIFTLINE_MAX_THREADS).
+    crate::pool::install(None, || evaluate_inner(batches, spec))?
+}
+
+fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     if spec.sensitive.is_empty() {
         return Err(DriftlineError::param(
             "sensitive",

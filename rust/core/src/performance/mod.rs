@@ -90,6 +90,11 @@ pub struct Report {
 /// # Errors
 /// Unknown columns, unsupported types, NaN, non-binary labels, scores outside [0, 1].
 pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
+    // Runs on driftline's named pool (sized by DRIFTLINE_MAX_THREADS).
+    crate::pool::install(None, || evaluate_inner(batches, spec))?
+}
+
+fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     let mut names: Vec<&str> = vec![&spec.prediction, &spec.label];
     if let Some(s) = &spec.score {
         if spec.task != Task::Binary {
@@ -395,6 +400,16 @@ fn regression(chunks: &Chunks, spec: &Spec, coded: &Coded, segmented: bool) -> R
 /// # Errors
 /// As [`evaluate`].
 pub fn roc_auc(
+    batches: &[RecordBatch],
+    label: &str,
+    score: &str,
+    positive: &Positive,
+) -> Result<Value> {
+    // Runs on driftline's named pool (sized by DRIFTLINE_MAX_THREADS).
+    crate::pool::install(None, || roc_auc_inner(batches, label, score, positive))?
+}
+
+fn roc_auc_inner(
     batches: &[RecordBatch],
     label: &str,
     score: &str,
