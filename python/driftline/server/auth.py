@@ -26,6 +26,7 @@ request, so revoking one, disabling a user or changing a role takes effect immed
 from __future__ import annotations
 
 import hmac
+import html
 import re
 import secrets
 import threading
@@ -38,7 +39,7 @@ from typing import Any, TypeVar
 
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -294,7 +295,14 @@ class SecuredRoute(APIRoute):
                 if principal is None:
                     return _unauthenticated()
             if permission not in principal.permissions:
-                return _forbidden(f"{principal.role} may not use this route ({permission.value})")
+                detail = f"{principal.role} may not use this route ({permission.value})"
+                if via == "cookie":
+                    return HTMLResponse(
+                        "<!doctype html><title>Forbidden · driftline</title>"
+                        f"<h1>Forbidden</h1><p>{html.escape(detail)}</p><p><a href='/ui/'>Back</a></p>",
+                        status_code=403,
+                    )
+                return _forbidden(detail)
             request.state.principal = principal
             return await inner(request)
 
