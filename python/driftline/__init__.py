@@ -34,7 +34,7 @@ else:
         performance,
         roc_auc,
     )
-    from driftline.profile import ColumnProfile, Histogram, Profile, merge, profile
+    from driftline.profile import ColumnProfile, Histogram, Profile, histogram, merge, profile
 
 __all__ = [
     "ColumnProfile",
@@ -55,6 +55,7 @@ __all__ = [
     "estimate_performance",
     "exceptions",
     "fairness",
+    "histogram",
     "merge",
     "performance",
     "policies",

@@ -44,6 +44,9 @@ def profile(
     freq_cap: int | None = None,
 ) -> Profile: ...
 def merge_profiles(profiles: Sequence[Profile]) -> Profile: ...
+def histogram(
+    data: Any, edges: Sequence[float], *, threads: int | None = None
+) -> tuple[list[int], int]: ...
 
 # --- driftline.stats (rust/python/src/stats.rs) -------------------------------------
 def stats_ks_2samp(

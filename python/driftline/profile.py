@@ -23,7 +23,7 @@ from driftline._arrow import to_table_like
 if TYPE_CHECKING:
     import polars as pl
 
-__all__ = ["ColumnProfile", "Histogram", "Profile", "merge", "profile"]
+__all__ = ["ColumnProfile", "Histogram", "Profile", "histogram", "merge", "profile"]
 
 
 @dataclass(frozen=True)
@@ -527,3 +527,20 @@ def merge(profiles: Sequence[Profile]) -> Profile:
         if not isinstance(p, Profile):
             raise TypeError(f"merge expects Profile objects, got {type(p).__name__}")
     return Profile(_native.merge_profiles([p._inner for p in profiles]))
+
+
+def histogram(values: Any, edges: Sequence[float], *, threads: int | None = None) -> Histogram:
+    """Exact bin counts of one numeric column on given edges (the histogram kernel alone).
+
+    ``len(edges) + 1`` bins: ``(-inf, e0), [e0, e1), ..., [e_last, +inf]``, a value's bin
+    being ``numpy.searchsorted(edges, x, side="right")``; nulls and NaN belong to no bin.
+
+    Examples
+    --------
+    >>> import numpy as np, driftline as dl
+    >>> dl.histogram(np.array([0.5, 1.5, 2.5, np.nan]), [1.0, 2.0]).counts
+    [1.0, 1.0, 1.0]
+    """
+    table = to_table_like(values)
+    counts, _nan = _native.histogram(table, [float(e) for e in edges], threads=threads)
+    return Histogram([float(e) for e in edges], [float(c) for c in counts], True)

@@ -202,3 +202,21 @@ def test_bad_edges_are_refused() -> None:
         dl.profile(t, edges={"x": [2.0, 1.0]})
     with pytest.raises(dl.exceptions.SchemaError, match="'nope'"):
         dl.profile(t, edges={"nope": [1.0]})
+
+
+def test_histogram_kernel_matches_numpy(rng: np.random.Generator) -> None:
+    x = np.concatenate([rng.normal(size=3_000_000), [np.nan, np.inf, -np.inf, 0.0]])
+    edges = list(np.quantile(x[:1000], np.linspace(0.1, 0.9, 9)))
+    expected = np.bincount(np.searchsorted(edges, x[~np.isnan(x)], side="right"), minlength=10)
+    for data in [x, pa.array(x), pa.chunked_array([x[:12345], x[12345:]]), pa.array(x).slice(7)]:
+        h = dl.histogram(data, edges)
+        exp = (
+            expected
+            if not isinstance(data, pa.Array) or data.offset == 0
+            else np.bincount(
+                np.searchsorted(edges, x[7:][~np.isnan(x[7:])], side="right"), minlength=10
+            )
+        )
+        assert h.counts == exp.tolist()
+    with pytest.raises(dl.exceptions.InvalidParameter):
+        dl.histogram(x, [1.0, 0.0])

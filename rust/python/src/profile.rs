@@ -225,6 +225,29 @@ pub fn profile(
     .map(PyProfile::new)
 }
 
+/// Bin counts of one numeric column on `edges` (the histogram kernel alone).
+#[pyfunction]
+#[pyo3(signature = (data, edges, *, threads=None))]
+pub fn histogram(
+    py: Python<'_>,
+    data: PyRecordBatchReader,
+    edges: Vec<f64>,
+    threads: Option<usize>,
+) -> PyResult<(Vec<u64>, u64)> {
+    let (schema, batches) = read_stream(py, data)?;
+    let Some(field) = schema.fields().first().cloned() else {
+        return Err(driftline_exception(
+            py,
+            "SchemaError",
+            "histogram needs one numeric column".into(),
+        ));
+    };
+    let arrays: Vec<_> = batches.iter().map(|b| b.column(0).clone()).collect();
+    run_detached(py, move || {
+        driftline_core::profile::histogram::bin_counts(field.name(), &arrays, &edges, threads)
+    })
+}
+
 /// Merges profiles in the given order.
 #[pyfunction]
 pub fn merge_profiles(py: Python<'_>, profiles: Vec<PyRef<'_, PyProfile>>) -> PyResult<PyProfile> {
@@ -244,5 +267,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(merge_profiles, m)?)?;
+    m.add_function(wrap_pyfunction!(histogram, m)?)?;
     Ok(())
 }

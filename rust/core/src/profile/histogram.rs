@@ -151,6 +151,48 @@ fn count_block_ge(block: &[f64], e: f64) -> u64 {
     total as u64
 }
 
+/// Bin counts of the non-null values of numeric Arrow arrays on `edges`, in parallel on
+/// driftline's pool (blocks of 1M values, counts summed in block order). Returns the
+/// counts and the number of NaN values (which belong to no bin).
+///
+/// # Complexity
+/// One pass over the values; see the module docs for the kernel.
+pub fn bin_counts(
+    column: &str,
+    arrays: &[arrow_array::ArrayRef],
+    edges: &[f64],
+    threads: Option<usize>,
+) -> crate::Result<(Vec<u64>, u64)> {
+    use rayon::prelude::*;
+    validate_edges(edges)?;
+    const BLOCK_VALUES: usize = 1 << 20;
+    crate::pool::install(threads, || {
+        let values: Vec<std::borrow::Cow<'_, [f64]>> = arrays
+            .iter()
+            .map(|a| crate::input::numeric_values(column, a).map(|(v, _)| v))
+            .collect::<crate::Result<_>>()?;
+        let blocks: Vec<&[f64]> = values.iter().flat_map(|v| v.chunks(BLOCK_VALUES)).collect();
+        let parts: Vec<(Vec<u64>, u64)> = blocks
+            .par_iter()
+            .map(|b| {
+                let mut counts = vec![0u64; edges.len() + 1];
+                add_counts(edges, b, &mut counts);
+                let binned: u64 = counts.iter().sum();
+                (counts, b.len() as u64 - binned)
+            })
+            .collect();
+        let mut counts = vec![0u64; edges.len() + 1];
+        let mut nan = 0;
+        for (c, n) in parts {
+            for (a, b) in counts.iter_mut().zip(c) {
+                *a += b;
+            }
+            nan += n;
+        }
+        Ok((counts, nan))
+    })?
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

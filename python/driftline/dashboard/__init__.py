@@ -1,0 +1,12 @@
+"""The dashboard: server-rendered pages with plotly charts, served under ``/ui`` by
+``driftline serve`` (registry pages in :mod:`~driftline.dashboard.pages`, monitors in
+:mod:`~driftline.dashboard.monitor_pages`)."""
+
+from __future__ import annotations
+
+from driftline.dashboard.monitor_pages import router as monitors_router
+from driftline.dashboard.pages import router
+
+routers = [router, monitors_router]
+
+__all__ = ["routers"]

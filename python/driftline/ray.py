@@ -1,0 +1,168 @@
+"""driftline on Ray: profiles of Ray Datasets through ``map_batches``.
+
+Each block is handed to the Rust core as a pyarrow Table (``batch_format="pyarrow"``,
+one batch per block) and becomes one row holding its serialised partial; the driver
+streams those rows and merges them ``fan_in`` at a time. Partials are shipped as bytes:
+Ray returns results through Arrow rows. Install with ``pip install 'driftline[ray]'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from driftline.distributed._common import (
+    DEFAULT_FAN_IN,
+    PARTIAL_COLUMN,
+    ProfileSpec,
+    merge_partials,
+    partial_from_table,
+    require,
+    with_bins,
+)
+from driftline.distributed._compare import compare_distributed
+from driftline.exceptions import SchemaError
+from driftline.profile import Profile
+
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["compare", "profile"]
+
+
+class _PartialTask:
+    """A picklable callable: one block in, one row with its partial out."""
+
+    def __init__(self, spec: ProfileSpec) -> None:
+        self.spec = spec
+
+    def __call__(self, block: pa.Table) -> pa.Table:
+        blob = partial_from_table(block, self.spec)
+        return pa.table({PARTIAL_COLUMN: pa.array([blob], pa.binary())})
+
+
+def _blobs(ds: Any) -> Iterator[bytes]:
+    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+        yield from batch.column(PARTIAL_COLUMN).to_pylist()
+
+
+def _run(ds: Any, spec: ProfileSpec, fan_in: int) -> Profile:
+    columns = list(ds.schema().names)
+    wanted = spec.selected(columns)
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise SchemaError(f"column(s) not in the Ray Dataset: {missing}")
+    if wanted != columns:
+        ds = ds.select_columns(wanted)
+    partials = ds.map_batches(
+        _PartialTask(spec), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
+    )
+    return merge_partials(_blobs(partials), fan_in=fan_in)
+
+
+def profile(
+    ds: Any,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    segment_by: str | None = None,
+    *,
+    edges: Mapping[str, Sequence[float]] | None = None,
+    bins: int | None = None,
+    threads: int = 1,
+    kll_k: int | None = None,
+    hll_p: int | None = None,
+    freq_cap: int | None = None,
+    fan_in: int = DEFAULT_FAN_IN,
+) -> Profile:
+    """Profiles a Ray Dataset block by block; the same :class:`Profile` as
+    :func:`driftline.profile` on the materialised data.
+
+    Parameters
+    ----------
+    ds
+        A ``ray.data.Dataset``.
+    columns, categorical, segment_by, edges, kll_k, hll_p, freq_cap
+        As in :func:`driftline.profile`. Only the needed columns are read.
+    bins
+        Quantile-bin histograms: a second pass, on edges from the merged sketch.
+    threads
+        Native threads per Ray task (default 1: Ray already runs a task per CPU).
+    fan_in
+        Partials decoded and merged at a time on the driver.
+
+    Returns
+    -------
+    Profile
+        Counts, moments, frequencies and histograms equal the single-machine result; the
+        sketches are within their stated bounds.
+
+    Raises
+    ------
+    ImportError
+        Ray is not installed (``pip install 'driftline[ray]'``).
+    SchemaError
+        A column is not in the Dataset or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible profile format.
+
+    Examples
+    --------
+    >>> import ray, driftline.ray as dlr  # doctest: +SKIP
+    >>> p = dlr.profile(ray.data.read_parquet("s3://bucket/sales/"))  # doctest: +SKIP
+    """
+    require("ray.data", "ray", "driftline.ray")
+    spec = ProfileSpec.build(
+        columns,
+        categorical,
+        segment_by,
+        edges=edges,
+        bins=bins,
+        threads=threads,
+        kll_k=kll_k,
+        hll_p=hll_p,
+        freq_cap=freq_cap,
+    )
+    return with_bins(spec, lambda s: _run(ds, s, fan_in))
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    **options: Any,
+) -> DriftReport:
+    """Drift of a Ray Dataset against a reference, without collecting a row.
+
+    The reference (a :class:`~driftline.Profile`, e.g. from the registry, or another
+    Ray Dataset) gives the bins; the current side is profiled distributed on the reference's
+    edges (exact counts per bin); then :func:`driftline.compare` runs on the two profiles.
+
+    Parameters
+    ----------
+    reference
+        A :class:`~driftline.Profile` or a Ray Dataset.
+    current
+        A Ray Dataset.
+    columns, categorical, bins, options
+        As in :func:`driftline.compare`.
+
+    Returns
+    -------
+    DriftReport
+    """
+    require("ray.data", "ray", "driftline.ray")
+    return compare_distributed(
+        reference,
+        current,
+        profile=profile,
+        columns_of=lambda ds: list(ds.schema().names),
+        columns=columns,
+        categorical=categorical,
+        bins=bins,
+        **options,
+    )

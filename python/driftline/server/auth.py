@@ -1,0 +1,328 @@
+"""Authentication and authorisation of every route: deny by default.
+
+Every route declares the permission it needs with :func:`requires`; the route class
+:class:`SecuredRoute` enforces it before any of the route's own code (or its body parsing)
+runs. A route that declares nothing answers 403 whatever the caller, and
+:func:`check_all_secured` refuses to build an application holding a route of another class.
+
+=============  =========================================================================
+permission     granted to
+=============  =========================================================================
+public         everybody, without a token (health probes, the login page, static assets)
+read           viewer, contributor, approver, admin; retraining triggers
+contribute     contributor, admin; retraining triggers (the registry narrows it further:
+               ownership, candidate versions only)
+approve        approver, admin
+audit          approver, admin (the audit trail names every actor and denial)
+admin          admin
+=============  =========================================================================
+
+The API takes ``Authorization: Bearer dlt_...`` only; the dashboard takes only its own
+session cookie (a random id mapped in memory to a registry session: the token is never put
+in a cookie, a URL, a log line or a page). Tokens are checked by the registry on every
+request, so revoking one, disabling a user or changing a role takes effect immediately.
+"""
+
+from __future__ import annotations
+
+import hmac
+import html
+import re
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from fastapi import Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from driftline.exceptions import DriftlineError, PermissionDenied
+
+__all__ = [
+    "COOKIE_NAME",
+    "Permission",
+    "Principal",
+    "SecuredRoute",
+    "UiSessions",
+    "check_all_secured",
+    "current_principal",
+    "requires",
+]
+
+PERMISSION_ATTR = "__driftline_permission__"
+VIA_ATTR = "__driftline_via__"
+COOKIE_NAME = "driftline_session"
+# A token's shape, checked before the registry sees it: a malformed header never reaches
+# the database (and never fills the audit trail with denials).
+_TOKEN_SHAPE = re.compile(r"dlt_[A-Za-z0-9_\-]{16,128}")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Permission(StrEnum):
+    """What a route needs from its caller (see the module's table)."""
+
+    PUBLIC = "public"
+    READ = "read"
+    CONTRIBUTE = "contribute"
+    APPROVE = "approve"
+    AUDIT = "audit"
+    ADMIN = "admin"
+
+
+_GRANTS: dict[str, frozenset[Permission]] = {
+    "viewer": frozenset({Permission.READ}),
+    "contributor": frozenset({Permission.READ, Permission.CONTRIBUTE}),
+    "approver": frozenset({Permission.READ, Permission.APPROVE, Permission.AUDIT}),
+    "admin": frozenset(Permission) - {Permission.PUBLIC},
+}
+_TRIGGER_GRANTS = frozenset({Permission.READ, Permission.CONTRIBUTE})
+
+
+def granted(role: str, kind: str) -> frozenset[Permission]:
+    """The permissions of a role (an unknown role has none)."""
+    if kind == "trigger":
+        return _TRIGGER_GRANTS
+    return _GRANTS.get(role, frozenset())
+
+
+def requires(permission: Permission, *, via: str = "bearer") -> Callable[[F], F]:
+    """Declare the permission a route needs.
+
+    Parameters
+    ----------
+    permission
+        The permission checked before the route runs.
+    via
+        ``"bearer"`` (API: the Authorization header) or ``"cookie"`` (dashboard session).
+
+    Examples
+    --------
+    >>> @requires(Permission.READ)
+    ... def handler() -> None: ...
+    >>> getattr(handler, PERMISSION_ATTR)
+    <Permission.READ: 'read'>
+    """
+    if via not in ("bearer", "cookie"):
+        raise ValueError(f"via must be 'bearer' or 'cookie'; got {via!r}")
+
+    def mark(fn: F) -> F:
+        setattr(fn, PERMISSION_ATTR, Permission(permission))
+        setattr(fn, VIA_ATTR, via)
+        return fn
+
+    return mark
+
+
+@dataclass
+class Principal:
+    """The authenticated caller of one request.
+
+    Attributes
+    ----------
+    name, role, kind
+        The registry user behind the token.
+    session
+        A registry session acting as that user (it re-checks the token on each call).
+    csrf
+        The dashboard session's form token (empty for API callers).
+    """
+
+    name: str
+    role: str
+    kind: str
+    session: Any
+    csrf: str = ""
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        """What this caller may do at the server's level."""
+        return granted(self.role, self.kind)
+
+
+def _principal_for(registry: Any, token: str) -> Principal | None:
+    """Open a session for ``token`` and read its user; None when the registry refuses."""
+    try:
+        session = registry.session(token)
+        user = session.whoami()
+    except PermissionDenied:
+        return None
+    if user.disabled:
+        return None
+    return Principal(name=user.name, role=user.role, kind=user.kind, session=session)
+
+
+def _bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() != "bearer" or not _TOKEN_SHAPE.fullmatch(value):
+        return None
+    return value
+
+
+@dataclass
+class _UiEntry:
+    session: Any
+    csrf: str
+    expires: float
+    name: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class UiSessions:
+    """Dashboard sessions: random cookie ids mapped in memory to registry sessions.
+
+    Parameters
+    ----------
+    ttl_seconds
+        Idle lifetime of a session.
+    max_sessions
+        The oldest sessions are dropped beyond this many.
+    """
+
+    def __init__(self, ttl_seconds: float = 8 * 3600, max_sessions: int = 10_000) -> None:
+        self._ttl = ttl_seconds
+        self._max = max_sessions
+        self._entries: OrderedDict[str, _UiEntry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def login(self, registry: Any, token: str) -> tuple[str, Principal] | None:
+        """Check ``token`` with the registry; return a new session id and its principal."""
+        if not _TOKEN_SHAPE.fullmatch(token):
+            return None
+        principal = _principal_for(registry, token)
+        if principal is None:
+            return None
+        sid = secrets.token_urlsafe(32)
+        principal.csrf = secrets.token_urlsafe(32)
+        with self._lock:
+            self._entries[sid] = _UiEntry(
+                principal.session, principal.csrf, time.monotonic() + self._ttl
+            )
+            while len(self._entries) > self._max:
+                self._entries.popitem(last=False)
+        return sid, principal
+
+    def resolve(self, sid: str) -> Principal | None:
+        """The principal of a live session id (its user re-read from the registry)."""
+        with self._lock:
+            entry = self._entries.get(sid)
+            if entry is None or entry.expires < time.monotonic():
+                self._entries.pop(sid, None)
+                return None
+            entry.expires = time.monotonic() + self._ttl
+            self._entries.move_to_end(sid)
+        try:
+            user = entry.session.whoami()
+        except PermissionDenied:
+            self.logout(sid)
+            return None
+        if user.disabled:
+            self.logout(sid)
+            return None
+        return Principal(user.name, user.role, user.kind, entry.session, entry.csrf)
+
+    def logout(self, sid: str) -> None:
+        """Forget a session id."""
+        with self._lock:
+            self._entries.pop(sid, None)
+
+
+def check_csrf(principal: Principal, submitted: str) -> bool:
+    """Whether a dashboard form carries its session's CSRF token."""
+    return bool(principal.csrf) and hmac.compare_digest(principal.csrf, submitted or "")
+
+
+def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller that :class:`SecuredRoute` authenticated."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):
+        # Only reachable from a public route asking for a principal: a programming error,
+        # answered as a refusal rather than a crash.
+        raise PermissionDenied("this route has no authenticated caller")
+    return principal
+
+
+def _forbidden(detail: str) -> JSONResponse:
+    return JSONResponse({"error": "forbidden", "detail": detail}, status_code=403)
+
+
+def _unauthenticated() -> JSONResponse:
+    return JSONResponse(
+        {"error": "unauthenticated", "detail": "a valid bearer token is required"},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class SecuredRoute(APIRoute):
+    """An API route that enforces its declared permission before anything else runs."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        """Wrap FastAPI's handler with the permission check."""
+        inner = super().get_route_handler()
+        permission: Permission | None = getattr(self.endpoint, PERMISSION_ATTR, None)
+        via: str = getattr(self.endpoint, VIA_ATTR, "bearer")
+        path = self.path_format
+
+        async def handler(request: Request) -> Response:
+            request.scope["driftline.route"] = path
+            if permission is None:
+                return _forbidden("this route declares no permission")
+            if permission is Permission.PUBLIC:
+                return await inner(request)
+            registry = request.app.state.registry
+            principal: Principal | None
+            if via == "cookie":
+                sid = request.cookies.get(COOKIE_NAME, "")
+                sessions: UiSessions = request.app.state.ui_sessions
+                principal = await run_in_threadpool(sessions.resolve, sid) if sid else None
+                if principal is None:
+                    return RedirectResponse("/ui/login", status_code=303)
+            else:
+                token = _bearer_token(request)
+                principal = (
+                    await run_in_threadpool(_principal_for, registry, token) if token else None
+                )
+                if principal is None:
+                    return _unauthenticated()
+            if permission not in principal.permissions:
+                detail = f"{principal.role} may not use this route ({permission.value})"
+                if via == "cookie":
+                    return HTMLResponse(
+                        "<!doctype html><title>Forbidden · driftline</title>"
+                        f"<h1>Forbidden</h1><p>{html.escape(detail)}</p><p><a href='/ui/'>Back</a></p>",
+                        status_code=403,
+                    )
+                return _forbidden(detail)
+            request.state.principal = principal
+            return await inner(request)
+
+        return handler
+
+
+def route_permission(route: BaseRoute) -> Permission | None:
+    """The permission a route declares (None when it declares none)."""
+    endpoint = getattr(route, "endpoint", None)
+    return getattr(endpoint, PERMISSION_ATTR, None)
+
+
+def check_all_secured(routes: list[BaseRoute]) -> None:
+    """Refuse routes that bypass :class:`SecuredRoute` (plain routes, mounts).
+
+    Raises
+    ------
+    DriftlineError
+        Naming the first route that would not be checked.
+    """
+    for route in routes:
+        if not isinstance(route, SecuredRoute):
+            raise DriftlineError(f"route {getattr(route, 'path', route)!r} is not a SecuredRoute")

@@ -1,0 +1,159 @@
+"""Monitors over REST: create from a configuration, ingest batches (Arrow IPC stream or JSON
+rows), close windows, read history and per-window reports.
+
+Ingestion bodies have their own, larger size limit (``max_ingest_bytes``); an Arrow body is
+read from memory with pyarrow's IPC reader, never from a file.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import pyarrow as pa
+from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, ConfigDict, Field
+
+from driftline.exceptions import DataError, NotFound
+from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
+from driftline.server.hub import MonitorConfig, MonitorHub, ServedMonitor
+
+__all__ = ["ARROW_STREAM", "router"]
+
+router = APIRouter(prefix="/api/v1", route_class=SecuredRoute, tags=["monitors"])
+
+Who = Annotated[Principal, Depends(current_principal)]
+MonitorName = Annotated[str, Path(min_length=1, max_length=64)]
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
+_MAX_JSON_ROWS = 100_000
+
+
+class RowsIn(BaseModel):
+    """A batch as JSON rows (column name to value)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    rows: Annotated[list[dict[str, Any]], Field(max_length=_MAX_JSON_ROWS)]
+
+
+def hub(request: Request) -> MonitorHub:
+    """The app's monitors."""
+    found: MonitorHub = request.app.state.monitors
+    return found
+
+
+def _arrow_table(body: bytes) -> pa.Table:
+    try:
+        reader = pa.ipc.open_stream(pa.BufferReader(body))
+        return reader.read_all()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
+        raise DataError(f"the body is not a valid Arrow IPC stream: {exc}") from None
+
+
+def _json_table(body: bytes) -> pa.Table:
+    try:
+        rows = RowsIn.model_validate_json(body).rows
+    except ValueError as exc:
+        raise DataError(f"the body is not {{'rows': [...]}}: {str(exc)[:300]}") from None
+    try:
+        return pa.Table.from_pylist(rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise DataError(f"rows with inconsistent types: {exc}") from None
+
+
+def _observe(served: ServedMonitor, table: pa.Table) -> dict[str, Any]:
+    before = len(served.monitor.history)
+    served.monitor.observe(table)
+    with served.lock:
+        served.batches += 1
+    closed = list(served.monitor.history)[before:]
+    return {"rows": table.num_rows, "windows_closed": [w.window for w in closed]}
+
+
+@router.get("/monitors")
+@requires(Permission.READ)
+def list_monitors(request: Request, who: Who) -> list[dict[str, Any]]:
+    """Every monitor this server runs, with its counters."""
+    return [m.summary() for m in hub(request)]
+
+
+@router.post("/monitors", status_code=201)
+@requires(Permission.CONTRIBUTE)
+def create_monitor(request: Request, body: MonitorConfig, who: Who) -> dict[str, Any]:
+    """Create a monitor on a registered version's reference profile."""
+    return hub(request).create(body, who.session).summary()
+
+
+@router.get("/monitors/{name}")
+@requires(Permission.READ)
+def get_monitor(request: Request, name: MonitorName, who: Who) -> dict[str, Any]:
+    """A monitor's configuration and counters."""
+    return hub(request).get(name).summary()
+
+
+@router.delete("/monitors/{name}", status_code=204)
+@requires(Permission.ADMIN)
+def delete_monitor(request: Request, name: MonitorName, who: Who) -> None:
+    """Stop a monitor (its outbox file, if any, stays)."""
+    hub(request).remove(name)
+
+
+@router.post(
+    "/monitors/{name}/batches",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                ARROW_STREAM: {"schema": {"type": "string", "format": "binary"}},
+                "application/json": {"schema": RowsIn.model_json_schema()},
+            },
+            "required": True,
+        }
+    },
+)
+@requires(Permission.CONTRIBUTE)
+async def ingest(request: Request, name: MonitorName, who: Who) -> dict[str, Any]:
+    """Add a batch: ``application/vnd.apache.arrow.stream`` or JSON ``{"rows": [...]}``."""
+    served = hub(request).get(name)
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media not in (ARROW_STREAM, "application/json"):
+        raise DataError(f"send {ARROW_STREAM} or application/json, not {media[:100]!r}")
+    body = await request.body()
+    parse = _arrow_table if media == ARROW_STREAM else _json_table
+    table = await run_in_threadpool(parse, body)
+    return await run_in_threadpool(_observe, served, table)
+
+
+@router.post("/monitors/{name}/close")
+@requires(Permission.CONTRIBUTE)
+def close_window(request: Request, name: MonitorName, who: Who) -> Response:
+    """Close the open window now; 204 when it holds no rows."""
+    result = hub(request).get(name).monitor.close_window()
+    if result is None:
+        return Response(status_code=204)
+    from fastapi.responses import JSONResponse
+
+    return JSONResponse(result.to_dict())
+
+
+@router.get("/monitors/{name}/history")
+@requires(Permission.READ)
+def history(request: Request, name: MonitorName, who: Who) -> list[dict[str, Any]]:
+    """The closed windows, oldest first (summaries with their verdicts)."""
+    return [w.to_dict() for w in hub(request).get(name).monitor.history]
+
+
+@router.get("/monitors/{name}/windows/{window}")
+@requires(Permission.READ)
+def window_report(
+    request: Request,
+    name: MonitorName,
+    window: Annotated[str, Path(min_length=1, max_length=256)],
+    who: Who,
+) -> dict[str, Any]:
+    """One closed window's full report (drift with histograms, quality, performance)."""
+    for w in hub(request).get(name).monitor.history:
+        if w.window == window:
+            out: dict[str, Any] = w.to_dict()
+            out["profile"] = w.profile.to_dict() if w.profile is not None else None
+            return out
+    raise NotFound(f"monitor {name!r} has no window {window!r} in its history")

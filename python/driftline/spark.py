@@ -1,0 +1,204 @@
+"""driftline on Apache Spark: profiles of PySpark DataFrames, computed where the data lives.
+
+Each partition's Arrow batches go straight into the Rust core through
+``DataFrame.mapInArrow``; the partition yields one row holding its serialised partial
+profile; when there are more than ``fan_in`` partitions, executor stages merge them
+``fan_in`` at a time; the driver merges the last ``fan_in`` or fewer. Install with
+``pip install 'driftline[spark]'`` (PySpark 4, Java 17). In local mode set ``PYSPARK_PYTHON``
+to the driver's interpreter so that workers find pyarrow and driftline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from driftline.distributed._common import (
+    DEFAULT_FAN_IN,
+    PARTIAL_COLUMN,
+    ProfileSpec,
+    merge_partials,
+    partial_from_batches,
+    require,
+    with_bins,
+)
+from driftline.distributed._compare import compare_distributed
+from driftline.exceptions import SchemaError
+from driftline.profile import Profile
+
+if TYPE_CHECKING:
+    from driftline.drift import DriftReport
+
+__all__ = ["compare", "profile"]
+
+_SCHEMA = f"{PARTIAL_COLUMN} binary"
+
+
+def _require() -> Any:
+    return require("pyspark.sql", "spark", "driftline.spark")
+
+
+def _row(blob: bytes) -> pa.RecordBatch:
+    return pa.RecordBatch.from_arrays([pa.array([blob], pa.binary())], names=[PARTIAL_COLUMN])
+
+
+def _partial_task(spec: ProfileSpec) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        blob = partial_from_batches(batches, spec)
+        if blob is not None:  # an empty partition ships nothing
+            yield _row(blob)
+
+    return task
+
+
+def _merge_task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    blobs = (b for batch in batches for b in batch.column(0).to_pylist())
+    yield _row(merge_partials(blobs).to_bytes())
+
+
+@contextlib.contextmanager
+def _no_pandas_warning() -> Iterator[None]:
+    # PySpark 4 checks the pandas version on every mapInArrow and warns about pandas 3;
+    # mapInArrow never goes through pandas, so the warning does not concern this adapter.
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="PySpark does not yet fully support pandas", category=FutureWarning
+        )
+        yield
+
+
+def _num_partitions(df: Any) -> int | None:
+    try:
+        return int(df.rdd.getNumPartitions())
+    except Exception:  # Spark Connect has no RDD API: skip the executor merge stage
+        return None
+
+
+def _run(df: Any, spec: ProfileSpec, fan_in: int) -> Profile:
+    missing = [c for c in spec.selected(df.columns) if c not in df.columns]
+    if missing:
+        raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
+    selected = df.select(*[df[f"`{c}`"] for c in spec.selected(df.columns)])
+    with _no_pandas_warning():
+        partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
+        n = _num_partitions(selected)
+        while n is not None and n > fan_in:
+            # Executor-side levels of the tree, until the driver receives at most fan_in
+            # rows. repartition, not coalesce: a coalesce would fold the profiling stage
+            # itself into n / fan_in tasks; the shuffle moves partials only.
+            n = math.ceil(n / fan_in)
+            partials = partials.repartition(n).mapInArrow(_merge_task, _SCHEMA)
+    rows = partials.toArrow()
+    return merge_partials(rows.column(PARTIAL_COLUMN).to_pylist(), fan_in=fan_in)
+
+
+def profile(
+    df: Any,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    segment_by: str | None = None,
+    *,
+    edges: Mapping[str, Sequence[float]] | None = None,
+    bins: int | None = None,
+    threads: int = 1,
+    kll_k: int | None = None,
+    hll_p: int | None = None,
+    freq_cap: int | None = None,
+    fan_in: int = DEFAULT_FAN_IN,
+) -> Profile:
+    """Profiles a PySpark DataFrame partition by partition; the same :class:`Profile` as
+    :func:`driftline.profile` on the collected data.
+
+    Parameters
+    ----------
+    df
+        A ``pyspark.sql.DataFrame``.
+    columns, categorical, segment_by, edges, kll_k, hll_p, freq_cap
+        As in :func:`driftline.profile`. Only the needed columns are read.
+    bins
+        Quantile-bin histograms: a second Spark job, on edges from the merged sketch.
+    threads
+        Native threads per Spark task (default 1: Spark already runs a task per core).
+    fan_in
+        Partials merged per reduction step, on executors when there are more partitions.
+
+    Returns
+    -------
+    Profile
+        Counts, moments, frequencies and histograms equal the single-machine result; the
+        sketches are within their stated bounds.
+
+    Raises
+    ------
+    ImportError
+        PySpark is not installed (``pip install 'driftline[spark]'``).
+    SchemaError
+        A column is not in the DataFrame or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible profile format.
+
+    Examples
+    --------
+    >>> import driftline.spark as dls  # doctest: +SKIP
+    >>> sales = spark.read.parquet("s3://bucket/sales/")  # doctest: +SKIP
+    >>> p = dls.profile(sales, segment_by="store")  # doctest: +SKIP
+    """
+    _require()
+    spec = ProfileSpec.build(
+        columns,
+        categorical,
+        segment_by,
+        edges=edges,
+        bins=bins,
+        threads=threads,
+        kll_k=kll_k,
+        hll_p=hll_p,
+        freq_cap=freq_cap,
+    )
+    return with_bins(spec, lambda s: _run(df, s, fan_in))
+
+
+def compare(
+    reference: Any,
+    current: Any,
+    *,
+    columns: Sequence[str] | None = None,
+    categorical: Sequence[str] | None = None,
+    bins: int = 10,
+    **options: Any,
+) -> DriftReport:
+    """Drift of a PySpark DataFrame against a reference, without collecting a row.
+
+    The reference (a :class:`~driftline.Profile`, e.g. from the registry, or another
+    PySpark DataFrame) gives the bins; the current side is profiled distributed on the reference's
+    edges (exact counts per bin); then :func:`driftline.compare` runs on the two profiles.
+
+    Parameters
+    ----------
+    reference
+        A :class:`~driftline.Profile` or a PySpark DataFrame.
+    current
+        A PySpark DataFrame.
+    columns, categorical, bins, options
+        As in :func:`driftline.compare`.
+
+    Returns
+    -------
+    DriftReport
+    """
+    _require()
+    return compare_distributed(
+        reference,
+        current,
+        profile=profile,
+        columns_of=lambda df: list(df.columns),
+        columns=columns,
+        categorical=categorical,
+        bins=bins,
+        **options,
+    )
