@@ -486,6 +486,14 @@ class Monitor:
     def __repr__(self) -> str:
         return f"Monitor({self.name!r}, features={len(self.features)}, windows={len(self.history)})"
 
+    def metrics_snapshot(self) -> dict[str, float]:
+        """Counters for exporters: rows observed, windows closed, triggers fired."""
+        return {
+            "rows_observed": float(self.rows_observed),
+            "windows_closed": float(len(self.history)),
+            "triggers_fired": float(self.triggers_fired),
+        }
+
     def metrics_collector(self) -> Any:
         """A prometheus-client collector of this monitor's ``driftline_*`` metrics."""
         from driftline.monitor.metrics import MonitorCollector
