@@ -28,11 +28,15 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_demo_writes_data_and_profile(demo_run: tuple[Path, str]) -> None:
     out, _ = demo_run
-    assert sorted(p.name for p in out.iterdir()) == [
+    names = sorted(p.name for p in out.iterdir())
+    for expected in [
+        "drift-report.html",
+        "registry.db",
         "sales-profile.json",
         "sales.dlprof",
         "sales.parquet",
-    ]
+    ]:
+        assert expected in names
     table = pq.read_table(out / "sales.parquet")
     assert table.num_rows == 20_000
     assert table.schema.equals(SALES_SCHEMA)
@@ -41,6 +45,16 @@ def test_demo_writes_data_and_profile(demo_run: tuple[Path, str]) -> None:
     assert p.columns == SALES_SCHEMA.names
     summary = json.loads((out / "sales-profile.json").read_text())
     assert summary["row_count"] == 20_000
+
+
+def test_demo_governs_the_model_and_catches_drift(demo_run: tuple[Path, str]) -> None:
+    out, output = demo_run
+    reg = dl.Registry(f"sqlite:///{out / 'registry.db'}")
+    assert reg.audit.verify().ok
+    assert "drifted columns: amount" in output
+    assert "production" in output
+    html = (out / "drift-report.html").read_text(encoding="utf-8")
+    assert "amount" in html and "<script" in html
 
 
 def test_demo_profile_matches_the_data(demo_run: tuple[Path, str]) -> None:

@@ -144,11 +144,21 @@ DEFAULT_STEPS: list[Step] = [
 ]
 
 
+def _governance_steps() -> list[Step]:
+    # Imported here: the governance steps import this module for DemoContext.
+    from driftline.demo.governance import catch_drift, register_model
+
+    return [
+        Step("Register, approve and promote the model", register_model),
+        Step("Catch drift on a later day", catch_drift),
+    ]
+
+
 def run_demo(ctx: DemoContext, steps: Sequence[Step] | None = None) -> DemoContext:
     """Runs the steps in order, printing a numbered heading before each and the written
     files at the end; returns the context with its artefacts."""
     ctx.out.mkdir(parents=True, exist_ok=True)
-    steps = DEFAULT_STEPS if steps is None else steps
+    steps = [*DEFAULT_STEPS, *_governance_steps()] if steps is None else steps
     start = time.perf_counter()
     for i, step in enumerate(steps, 1):
         ctx.console.rule(f"[bold]{i}/{len(steps)}  {step.title}", align="left")
