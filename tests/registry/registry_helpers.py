@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 import driftline as dl
@@ -80,14 +79,3 @@ class FakeProfile:
 
     def to_bytes(self) -> bytes:
         return repr(sorted(self._data.items())).encode()
-
-
-def has_native_profile() -> bool:
-    """Whether the native profile API (dl.profile) is available."""
-    return hasattr(dl, "profile") and hasattr(dl, "Profile")
-
-
-needs_native = pytest.mark.skipif(
-    not has_native_profile(),
-    reason="driftline.profile (native) is not on this branch yet: merge main once it lands",
-)

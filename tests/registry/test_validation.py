@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from registry_helpers import FakeProfile, needs_native
+from registry_helpers import FakeProfile
 
 import driftline as dl
 from driftline.exceptions import InvalidParameter, SchemaError
@@ -149,7 +149,6 @@ def test_fingerprint_from_registry(people) -> None:
     assert not dl.validate(other, [rule]).passed
 
 
-@needs_native
 def test_on_real_data(tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -165,7 +164,6 @@ def test_on_real_data(tmp_path: Path) -> None:
     assert dl.validate(path, [FingerprintMatch(dl.profile(table).fingerprint)]).passed
 
 
-@needs_native
 def test_register_dataset_from_real_data(people, tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
