@@ -390,3 +390,13 @@ def test_results_are_frozen_and_serialisable() -> None:
     assert dl.stats.hellinger([1], [1]).to_dict() == {"statistic": 0.0}
     assert "edges" in dl.stats.psi([1.0, 2.0], [1.0]).to_dict()
     assert dl.stats.chi2_contingency([[1, 2], [3, 4]]).to_dict()["dof"] == 1
+
+
+def test_limiting_kolmogorov_matches_scipy() -> None:
+    from scipy.stats import kstwobign
+
+    from driftline.drift.sketch import kolmogorov_sf
+
+    for lam in np.concatenate([np.linspace(0.0, 0.19, 5), np.linspace(0.2, 6.0, 60)]):
+        expected = float(kstwobign.sf(lam))
+        assert abs(kolmogorov_sf(float(lam)) - expected) <= 1e-12 + 1e-9 * expected, lam
