@@ -194,7 +194,10 @@ def dask_frame():  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="session")
 def ray_frame():  # type: ignore[no-untyped-def]
-    pytest.importorskip("ray.data", reason="install driftline[ray] to run the Ray tests")
+    pytest.importorskip(
+        "ray.data",
+        reason="Ray is not in the make test install (a 70 MB wheel and a slow cluster start for CI); pip install driftline[ray] to run the Ray tests",
+    )
     import ray
 
     ray.init(
