@@ -49,8 +49,9 @@ bench-quick: setup
 
 bench: setup
 	mkdir -p bench-results/raw
-	DRIFTLINE_BENCH_QUICK=0 $(PY) -m pytest -q benches --benchmark-json=bench-results/raw/results.json
-	$(PY) benches/report.py bench-results/raw/results.json bench-results
+	# The page is written even when a case fails; make still exits with pytest's status.
+	DRIFTLINE_BENCH_QUICK=0 $(PY) -m pytest -q benches --benchmark-json=bench-results/raw/results.json; \
+		status=$$?; $(PY) benches/report.py bench-results/raw/results.json bench-results; exit $$status
 
 lint: setup
 	cargo fmt --all -- --check
