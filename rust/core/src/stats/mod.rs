@@ -21,6 +21,7 @@ pub mod chisquare;
 pub mod divergence;
 pub mod kolmogorov;
 pub mod ks;
+pub mod ks_exact;
 pub mod psi;
 pub mod sample;
 pub mod wasserstein;
