@@ -203,11 +203,15 @@ def _chunks(items: Iterable[bytes], size: int) -> Iterator[list[bytes]]:
 
 
 def _merge_chunk(chunk: list[bytes], first: int) -> Any:
-    # Decoding and merging both run in the core with the GIL released: chunks merge in
-    # parallel threads.
-    return _native.merge_profiles(
-        [decode_partial(b, first + i)._inner for i, b in enumerate(chunk)]
-    )
+    # Decoding and merging both run in the core with the GIL released and no Python object
+    # per partial: chunks merge in parallel threads.
+    try:
+        return _native.merge_profile_bytes(chunk, first)
+    except DecodeError as exc:
+        raise DecodeError(
+            f"{exc}. The workers and the driver must run the same driftline version "
+            "(check the cluster's environment)"
+        ) from exc
 
 
 def merge_partials(

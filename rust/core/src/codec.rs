@@ -81,6 +81,25 @@ pub fn profile_from_bytes(bytes: &[u8]) -> Result<Profile> {
     Ok(p)
 }
 
+/// Decodes serialised profiles and merges them in the given order.
+///
+/// `first` is the position of `blobs[0]` among all the partials being merged, so that a
+/// refusal names the partial (`partial profile #12: ...`) whatever the chunking.
+pub fn merge_profiles_from_bytes<B: AsRef<[u8]>>(blobs: &[B], first: usize) -> Result<Profile> {
+    let mut acc = Profile::default();
+    for (i, blob) in blobs.iter().enumerate() {
+        let p = profile_from_bytes(blob.as_ref()).map_err(|e| match e {
+            DriftlineError::Decode { what, message } => DriftlineError::Decode {
+                what: format!("partial {what} #{}", first + i),
+                message,
+            },
+            other => other,
+        })?;
+        acc.merge(&p)?;
+    }
+    Ok(acc)
+}
+
 fn check_profile(p: &Profile) -> Result<()> {
     for c in &p.columns {
         if !c.distinct.is_consistent() {

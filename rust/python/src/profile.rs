@@ -8,6 +8,7 @@ use driftline_core::profile::{
     quantile_edges, ColumnProfile, Profile, ProfileOptions, SketchConfig,
 };
 use pyo3::prelude::*;
+use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict};
 use pyo3_arrow::PyRecordBatchReader;
 
@@ -177,9 +178,8 @@ impl PyProfile {
     }
 
     #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<PyProfile> {
-        let owned = data.to_vec();
-        run_detached(py, move || codec::profile_from_bytes(&owned)).map(PyProfile::new)
+    fn from_bytes(py: Python<'_>, data: PyBackedBytes) -> PyResult<PyProfile> {
+        run_detached(py, move || codec::profile_from_bytes(&data)).map(PyProfile::new)
     }
 
     fn __eq__(&self, other: &PyProfile) -> bool {
@@ -262,11 +262,24 @@ pub fn merge_profiles(py: Python<'_>, profiles: Vec<PyRef<'_, PyProfile>>) -> Py
     .map(PyProfile::new)
 }
 
+/// Decodes serialised profiles and merges them in order, without a Python object per
+/// partial; `first` numbers the partials in a refusal.
+#[pyfunction]
+#[pyo3(signature = (blobs, first=0))]
+pub fn merge_profile_bytes(
+    py: Python<'_>,
+    blobs: Vec<PyBackedBytes>,
+    first: usize,
+) -> PyResult<PyProfile> {
+    run_detached(py, move || codec::merge_profiles_from_bytes(&blobs, first)).map(PyProfile::new)
+}
+
 /// Registers the profile functions and class.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyProfile>()?;
     m.add_function(wrap_pyfunction!(profile, m)?)?;
     m.add_function(wrap_pyfunction!(merge_profiles, m)?)?;
+    m.add_function(wrap_pyfunction!(merge_profile_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(histogram, m)?)?;
     Ok(())
 }

@@ -262,7 +262,11 @@ impl Hll {
         }
         let q = 64 - u32::from(self.p) + 1;
         match &self.registers {
-            Registers::Dense(r) => r.len() == self.m() && r.iter().all(|&v| u32::from(v) <= q),
+            // A max fold rather than `all`: no early exit, so it vectorises (decoding 10k
+            // partials checks 10k x columns x 4 KiB of registers).
+            Registers::Dense(r) => {
+                r.len() == self.m() && u32::from(r.iter().fold(0u8, |m, &v| m.max(v))) <= q
+            }
             Registers::Sparse(pairs) => {
                 pairs.windows(2).all(|w| w[0].0 < w[1].0)
                     && pairs

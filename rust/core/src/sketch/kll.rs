@@ -360,8 +360,10 @@ impl Kll {
         }
         let mut weight: u128 = 0;
         for (h, items) in self.levels.iter().enumerate() {
-            if items.iter().any(|v| v.is_nan()) || (h > 0 && items.windows(2).any(|w| w[0] > w[1]))
-            {
+            // Folds without early exit vectorise; a NaN fails the order check as well.
+            let has_nan = items.iter().fold(false, |acc, v| acc | v.is_nan());
+            let unsorted = h > 0 && items.windows(2).fold(false, |acc, w| acc | (w[0] > w[1]));
+            if has_nan || unsorted {
                 return false;
             }
             weight += (items.len() as u128) << h;
