@@ -13,13 +13,7 @@ import pyarrow.compute as pc
 
 from driftline import stats as dlstats
 from driftline.drift import custom
-from driftline.drift.sketch import (
-    SketchCdf,
-    ks_from_cdfs,
-    ks_pvalue,
-    sketch_cdf,
-    wasserstein_from_cdfs,
-)
+from driftline.drift.sketch import ks_pvalue
 
 __all__ = ["ColumnResult", "categorical_result", "numeric_result", "raw_values"]
 
@@ -76,18 +70,12 @@ def _distance(method: str, r: np.ndarray, c: np.ndarray) -> float:
     return stat(r, c)
 
 
-def _counts_from_cdf(cdf: SketchCdf, edges: list[float]) -> np.ndarray:
-    if cdf.weights.size == 0:
-        return np.zeros(len(edges) + 1)
-    below = np.searchsorted(cdf.values, np.asarray(edges, dtype=np.float64), side="left")
-    cum = np.concatenate(([0.0], cdf.weights))[below]
-    return np.diff(np.concatenate(([0.0], cum, [cdf.n])))
-
-
-def _bins(stats: dict[str, Any], cdf: SketchCdf, edges: list[float]) -> tuple[np.ndarray, bool]:
+def _bins(
+    stats: dict[str, Any], from_sketch: list[float], sketch_exact: bool, edges: list[float]
+) -> tuple[np.ndarray, bool]:
     if "histogram_edges" in stats and list(stats["histogram_edges"]) == list(edges):
         return np.asarray(stats["histogram_counts"], dtype=np.float64), True
-    return _counts_from_cdf(cdf, edges), cdf.eps == 0.0
+    return np.asarray(from_sketch, dtype=np.float64), sketch_exact
 
 
 def _scale(stats: dict[str, Any], notes: list[str]) -> float:
@@ -111,10 +99,15 @@ def numeric_result(
 ) -> ColumnResult:
     """Statistics of a numeric column; ``raw`` holds both sides' values in exact mode."""
     notes: list[str] = []
-    ref_cdf = sketch_cdf(ref_inner, column, ref_stats["quantile_rank_error"])
-    cur_cdf = sketch_cdf(cur_inner, column, cur_stats["quantile_rank_error"])
-    if ref_cdf.n == 0 or cur_cdf.n == 0:
-        side = "reference" if ref_cdf.n == 0 else "current data"
+    # One native call: both sketches' step CDFs walked together (KS, Wasserstein, counts
+    # on the edges); a sketch that kept every value is the exact empirical CDF (eps = 0).
+    ks_d, w_sketch, r_counts, c_counts, n_ref, n_cur, r_kept, c_kept = ref_inner.sketch_pair(
+        cur_inner, column, edges
+    )
+    eps_ref = 0.0 if r_kept else float(ref_stats["quantile_rank_error"] or 0.0)
+    eps_cur = 0.0 if c_kept else float(cur_stats["quantile_rank_error"] or 0.0)
+    if n_ref == 0 or n_cur == 0:
+        side = "reference" if n_ref == 0 else "current data"
         return ColumnResult(
             method,
             None,
@@ -122,8 +115,8 @@ def numeric_result(
             None,
             notes=[f"no value (all null or NaN) in the {side}: values not compared"],
         )
-    rc, r_exact = _bins(ref_stats, ref_cdf, edges)
-    cc, c_exact = _bins(cur_stats, cur_cdf, edges)
+    rc, r_exact = _bins(ref_stats, r_counts, r_kept, edges)
+    cc, c_exact = _bins(cur_stats, c_counts, c_kept, edges)
     labels = _bin_labels(edges)
     hist = {
         "labels": labels,
@@ -140,8 +133,8 @@ def numeric_result(
         if fa.size < a.size or fb.size < b.size:
             notes.append("infinite values are left out of the Wasserstein distance")
     else:
-        w = wasserstein_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values, cur_cdf.weights)
-        w_bound = (ref_cdf.eps + cur_cdf.eps) * _range(ref_stats, cur_stats)
+        w = w_sketch
+        w_bound = (eps_ref + eps_cur) * _range(ref_stats, cur_stats)
         if w_bound > 0:
             notes.append(f"Wasserstein from sketches (error <= {w_bound:.3g})")
     effect = w / scale
@@ -150,9 +143,9 @@ def numeric_result(
             r = dlstats.ks_2samp(raw[0], raw[1])
             stat, p = r.statistic, r.pvalue
         else:
-            stat = ks_from_cdfs(ref_cdf.values, ref_cdf.weights, cur_cdf.values, cur_cdf.weights)
-            bound = ref_cdf.eps + cur_cdf.eps
-            p = ks_pvalue(stat, ref_cdf.n, cur_cdf.n, bound)
+            stat = ks_d
+            bound = eps_ref + eps_cur
+            p = ks_pvalue(stat, n_ref, n_cur, bound)
             bound = bound or None
     elif method == "chi2":
         stat, p = _chi2(rc, cc)

@@ -1,4 +1,7 @@
-"""KS and Wasserstein between two quantile sketches (profile against profile).
+"""P-values of KS between two quantile sketches (profile against profile).
+
+The statistics themselves come from one native call per column
+(``Profile.sketch_pair``: both step CDFs walked together, ``rust/core/src/stats/sketch_pair.rs``).
 
 A KLL sketch is a weighted sample whose step CDF is within ``eps`` (the sketch's
 normalised rank error, about 1.33% at ``k = 200``, 99% confidence per query) of the
@@ -14,79 +17,18 @@ data's CDF; a sketch that kept every value (small columns) is exact, ``eps = 0``
 
 Examples
 --------
->>> import numpy as np
->>> from driftline.drift.sketch import ks_from_cdfs
->>> v = np.array([1.0, 2.0, 3.0]); w = np.array([1.0, 2.0, 3.0])
->>> ks_from_cdfs(v, w, v + 10, w)
-1.0
+>>> from driftline.drift.sketch import kolmogorov_sf
+>>> round(kolmogorov_sf(1.36), 3)
+0.049
 """
 
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
 
 from driftline import _native
 
-__all__ = [
-    "SketchCdf",
-    "kolmogorov_sf",
-    "ks_from_cdfs",
-    "ks_pvalue",
-    "sketch_cdf",
-    "wasserstein_from_cdfs",
-]
-
-
-class SketchCdf:
-    """A column's sketch as a step CDF: sorted finite ``values``, cumulative ``weights``
-    (the last is the number of values the sketch stands for) and its rank error."""
-
-    __slots__ = ("eps", "n", "values", "weights")
-
-    def __init__(self, values: np.ndarray, weights: np.ndarray, eps: float) -> None:
-        self.values = values
-        self.weights = weights
-        self.n = float(weights[-1]) if weights.size else 0.0
-        self.eps = eps
-
-
-def sketch_cdf(inner: Any, column: str, rank_error: float | None) -> SketchCdf:
-    """The step CDF of a profile column (``inner`` is the native profile)."""
-    v, w = inner.cdf_points(column)
-    values = np.asarray(v, dtype=np.float64)
-    weights = np.asarray(w, dtype=np.float64)
-    # A sketch that kept every value has unit steps: it is the exact empirical CDF.
-    exact = weights.size == 0 or bool(np.all(np.diff(weights, prepend=0.0) == 1.0))
-    return SketchCdf(values, weights, 0.0 if exact else float(rank_error or 0.0))
-
-
-def _cdf_at(values: np.ndarray, weights: np.ndarray, x: np.ndarray) -> np.ndarray:
-    idx = np.searchsorted(values, x, side="right")
-    cum = np.concatenate(([0.0], weights))
-    return cum[idx] / weights[-1]
-
-
-def ks_from_cdfs(va: np.ndarray, wa: np.ndarray, vb: np.ndarray, wb: np.ndarray) -> float:
-    """Largest gap between two step CDFs given by sorted values and cumulative weights."""
-    if wa.size == 0 or wb.size == 0:
-        return float("nan")
-    x = np.union1d(va, vb)
-    return float(np.max(np.abs(_cdf_at(va, wa, x) - _cdf_at(vb, wb, x))))
-
-
-def wasserstein_from_cdfs(va: np.ndarray, wa: np.ndarray, vb: np.ndarray, wb: np.ndarray) -> float:
-    """``integral |F_a - F_b| dx`` over the finite sketch values."""
-    if wa.size == 0 or wb.size == 0:
-        return float("nan")
-    x = np.union1d(va, vb)
-    x = x[np.isfinite(x)]
-    if x.size < 2:
-        return 0.0
-    gap = np.abs(_cdf_at(va, wa, x[:-1]) - _cdf_at(vb, wb, x[:-1]))
-    return float(np.sum(gap * np.diff(x)))
+__all__ = ["kolmogorov_sf", "ks_pvalue"]
 
 
 def ks_pvalue(d: float, n: float, m: float, eps: float) -> float:

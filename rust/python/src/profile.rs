@@ -155,6 +155,31 @@ impl PyProfile {
             .unwrap_or_default())
     }
 
+    /// One column's sketches here (the reference) and in `other` side by side: KS and
+    /// Wasserstein from the step CDFs, counts on `edges`, sizes and exactness.
+    #[allow(clippy::type_complexity)]
+    fn sketch_pair(
+        &self,
+        py: Python<'_>,
+        other: &PyProfile,
+        name: &str,
+        edges: Vec<f64>,
+    ) -> PyResult<(f64, f64, Vec<f64>, Vec<f64>, f64, f64, bool, bool)> {
+        let a = self.column(py, name)?.quantiles.as_ref();
+        let b = other.column(py, name)?.quantiles.as_ref();
+        let p = driftline_core::stats::sketch_pair(a, b, &edges);
+        Ok((
+            p.ks,
+            p.wasserstein,
+            p.ref_counts,
+            p.cur_counts,
+            p.n_ref,
+            p.n_cur,
+            p.ref_exact,
+            p.cur_exact,
+        ))
+    }
+
     /// Edges at the `bins`-quantiles of a column (distinct, finite).
     fn quantile_edges(&self, py: Python<'_>, name: &str, bins: usize) -> PyResult<Vec<f64>> {
         Ok(quantile_edges(self.column(py, name)?, bins))

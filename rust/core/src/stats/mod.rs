@@ -24,6 +24,7 @@ pub mod ks;
 pub mod ks_exact;
 pub mod psi;
 pub mod sample;
+pub mod sketch_pair;
 pub mod wasserstein;
 
 pub use chisquare::{chi2_contingency, chi2_sf, chisquare, ChiSquareResult, ContingencyResult};
@@ -34,4 +35,5 @@ pub use ks::{
     KsMethod, KsResult, KsStatistic,
 };
 pub use psi::{bin_counts, psi, psi_counts, quantile_edges, PsiResult, PSI_EPSILON};
+pub use sketch_pair::{sketch_pair, SketchPair};
 pub use wasserstein::{wasserstein, wasserstein_from_cdfs, wasserstein_sorted};
