@@ -158,7 +158,7 @@ def test_redelivery_is_a_no_op(world: World) -> None:
     assert len(world.calls) == 1
     assert len(world.events()) == events  # nothing written at all
     # A stopped run is final too: redelivering it does not train again.
-    bad = world.pipeline(rules=[dl.validation.Range("x0", min=100)])
+    bad = world.pipeline(rules=[dl.validation.Range("x0", min=100)], while_pending="run")
     assert bad.run(delivery_id="msg_2").status == "stopped"
     assert bad.run(delivery_id="msg_2").status == "duplicate"
 
@@ -194,9 +194,22 @@ def test_steps_one_by_one_as_an_orchestrator_would(world: World) -> None:
     assert run.to_dict()["version"] == 2
 
 
+def test_one_pending_candidate_at_a_time(world: World) -> None:
+    assert world.pipeline().run(trigger=TRIGGER, delivery_id="msg_1").ok
+    second = world.pipeline().run(delivery_id="msg_2")
+    assert second.status == "stopped" and "v2" in (second.reason or "")
+    assert all(s.status == "skipped" for s in second.steps.values())
+    assert len(world.calls) == 1 and versions(world) == [1, 2]
+    assert world.events("retraining.run")[-1].after["status"] == "stopped"
+    # Once people decided on v2 (here: rejected it), the next trigger retrains.
+    world.alice.reject(MODEL, 2, comment="wait for more data")
+    assert world.pipeline().run(delivery_id="msg_3").ok
+    assert versions(world) == [1, 2, 3]
+
+
 def test_never_promotes(world: World) -> None:
     world.pipeline().run(delivery_id="msg_1")
-    world.pipeline().run(delivery_id="msg_2")
+    world.pipeline(while_pending="run").run(delivery_id="msg_2")
     assert world.carol.get_model(MODEL).production_version == 1
     assert [v.stage for v in world.carol.list_versions(MODEL)] == [
         "production",

@@ -114,6 +114,11 @@ class RetrainingPipeline:
         Folder offered to ``train`` as ``job.artifact_dir`` (``<artifacts>/<run id>``).
     name
         The action's name in a monitor's outbox (default ``retraining-pipeline:<model>``).
+    while_pending
+        ``"skip"`` (default): while a candidate of an earlier retraining still awaits a
+        decision (no approval or rejection), a new trigger stops at once with that reason,
+        so approvers review one candidate at a time (drift and performance policies often
+        fire together). ``"run"`` retrains regardless.
 
     Examples
     --------
@@ -149,7 +154,10 @@ class RetrainingPipeline:
         dataset: str | None = None,
         artifacts: str | Path | None = None,
         name: str | None = None,
+        while_pending: str = "skip",
     ) -> None:
+        if while_pending not in ("skip", "run"):
+            raise ValueError("while_pending is 'skip' or 'run'")
         if not callable(train):
             raise TypeError("train must be a callable: train(job) -> TrainedModel")
         if not 0.0 < holdout_share < 1.0:
@@ -174,6 +182,7 @@ class RetrainingPipeline:
         self.dataset = dataset or f"{model}-training"
         self.artifacts = None if artifacts is None else Path(artifacts)
         self.name = name or f"retraining-pipeline:{model}"
+        self.while_pending = while_pending
         self.last_run: RetrainingRun | None = None
 
     def __repr__(self) -> str:
@@ -247,7 +256,20 @@ class RetrainingPipeline:
                     "skipped",
                     f"done by an earlier delivery (v{existing.version})",
                 )
+            return run
+        pending = self._pending() if self.while_pending == "skip" else None
+        if pending is not None:
+            run.status = "stopped"
+            run.reason = f"v{pending} from an earlier retraining still awaits a decision"
+            self._finish(run)
         return run
+
+    def _pending(self) -> int | None:
+        """The oldest candidate in development without any approval or rejection."""
+        for v in self.session.list_versions(self.model, stage="development"):
+            if v.candidate and not self.session.approvals(self.model, v.version):
+                return int(v.version)
+        return None
 
     def _end_quietly(self, run: RetrainingRun, status: str, reason: str) -> RetrainingRun:
         # Nothing is written: a no-op must not grow the audit trail.
