@@ -278,8 +278,8 @@ def serve_and_retrain(ctx: DemoContext) -> None:
     rng = np.random.default_rng(ctx.seed + 2)
     phases = [("same population", 2, False, 0.0), ("recalibrated scanner", 2, True, 0.2)]
     order, offset = rng.permutation(later.num_rows), 0
-    for _, windows, drifted, flip in phases:
-        for _ in range(windows * WINDOW // BATCH):
+    for _, n_windows, drifted, flip in phases:
+        for _ in range(n_windows * WINDOW // BATCH):
             if offset + BATCH > len(order):  # each window draws distinct cases
                 order, offset = rng.permutation(later.num_rows), 0
             batch = _jitter(later.take(order[offset : offset + BATCH]), train, rng)
@@ -293,7 +293,7 @@ def serve_and_retrain(ctx: DemoContext) -> None:
     drained = monitor.flush(timeout=120)
     monitor.close()
 
-    windows = [
+    windows: list[dict[str, Any]] = [
         {
             "window": w.window,
             "drifted": None if w.drift is None else bool(w.drift.drifted),
