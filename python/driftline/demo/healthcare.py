@@ -317,13 +317,26 @@ def serve_and_retrain(ctx: DemoContext) -> None:
         candidate_version=candidate,
         monitor_state=str(ctx.out / MONITOR_FILE),
     )
+    policies = {d.trigger_id: d.payload.get("policy") for d in monitor.outbox.list()}
     for w in windows:
-        flag = "DRIFT" if w["drifted"] else "ok"
+        flag = f"DRIFT in {len(w['drifted_features'])} features" if w["drifted"] else "none"
         acc = "n/a" if w["accuracy"] is None else f"{w['accuracy']:.3f}"
-        fired = f", {len(w['triggers'])} trigger(s)" if w["triggers"] else ""
-        ctx.console.print(f"  window {w['window']}: drift {flag}, accuracy {acc}{fired}")
+        fired = ", fired: " + ", ".join(str(policies.get(t)) for t in w["triggers"])
+        ctx.console.print(
+            f"  window {w['window']}: drift {flag}, accuracy {acc}"
+            + (fired if w["triggers"] else "")
+        )
     delivered = sum(d["status"] == "delivered" for d in deliveries)
     ctx.console.print(f"  outbox: {delivered} of {len(deliveries)} trigger deliveries delivered")
+    by_delivery = {d["id"]: policies.get(d["trigger"]) for d in deliveries}
+    for e in reg.audit.events():
+        if e.action == "retraining.run":
+            run = e.after
+            what = run["reason"] or f"v{run['version']}"
+            ctx.console.print(
+                f"  retraining for the {by_delivery.get(run['delivery_id'])} trigger:"
+                f" {run['status']} ({what})"
+            )
     if candidate is None:
         ctx.console.print("  no candidate was registered")
     else:
