@@ -290,3 +290,26 @@ def test_call_action_uses_the_trigger_id(world: World) -> None:
     assert box.dispatch([action])["delivered"] == 1
     assert world.carol.get_version(MODEL, 2).tags["retraining.delivery_id"] == "trg_0123"
     assert pipeline(TRIGGER).status == "duplicate"
+
+
+def test_run_record_is_json_and_a_wrong_return_is_an_error(world: World) -> None:
+    import json
+
+    run = world.pipeline().run(trigger=TRIGGER, delivery_id="msg_j")
+    record = json.loads(json.dumps(run.to_dict()))
+    assert record["status"] == "awaiting_approval" and record["version"] == 2
+    assert [s["step"] for s in record["steps"]] == list(STEPS)
+    assert "awaiting_approval" in run.summary()
+
+    wrong = world.pipeline(train=lambda job: "not a model", while_pending="run")
+    failed = wrong.run(delivery_id="msg_w")
+    assert failed.status == "failed" and "TrainedModel" in (failed.reason or "")
+
+
+def test_bad_arguments_fail_early(world: World) -> None:
+    with pytest.raises(ValueError, match="holdout_share"):
+        world.pipeline(holdout_share=1.0)
+    with pytest.raises(TypeError, match="not a gate"):
+        world.pipeline(gates=[object()])
+    with pytest.raises(ValueError, match="needs minimum"):
+        dl.retraining.PerformanceGate("auc")
