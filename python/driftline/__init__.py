@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from driftline import actions, exceptions, policies
+from driftline import actions, exceptions, policies, retraining
 from driftline._version import __version__
 from driftline.registry import Registry
+from driftline.retraining import RetrainingPipeline
 from driftline.validation import validate
 
 try:
@@ -47,6 +48,7 @@ __all__ = [
     "PerformanceReport",
     "Profile",
     "Registry",
+    "RetrainingPipeline",
     "WindowResult",
     "__version__",
     "actions",
@@ -61,6 +63,7 @@ __all__ = [
     "policies",
     "profile",
     "profile_parquet",
+    "retraining",
     "roc_auc",
     "sklearn",
     "stats",

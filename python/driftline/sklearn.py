@@ -1,8 +1,10 @@
 """Monitor a scikit-learn estimator inline: ``dl.sklearn.monitored(estimator, monitor)``.
 
 The wrapper forwards everything to the estimator; ``predict`` and ``predict_proba`` also
-observe their input features and outputs. A failure to observe is logged, never raised
-into the serving path (unless ``raise_errors=True``).
+observe their input features and outputs, and, when the caller knows them (a replay, a
+shadow evaluation, outcomes joined upstream), the true outcomes passed as ``labels=``, so
+that windows get performance metrics. A failure to observe is logged, never raised into
+the serving path (unless ``raise_errors=True``).
 """
 
 from __future__ import annotations
@@ -53,34 +55,43 @@ class MonitoredEstimator:
             names = [f"x{i}" for i in range(arr.shape[1])]
         return {str(n): pa.array(arr[:, i]) for i, n in enumerate(names)}
 
-    def _observe(self, X: Any, outputs: dict[str, Any]) -> None:
+    def _observe(self, X: Any, outputs: dict[str, Any], labels: Any = None) -> None:
         try:
             cols = self._features(X)
             for name, values in outputs.items():
                 if name:
                     cols[name] = pa.array(np.asarray(values))
+            if labels is not None:
+                if not self._monitor.label:
+                    raise ValueError("labels= given but the monitor has no label column")
+                cols[self._monitor.label] = pa.array(np.asarray(labels))
             self._monitor.observe(pa.table(cols))
         except Exception:
             if self._raise:
                 raise
             log.exception("driftline: could not observe a prediction batch")
 
-    def predict(self, X: Any, *args: Any, **kwargs: Any) -> Any:
-        """The estimator's ``predict``, observed."""
+    def predict(self, X: Any, *args: Any, labels: Any = None, **kwargs: Any) -> Any:
+        """The estimator's ``predict``, observed.
+
+        ``labels``: the true outcomes of these rows when known, observed as the monitor's
+        ``label`` column (never passed to the estimator).
+        """
         y = self._estimator.predict(X, *args, **kwargs)
-        self._observe(X, {self._monitor.prediction or "prediction": y})
+        self._observe(X, {self._monitor.prediction or "prediction": y}, labels)
         return y
 
-    def predict_proba(self, X: Any, *args: Any, **kwargs: Any) -> Any:
+    def predict_proba(self, X: Any, *args: Any, labels: Any = None, **kwargs: Any) -> Any:
         """The estimator's ``predict_proba``, observed (the positive class's probability
-        as the monitor's ``score`` column, and the arg-max class as its prediction)."""
+        as the monitor's ``score`` column, and the arg-max class as its prediction), with
+        ``labels`` as in :meth:`predict`."""
         proba = self._estimator.predict_proba(X, *args, **kwargs)
         p = np.asarray(proba)
         classes = getattr(self._estimator, "classes_", np.arange(p.shape[1]))
         outputs: dict[str, Any] = {self._monitor.prediction or "prediction": classes[p.argmax(1)]}
         if self._monitor.score and p.shape[1] == 2:
             outputs[self._monitor.score] = p[:, 1]
-        self._observe(X, outputs)
+        self._observe(X, outputs, labels)
         return proba
 
 

@@ -68,3 +68,21 @@ def test_observe_failure_never_breaks_serving(
     assert len(out) == 10 and "could not observe" in caplog.text
     with pytest.raises(dl.exceptions.SchemaError):
         dl.sklearn.monitored(model, mon, raise_errors=True).predict(X[:10])
+
+
+def test_known_labels_give_performance(rng: np.random.Generator) -> None:
+    X, y = data(rng, 2000)
+    model = LogisticRegression().fit(X, y)
+    ref = pa.table({"x0": X[:, 0], "x1": X[:, 1], "x2": X[:, 2], "pred": model.predict(X)})
+    mon = dl.Monitor(ref, prediction="pred", label="y", window=500, dispatch="manual")
+    wrapped = dl.sklearn.monitored(model, mon, raise_errors=True)
+    Xc, yc = data(rng, 500)
+    flipped = np.where(np.arange(500) < 100, 1 - yc, yc)
+    wrapped.predict(Xc[:250], labels=flipped[:250])
+    wrapped.predict_proba(Xc[250:], labels=flipped[250:])
+    (w,) = mon.history
+    expected = (model.predict(Xc) == flipped).mean()
+    assert w.performance.accuracy == pytest.approx(expected)
+    unlabelled = dl.Monitor(ref, prediction="pred", window=500, dispatch="manual")
+    with pytest.raises(ValueError, match="no label column"):
+        dl.sklearn.monitored(model, unlabelled, raise_errors=True).predict(Xc, labels=yc)

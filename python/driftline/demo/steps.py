@@ -154,11 +154,17 @@ def _governance_steps() -> list[Step]:
     ]
 
 
+def _healthcare_steps() -> list[Step]:
+    from driftline.demo.healthcare import HEALTHCARE_STEPS
+
+    return list(HEALTHCARE_STEPS)
+
+
 def run_demo(ctx: DemoContext, steps: Sequence[Step] | None = None) -> DemoContext:
     """Runs the steps in order, printing a numbered heading before each and the written
     files at the end; returns the context with its artefacts."""
     ctx.out.mkdir(parents=True, exist_ok=True)
-    steps = [*DEFAULT_STEPS, *_governance_steps()] if steps is None else steps
+    steps = [*DEFAULT_STEPS, *_governance_steps(), *_healthcare_steps()] if steps is None else steps
     start = time.perf_counter()
     for i, step in enumerate(steps, 1):
         ctx.console.rule(f"[bold]{i}/{len(steps)}  {step.title}", align="left")

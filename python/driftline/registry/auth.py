@@ -13,9 +13,9 @@ admin          everything above plus users, roles, tokens, owners, settings and
                suspension (the kill switch)
 =============  ==============================================================
 
-A retraining trigger is a user of kind ``trigger`` bound to one model: it may only
-register candidate versions of that model, and nothing at all while the model is
-suspended. Anything not granted here is refused.
+A retraining trigger is a user of kind ``trigger`` bound to one model: it may read,
+register the datasets its candidates are trained on, and register candidate versions of
+that model (nothing while the model is suspended). Anything not granted here is refused.
 """
 
 from __future__ import annotations
@@ -68,7 +68,8 @@ class Identity:
     def may(self, permission: str) -> bool:
         """Whether the role grants ``permission`` (triggers are checked separately)."""
         if self.kind == "trigger":
-            return permission == "read"
+            # A retraining run records the data its candidate was trained on (lineage).
+            return permission in ("read", "register_dataset")
         return permission in _GRANTS.get(self.role, frozenset())
 
     def require(self, permission: str, what: str) -> None:
