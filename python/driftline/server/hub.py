@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.exceptions import ConflictError, InvalidParameter, NotFound
+from driftline.server.limits import Int64
 
 __all__ = ["MonitorConfig", "MonitorHub", "PolicyConfig", "ServedMonitor"]
 
@@ -87,7 +88,7 @@ class MonitorConfig(_Body):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
     model: Annotated[str, Field(min_length=1, max_length=256)]
-    version: Annotated[str, Field(min_length=1, max_length=256)] | int
+    version: Annotated[str, Field(min_length=1, max_length=256)] | Int64
     features: list[_COLUMN] | None = None
     prediction: _COLUMN | None = None
     label: _COLUMN | None = None
@@ -153,7 +154,11 @@ class MonitorHub:
         from driftline.monitor import Monitor
 
         version = config.version
-        key = int(version) if isinstance(version, str) and version.isdecimal() else version
+        key = (
+            int(version)
+            if isinstance(version, str) and version.isdecimal() and len(version) < 19
+            else version
+        )
         reference = session.reference_profile(config.model, key)
         if reference is None:
             raise InvalidParameter(f"{config.model} version {version} has no reference profile")
