@@ -94,6 +94,7 @@ class MonitorConfig(_Body):
     label: _COLUMN | None = None
     score: _COLUMN | None = None
     sensitive: list[_COLUMN] | None = None
+    segment_by: _COLUMN | None = None
     task: Literal["binary", "multiclass", "regression"] = "binary"
     window: (
         Annotated[int, Field(ge=1, le=100_000_000)] | Annotated[str, Field(pattern=_DURATION)]
@@ -122,6 +123,7 @@ class ServedMonitor:
             "model": self.config.model,
             "version": self.config.version,
             "features": list(m.features),
+            "segment_by": m.segment_by,
             "created_by": self.created_by,
             "created_at": self.created_at,
             "batches": self.batches,
@@ -210,6 +212,7 @@ class MonitorHub:
                     label=config.label,
                     score=config.score,
                     sensitive=config.sensitive,
+                    segment_by=config.segment_by,
                     task=config.task,
                     window=config.window,
                     policies=policies,
