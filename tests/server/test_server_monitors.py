@@ -199,3 +199,35 @@ def test_state_dir_names_files_by_server_ids(tmp_path: Path, rng: np.random.Gene
     assert w.client.post(f"{API}/monitors", json=CONFIG, headers=w.auth("carol")).status_code == 201
     files = [p.name for p in state.iterdir()]
     assert files and all(f.startswith("monitor-") and "churn" not in f for f in files)
+
+
+def test_segmented_monitor_reports_segments(monitored: World, rng: np.random.Generator) -> None:
+    c, carol = monitored.client, monitored.auth("carol")
+    config = {**CONFIG, "name": "by-cat", "features": ["x"], "segment_by": "cat", "policies": []}
+    made = c.post(f"{API}/monitors", json=config, headers=carol)
+    assert made.status_code == 201, made.text
+    assert made.json()["segment_by"] == "cat"
+    data = _table(rng, 1000)
+    answer = c.post(
+        f"{API}/monitors/by-cat/batches",
+        content=_ipc(data),
+        headers={**carol, "Content-Type": ARROW},
+    )
+    assert answer.status_code == 200, answer.text
+    [window] = c.get(f"{API}/monitors/by-cat/history", headers=carol).json()
+    segments = window["segments"]
+    assert segments["by"] == "cat" and segments["count"] == 3 and not segments["truncated"]
+    want = dl.performance(data, prediction="pred", label="y", segment_by="cat").segments
+    got = {d["cat"]: d["accuracy"] for d in segments["performance"]}
+    assert got == dict(zip(want["cat"], want["accuracy"], strict=True))
+    rows = {d["cat"]: d["rows"] for d in segments["data"]}
+    assert rows == {k: data["cat"].to_pylist().count(k) for k in ("a", "b", "c")}
+    report = c.get(f"{API}/monitors/by-cat/windows/{window['window']}", headers=carol).json()
+    assert report["segments"] == segments and report["profile"]["segments"] == 3
+    # A batch without the segment column is refused with a message, not a 500.
+    bad = c.post(
+        f"{API}/monitors/by-cat/batches",
+        content=_ipc(data.drop_columns(["cat"])),
+        headers={**carol, "Content-Type": ARROW},
+    )
+    assert bad.status_code == 422 and "segment column 'cat'" in bad.json()["detail"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -27,10 +28,22 @@ def serve(
         str, typer.Option(help="Interface to listen on; loopback unless you say otherwise.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+    monitors: Annotated[
+        Path | None,
+        typer.Option(
+            "--monitors",
+            help="TOML file of declared monitors (webhooks, durable state, restart-safe).",
+        ),
+    ] = None,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder for monitors' durable state (default: the --monitors file's)."),
+    ] = None,
 ) -> None:
     """Serve the registry's API, monitors, /metrics and the dashboard (/ui)."""
     import uvicorn
 
+    from driftline.exceptions import DriftlineError
     from driftline.server import create_app
 
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -40,7 +53,11 @@ def serve(
             fg=typer.colors.YELLOW,
             err=True,
         )
-    application = create_app(registry)
+    try:
+        application = create_app(registry, monitors=monitors, state_dir=state_dir)
+    except (OSError, ValueError, DriftlineError) as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
     typer.echo(f"driftline serving on http://{host}:{port}/ui/ (API under /api/v1)")
     # Access logs carry method, path and status only: tokens travel in headers or form
     # bodies, never in URLs.

@@ -43,7 +43,7 @@ from driftline import policies as pol
 from driftline.actions import Command, Log, Webhook
 from driftline.actions.base import Action
 
-__all__ = ["WatchConfig", "load_config"]
+__all__ = ["WatchConfig", "action_from_spec", "load_config"]
 
 _POLICIES: dict[str, type[pol.Policy]] = {
     "drift": pol.Drift,
@@ -93,6 +93,15 @@ class WatchConfig:
         kwargs.update({k: v for k, v in m.items() if k != "reference"})
         kwargs.update(overrides)
         return Monitor(m["reference"], **kwargs)
+
+
+def action_from_spec(spec: dict[str, Any], where: str) -> Action:
+    """An action from its TOML table (``type`` = webhook, command or log); secrets come
+    from the environment variable it names. ``ValueError`` names ``where`` and the fault."""
+    try:
+        return _action(spec, where)
+    except TypeError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def _action(spec: dict[str, Any], where: str) -> Action:
@@ -151,5 +160,5 @@ def load_config(path: str | Path) -> WatchConfig:
         except TypeError as exc:
             raise ValueError(f"{path}: policies[{i}] ({kind}): {exc}") from exc
     for i, spec in enumerate(doc.get("actions", [])):
-        cfg.actions.append(_action(spec, f"{path}: actions[{i}]"))
+        cfg.actions.append(action_from_spec(spec, f"{path}: actions[{i}]"))
     return cfg

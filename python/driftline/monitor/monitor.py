@@ -55,6 +55,10 @@ class Monitor:
     prediction, label, score, sensitive
         Outcome columns: with a label, windows get ``performance`` on their labelled rows;
         with sensitive columns, ``fairness``.
+    segment_by
+        Key column (``"sku"``, ``"store"``): windows also keep a profile per key value,
+        and per-key performance when labelled (``WindowResult.segments``,
+        ``segment_performance``, ``worst_segments``). Every batch must carry it.
     window
         Rows per window (``10_000``) or a duration (``"1h"``); with ``event_time`` the
         duration tumbles on that column, closing after ``lateness``.
@@ -99,6 +103,7 @@ class Monitor:
         label: str | None = None,
         score: str | None = None,
         sensitive: str | Sequence[str] | None = None,
+        segment_by: str | None = None,
         task: str = "binary",
         window: int | str | float = 10_000,
         event_time: str | None = None,
@@ -129,6 +134,7 @@ class Monitor:
         self.name = name
         self.prediction, self.label, self.score = prediction, label, score
         self.sensitive = _as_list(sensitive)
+        self.segment_by = segment_by
         self.task = task
         outcome = [c for c in (prediction, label, score) if c] + self.sensitive
         if isinstance(reference, Profile):
@@ -144,7 +150,7 @@ class Monitor:
             ref = to_table_like(reference)
             self.reference = profile(ref, bins=bins)
         cols = self.reference.columns
-        skip = set(outcome) | ({event_time} if event_time else set())
+        skip = set(outcome) | {c for c in (event_time, segment_by) if c}
         self.features = (
             list(features) if features is not None else [c for c in cols if c not in skip]
         )
@@ -152,13 +158,15 @@ class Monitor:
         if missing:
             raise SchemaError(f"features not in the reference: {missing}")
         self._profiled = self.features + [c for c in (prediction, score) if c and c in cols]
-        self._feature_set = frozenset(self.features)
+        key = [segment_by] if segment_by else []
+        self._required = list(dict.fromkeys(self.features + key))
+        self._feature_set = frozenset(self._required)
         self._kinds = reference_kinds(self.reference, self._profiled)
         self._edges = {
             c: e for c, e in reference_edges(self.reference, bins).items() if c in self._profiled
         }
-        self._outcomes = outcome if (label or self.sensitive) else []
-        self._keep = list(dict.fromkeys(self._profiled + self._outcomes))
+        self._outcomes = outcome + key if (label or self.sensitive) else []
+        self._keep = list(dict.fromkeys(self._profiled + self._outcomes + key))
         self.methods, self.thresholds = methods, thresholds
         self.on_schema_error = on_schema_error
         self.policies = list(policies)
@@ -238,7 +246,7 @@ class Monitor:
 
     def _to_table(self, records: list[dict[str, Any]]) -> pa.Table:
         try:
-            return records_to_table(records, self.features, self._keep)
+            return records_to_table(records, self._required, self._keep)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
             # Records of mixed types: dropped as a data-quality finding, never a crash
             # in another caller's observe.
@@ -246,7 +254,7 @@ class Monitor:
                 self._pending_quality.append(
                     {"check": "schema", "problems": [f"{len(records)} records dropped: {exc}"]}
                 )
-            return pa.table({c: pa.array([], pa.float64()) for c in self.features})
+            return pa.table({c: pa.array([], pa.float64()) for c in self._required})
 
     def _profile(self, table: pa.Table) -> Any:
         from driftline.profile import profile
@@ -257,6 +265,11 @@ class Monitor:
         # Small batches on the calling thread: waking the pool costs more than the work,
         # and concurrent observers already run in parallel.
         threads = 1 if table.num_rows < 65_536 else None
+        key = self.segment_by
+        if key is not None:
+            # Segmented in the same native pass; partial profiles merge by key.
+            table = table.select(list(dict.fromkeys([*cols, key])))
+            return profile(table, columns=cols, edges=edges, threads=threads, segment_by=key)
         return profile(table.select(cols), edges=edges, threads=threads)
 
     def _acc(self, key: str) -> WindowAccumulator:
@@ -308,6 +321,8 @@ class Monitor:
         if plan is None:
             problems = schema_problems(schema, self.features, self._kinds)
             names = schema.names
+            if self.segment_by is not None and self.segment_by not in names:
+                problems.append(f"missing segment column {self.segment_by!r}")
             extra = [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
             keep = [c for c in self._keep + extra if c in set(names)]
             plan = (problems, None if keep == names else keep)
@@ -406,7 +421,9 @@ class Monitor:
         if not profiles:
             return None
         prof = merge(profiles) if len(profiles) > 1 else profiles[0]
-        result = WindowResult(acc.key, prof.row_count, prof, quality=list(acc.quality))
+        result = WindowResult(
+            acc.key, prof.row_count, prof, quality=list(acc.quality), segment_by=self.segment_by
+        )
         self._judge(result, outcomes)
         with self._closing:  # policies and state change one window at a time
             now = self._clock()
@@ -447,6 +464,7 @@ class Monitor:
             score=self.score,
             sensitive=self.sensitive,
             task=self.task,
+            segment_by=self.segment_by,
         )
 
     def _suspended(self) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +12,10 @@ from driftline.monitor.quality import quality_findings
 from driftline.policies import Trigger
 
 __all__ = ["WindowResult", "judge"]
+
+#: Segments listed in ``to_dict`` (a window of 100k SKUs still answers in kilobytes).
+MAX_SEGMENTS_JSON = 1000
+_DATA_METRICS = ("rows", "null_rate", "share_drifted")
 
 
 @dataclass
@@ -30,6 +34,86 @@ class WindowResult:
     closed_at: float = 0.0
     latency: float = 0.0
     errors: list[str] = field(default_factory=list)
+    segment_by: str | None = None
+    # Compares one segment's profile with the reference (set by ``judge``); run only when
+    # a caller asks for per-segment drift, never at window close.
+    segment_drift: Callable[[Any], Any] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def segments(self) -> Mapping[str, Any]:
+        """The window's data profile per segment key (empty without ``segment_by``)."""
+        if self.segment_by is None:
+            return {}
+        segments: Mapping[str, Any] = self.profile.segments
+        return segments
+
+    @property
+    def segment_performance(self) -> Any:
+        """Performance per segment (a polars table, a row per key) when the window had
+        labelled rows and ``segment_by``; None otherwise."""
+        if self.segment_by is None or self.performance is None:
+            return None
+        return self.performance.segments
+
+    def segment_data(self, *, drift: bool = False) -> Any:
+        """Per-segment data summary (a polars table): the key, ``rows`` and ``null_rate``
+        (null cells over all profiled cells) and, with ``drift=True``, ``share_drifted``
+        (each segment compared with the reference: one comparison per segment)."""
+        import polars as pl
+
+        key = self.segment_by or "segment"
+        keys, rows, null_rate, drifted = [], [], [], []
+        for k, p in self.segments.items():
+            keys.append(k)
+            rows.append(p.row_count)
+            cells = [(p[c].null_count, p[c].count + p[c].null_count) for c in p.columns]
+            total = sum(n for _, n in cells)
+            null_rate.append(sum(n for n, _ in cells) / total if total else None)
+            if drift and self.segment_drift is not None:
+                drifted.append(self.segment_drift(p).share_drifted)
+        data: dict[str, Any] = {key: keys, "rows": rows, "null_rate": null_rate}
+        if drift:
+            data["share_drifted"] = drifted if drifted else [None] * len(keys)
+        return pl.DataFrame(
+            data,
+            schema={key: pl.String, "rows": pl.Int64, "null_rate": pl.Float64}
+            | ({"share_drifted": pl.Float64} if drift else {}),
+        )
+
+    def worst_segments(self, metric: str, n: int = 10) -> Any:
+        """The ``n`` worst segments by ``metric``, worst first (a polars table).
+
+        ``metric`` is a performance metric of the window's labelled rows (``accuracy``,
+        ``f1``, ``rmse`` ...: see :meth:`driftline.PerformanceReport.worst`) or a data
+        metric: ``null_rate`` and ``share_drifted`` (highest first), ``rows`` (fewest
+        first).
+        """
+        import polars as pl
+
+        if self.segment_by is None:
+            raise ValueError("the monitor has no segment_by=")
+        if metric in _DATA_METRICS:
+            table = self.segment_data(drift=metric == "share_drifted")
+            descending = metric != "rows"
+            return table.sort(metric, descending=descending, nulls_last=True).head(n)
+        if self.performance is None:
+            raise ValueError(
+                f"no performance in window {self.window} (no labelled rows); data metrics: "
+                f"{', '.join(_DATA_METRICS)}"
+            )
+        worst: pl.DataFrame = self.performance.worst(metric, n)
+        return worst
+
+    def _segments_dict(self) -> dict[str, Any]:
+        data = self.segment_data()
+        perf = self.segment_performance
+        return {
+            "by": self.segment_by,
+            "count": data.height,
+            "truncated": data.height > MAX_SEGMENTS_JSON,
+            "data": data.head(MAX_SEGMENTS_JSON).to_dicts(),
+            "performance": None if perf is None else perf.head(MAX_SEGMENTS_JSON).to_dicts(),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary."""
@@ -45,6 +129,7 @@ class WindowResult:
             "closed_at": self.closed_at,
             "latency": self.latency,
             "errors": self.errors,
+            "segments": None if self.segment_by is None else self._segments_dict(),
         }
 
 
@@ -61,6 +146,7 @@ def judge(
     score: str | None,
     sensitive: Sequence[str],
     task: str,
+    segment_by: str | None = None,
 ) -> None:
     """Fill ``result`` with drift, quality findings, performance and fairness; a failing
     part is recorded in ``result.errors`` and never stops the others."""
@@ -76,6 +162,14 @@ def judge(
         )
     except Exception as exc:
         result.errors.append(f"drift: {type(exc).__name__}: {exc}")
+    if segment_by is not None:
+
+        def segment_drift(segment: Any) -> Any:
+            return compare(
+                reference, segment, columns=features, methods=methods, thresholds=thresholds
+            )
+
+        result.segment_drift = segment_drift
     result.quality.extend(quality_findings(reference, result.profile, features))
     if outcomes is None or outcomes.num_rows == 0:
         return
@@ -91,6 +185,7 @@ def judge(
                     label=label,
                     score=score,
                     task=task,  # type: ignore[arg-type]
+                    segment_by=segment_by,
                 )
             except Exception as exc:
                 result.errors.append(f"performance: {type(exc).__name__}: {exc}")

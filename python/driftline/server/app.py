@@ -115,6 +115,7 @@ def create_app(
     state_dir: Path | None = None,
     max_monitors: int = 100,
     extra_routers: Iterable[APIRouter] = (),
+    monitors: str | Path | None = None,
 ) -> FastAPI:
     """Build the server over a registry.
 
@@ -134,6 +135,9 @@ def create_app(
         How many monitors the server runs at most.
     extra_routers
         More routers (their routes must use ``SecuredRoute``).
+    monitors
+        A TOML file of operator-declared monitors (see :mod:`driftline.server.declared`),
+        started with the app; its ``state_dir`` is the default ``state_dir``.
 
     Returns
     -------
@@ -147,6 +151,12 @@ def create_app(
     >>> sorted(p for p in app.state.public_paths)
     ['/healthz', '/readyz', '/ui/login', '/ui/static/{name}']
     """
+    declared = None
+    if monitors is not None:
+        from driftline.server.declared import load_serve_config
+
+        declared = load_serve_config(monitors)
+        state_dir = state_dir if state_dir is not None else declared.state_dir
     if registry is None:
         from driftline.registry import Registry
 
@@ -171,9 +181,12 @@ def create_app(
     app.state.metrics = ServerMetrics()
     app.state.monitors = MonitorHub(state_dir=state_dir, max_monitors=max_monitors)
     app.state.metrics.add_collector(app.state.monitors.collect)
+    if declared is not None:
+        declared.start(app.state.monitors, registry)
     install_error_handlers(app)
 
-    from driftline.server.routes import access, health, metrics, monitors, triggers
+    from driftline.server.routes import access, health, metrics, triggers
+    from driftline.server.routes import monitors as monitor_routes
     from driftline.server.routes import registry as registry_routes
 
     routers: list[APIRouter] = [
@@ -181,7 +194,7 @@ def create_app(
         metrics.router,
         registry_routes.router,
         access.router,
-        monitors.router,
+        monitor_routes.router,
         triggers.router,
         *extra_routers,
     ]

@@ -14,7 +14,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -22,6 +22,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.exceptions import ConflictError, InvalidParameter, NotFound
+from driftline.server.limits import Int64
 
 __all__ = ["MonitorConfig", "MonitorHub", "PolicyConfig", "ServedMonitor"]
 
@@ -87,12 +88,13 @@ class MonitorConfig(_Body):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")]
     model: Annotated[str, Field(min_length=1, max_length=256)]
-    version: Annotated[str, Field(min_length=1, max_length=256)] | int
+    version: Annotated[str, Field(min_length=1, max_length=256)] | Int64
     features: list[_COLUMN] | None = None
     prediction: _COLUMN | None = None
     label: _COLUMN | None = None
     score: _COLUMN | None = None
     sensitive: list[_COLUMN] | None = None
+    segment_by: _COLUMN | None = None
     task: Literal["binary", "multiclass", "regression"] = "binary"
     window: (
         Annotated[int, Field(ge=1, le=100_000_000)] | Annotated[str, Field(pattern=_DURATION)]
@@ -121,6 +123,7 @@ class ServedMonitor:
             "model": self.config.model,
             "version": self.config.version,
             "features": list(m.features),
+            "segment_by": m.segment_by,
             "created_by": self.created_by,
             "created_at": self.created_at,
             "batches": self.batches,
@@ -148,20 +151,54 @@ class MonitorHub:
         self._lock = threading.Lock()
 
     def create(self, config: MonitorConfig, session: Any) -> ServedMonitor:
-        """Build a monitor on the version's reference profile (read with ``session``)."""
+        """Build a monitor on the version's reference profile (read with ``session``).
+
+        Its only action is :class:`~driftline.actions.Log`; with ``state_dir`` its state
+        file is named by a random id, never by anything the request says.
+        """
+        state_id = secrets.token_hex(8)
+        state = None if self._state_dir is None else self._state_dir / f"monitor-{state_id}.db"
+        return self._start(config, session, state_id, state, actions=None, dispatch="inline")
+
+    def declare(self, config: MonitorConfig, session: Any, actions: Sequence[Any]) -> ServedMonitor:
+        """Start a monitor the operator declared (``driftline serve --monitors``).
+
+        Its state and outbox live in ``state_dir/declared-<name>.db``, the same file on
+        every start, so that a restarted server resumes its windows and policy states and
+        delivers what the previous process decided but did not deliver; a background
+        dispatcher runs its actions (webhooks, commands).
+        """
+        if self._state_dir is None:
+            raise InvalidParameter("declared monitors need a state folder (state_dir)")
+        if not valid_monitor_name(config.name):
+            raise InvalidParameter(f"invalid monitor name {config.name!r}")
+        state = self._state_dir / f"declared-{config.name}.db"
+        return self._start(
+            config, session, f"declared-{config.name}", state, actions, dispatch="background"
+        )
+
+    def _start(
+        self,
+        config: MonitorConfig,
+        session: Any,
+        state_id: str,
+        state: Path | None,
+        actions: Sequence[Any] | None,
+        dispatch: str,
+    ) -> ServedMonitor:
         from driftline.actions import Log
         from driftline.monitor import Monitor
 
         version = config.version
-        key = int(version) if isinstance(version, str) and version.isdecimal() else version
+        key = (
+            int(version)
+            if isinstance(version, str) and version.isdecimal() and len(version) < 19
+            else version
+        )
         reference = session.reference_profile(config.model, key)
         if reference is None:
             raise InvalidParameter(f"{config.model} version {version} has no reference profile")
         policies = [p.build() for p in config.policies]
-        state_id = secrets.token_hex(8)
-        state = None
-        if self._state_dir is not None:
-            state = self._state_dir / f"monitor-{state_id}.db"
         with self._lock:
             if config.name in self._monitors:
                 raise ConflictError(f"monitor {config.name!r} exists")
@@ -175,15 +212,16 @@ class MonitorHub:
                     label=config.label,
                     score=config.score,
                     sensitive=config.sensitive,
+                    segment_by=config.segment_by,
                     task=config.task,
                     window=config.window,
                     policies=policies,
-                    actions=[Log()],
+                    actions=[Log()] if actions is None else list(actions),
                     state=state,
                     name=config.name,
                     registry=session,
                     model=config.model,
-                    dispatch="inline",
+                    dispatch=dispatch,
                     history=config.history,
                 )
             except (TypeError, ValueError) as exc:

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import Field
 from starlette.exceptions import HTTPException
 
-__all__ = ["DEFAULT_LIMIT", "INGEST_LIMIT", "BodyLimit"]
+__all__ = ["DEFAULT_LIMIT", "INGEST_LIMIT", "INT64_MAX", "BodyLimit", "Int64"]
 
 DEFAULT_LIMIT = 1 << 20  # 1 MiB: every JSON route
 INGEST_LIMIT = 64 << 20  # 64 MiB: batch ingestion (Arrow IPC or JSON rows)
+#: Every integer a request carries fits a database BIGINT (SQLite and PostgreSQL refuse more).
+INT64_MAX = 2**63 - 1
+Int64 = Annotated[int, Field(ge=-INT64_MAX - 1, le=INT64_MAX)]
 
 Scope = dict[str, Any]
 

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
+from driftline.server.limits import INT64_MAX, Int64
 from driftline.server.routes.registry import VersionRef, version_key
 
 __all__ = ["filter_events", "router"]
@@ -52,7 +53,7 @@ class SuspendIn(_Body):
     """The kill switch: why, and optionally one version only."""
 
     reason: Annotated[str, Field(min_length=1, max_length=65_536)]
-    version: int | None = None
+    version: Int64 | None = None
 
 
 class TriggerIn(_Body):
@@ -166,7 +167,7 @@ def filter_events(
 def audit_events(
     request: Request,
     who: Who,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 500,
     actor: Annotated[str | None, Query(max_length=256)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
@@ -186,7 +187,9 @@ def audit_verify(request: Request, who: Who) -> dict[str, Any]:
 
 @router.get("/audit/export", response_class=Response)
 @requires(Permission.ADMIN)
-def audit_export(request: Request, who: Who, since: Annotated[int, Query(ge=0)] = 0) -> Response:
+def audit_export(
+    request: Request, who: Who, since: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0
+) -> Response:
     """The events as JSON lines (unsigned: keep the signing key off the server)."""
     out = io.StringIO()
     request.app.state.registry.audit.export(out, since=since)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
+from driftline.server.limits import INT64_MAX, Int64
 
 __all__ = ["router"]
 
@@ -46,13 +47,13 @@ class VersionIn(_Body):
     metrics: dict[str, Any] | None = None
     tags: dict[str, Annotated[str, Field(max_length=4096)]] | None = None
     training_dataset: Annotated[str, Field(max_length=300)] | None = None
-    parent: int | None = None
+    parent: Int64 | None = None
 
 
 class VersionUpdate(_Body):
     """A change to a version; ``revision`` is the one the caller read."""
 
-    revision: int
+    revision: Int64
     artifact_uri: Annotated[str, Field(min_length=1, max_length=4096)] | None = None
     checksum: Annotated[str, Field(min_length=1, max_length=256)] | None = None
     params: dict[str, Any] | None = None
@@ -64,13 +65,13 @@ class TransitionIn(_Body):
     """A lifecycle move."""
 
     stage: ShortText
-    revision: int | None = None
+    revision: Int64 | None = None
 
 
 class PromoteIn(_Body):
     """A promotion to production."""
 
-    revision: int | None = None
+    revision: Int64 | None = None
 
 
 class DecisionIn(_Body):
@@ -84,7 +85,7 @@ class DecisionIn(_Body):
 class AliasIn(_Body):
     """The version an alias points to."""
 
-    version: int
+    version: Int64
 
 
 def version_key(ref: str) -> int | str:
@@ -130,7 +131,7 @@ def list_versions(
     stage: Annotated[str | None, Query(max_length=32)] = None,
     tag: Annotated[list[str] | None, Query(max_length=32, description="key=value")] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> list[dict[str, Any]]:
     """A model's versions, filtered by stage and tags."""
     tags = dict(t.partition("=")[::2] for t in tag) if tag else None

@@ -1,0 +1,121 @@
+"""Monitors the operator declares in a TOML file (``driftline serve --monitors FILE``).
+
+Monitors created over HTTP log their triggers and live in memory: no URL, command or path
+ever comes from a request. Monitors that must call out (webhooks, commands) or survive a
+restart are declared by the operator instead, in a file the server reads at start:
+
+.. code-block:: toml
+
+    state_dir = "state"                  # durable state and outboxes (relative to this file)
+    token_env = "DRIFTLINE_SERVE_TOKEN"  # the identity the monitors read the registry as
+
+    [[monitors]]
+    name = "churn"
+    model = "churn"
+    version = 3                          # a registered version with a reference profile
+    label = "y"
+    window = 10000
+
+    [[monitors.policies]]
+    type = "drift"
+    features = 1
+    cooldown = "6h"
+
+    [[monitors.actions]]
+    type = "webhook"
+    url = "https://hooks.example.com/driftline"
+    secret_env = "DRIFTLINE_WEBHOOK_SECRET"   # secrets come from the environment only
+
+Each declared monitor keeps its windows, policy states and outbox in
+``state_dir/declared-<name>.db``: a server restarted after a crash resumes them, and its
+dispatcher delivers what the previous process decided but did not deliver, under the same
+idempotency keys (``webhook-id``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from driftline.server.hub import MonitorConfig, MonitorHub
+
+__all__ = ["DeclaredMonitor", "ServeConfig", "load_serve_config"]
+
+DEFAULT_TOKEN_ENV = "DRIFTLINE_SERVE_TOKEN"
+
+
+@dataclass
+class DeclaredMonitor:
+    """One ``[[monitors]]`` table: the monitor's configuration and its actions."""
+
+    config: MonitorConfig
+    actions: list[Any]
+
+
+@dataclass
+class ServeConfig:
+    """A parsed ``--monitors`` file."""
+
+    path: Path
+    state_dir: Path
+    token_env: str = DEFAULT_TOKEN_ENV
+    monitors: list[DeclaredMonitor] = field(default_factory=list)
+
+    def start(self, hub: MonitorHub, registry: Any) -> None:
+        """Start every declared monitor in ``hub``, reading the registry as the identity
+        whose token is in ``token_env``."""
+        token = os.environ.get(self.token_env, "")
+        if not token:
+            raise ValueError(
+                f"{self.path}: environment variable {self.token_env} holds no registry token "
+                "for the declared monitors"
+            )
+        session = registry.session(token)
+        for declared in self.monitors:
+            hub.declare(declared.config, session, declared.actions)
+
+
+def load_serve_config(path: str | Path) -> ServeConfig:
+    """Read and check a ``--monitors`` file.
+
+    Raises
+    ------
+    ValueError
+        Naming the table and key at fault (secrets missing from the environment included).
+    """
+    from driftline.monitor.config import action_from_spec
+
+    path = Path(path).resolve()
+    with path.open("rb") as f:
+        doc = tomllib.load(f)
+    unknown = set(doc) - {"state_dir", "token_env", "monitors"}
+    if unknown:
+        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
+    state = Path(doc.get("state_dir", f"{path.stem}.state"))
+    cfg = ServeConfig(
+        path,
+        state if state.is_absolute() else path.parent / state,
+        str(doc.get("token_env", DEFAULT_TOKEN_ENV)),
+    )
+    names: set[str] = set()
+    for i, table in enumerate(doc.get("monitors", [])):
+        where = f"{path}: monitors[{i}]"
+        table = dict(table)
+        actions = [
+            action_from_spec(spec, f"{where}.actions[{j}]")
+            for j, spec in enumerate(table.pop("actions", []))
+        ]
+        try:
+            config = MonitorConfig.model_validate(table)
+        except ValidationError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+        if config.name in names:
+            raise ValueError(f"{where}: monitor name {config.name!r} is declared twice")
+        names.add(config.name)
+        cfg.monitors.append(DeclaredMonitor(config, actions))
+    return cfg
