@@ -1,0 +1,575 @@
+"""Drift per segment: ``dl.compare(..., segment_by="sku")``.
+
+Both sides are profiled once with ``segment_by`` (one pass each); then every segment's
+current profile is compared with the same segment's reference profile, profile against
+profile (sketch mode), exactly as ``dl.compare(ref.segments[k], cur.segments[k])`` would,
+but vectorised over segments: for each column, the sketch CDF points of every segment are
+concatenated and one lexicographic sort by ``(segment, value)`` gives every segment's KS
+distance and Wasserstein distance at once; the null-rate tests, the correction across
+columns (per segment) and the verdicts are array operations. Categorical columns run the
+chi-square of :func:`~driftline.drift.columns.categorical_result` per segment.
+
+The vectorised path covers the default methods (``ks`` for numeric columns, ``chi2`` for
+the others) with ``alpha`` / per-column thresholds; other methods and calibrated thresholds
+fall back to one :func:`~driftline.compare` per segment (slower, same results).
+
+Segments present on one side only are reported with ``status`` ``reference_only`` or
+``current_only`` and no statistics.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from driftline import _native
+from driftline.drift.calibration import Calibration
+from driftline.drift.columns import categorical_result
+from driftline.drift.effect import NULL_RATE_MIN_EFFECT, min_effect_for
+from driftline.drift.sketch import kolmogorov_sf
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from driftline.profile import Profile
+
+__all__ = ["SEGMENT_COLUMNS", "SegmentResults", "compare_segments"]
+
+SEGMENT_COLUMNS = (
+    "segment",
+    "status",
+    "reference_rows",
+    "current_rows",
+    "features",
+    "drifted_count",
+    "share_drifted",
+    "drifted",
+    "worst_feature",
+    "worst_method",
+    "worst_statistic",
+    "worst_p_value",
+    "worst_effect_size",
+)
+"""Columns of ``DriftReport.segments``."""
+
+
+@dataclass(frozen=True)
+class SegmentResults:
+    """Per-segment drift: a row per segment, and a row per (segment, column)."""
+
+    table: pl.DataFrame
+    features: pl.DataFrame
+
+
+@dataclass
+class _Col:
+    """One column over the compared segments (arrays of length S)."""
+
+    name: str
+    kind: str
+    method: str
+    statistic: np.ndarray
+    p_value: np.ndarray
+    effect: np.ndarray
+    null_ref: np.ndarray
+    null_cur: np.ndarray
+    null_p: np.ndarray
+    min_effect: float
+
+
+def _stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
+    return [s.column_stats(column) for s in segs]
+
+
+def _null_rates(stats: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    missing = np.array([s["null_count"] + s["nan_count"] for s in stats], dtype=np.float64)
+    rows = np.array([s["count"] + s["null_count"] for s in stats], dtype=np.float64)
+    return missing, rows
+
+
+def _null_tests(
+    rs: list[dict[str, Any]], cs: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mr, nr = _null_rates(rs)
+    mc, nc = _null_rates(cs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(nr > 0, mr / np.maximum(nr, 1), 0.0)
+        b = np.where(nc > 0, mc / np.maximum(nc, 1), 0.0)
+        pooled = (mr + mc) / np.maximum(nr + nc, 1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / np.maximum(nr, 1) + 1 / np.maximum(nc, 1)))
+        z = np.abs(a - b) / se / math.sqrt(2.0)
+    erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    p = np.where(se == 0, 0.0, erfc(np.where(se == 0, 0.0, z)))
+    p = np.where((mr + mc == 0) | (nr == 0) | (nc == 0), np.nan, p)
+    return a, b, p
+
+
+def _cdfs(
+    segs: Sequence[Any], column: str, stats: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenated CDF points: segment ids, values, weight increments; per segment the
+    total weight and the rank error (0 for a sketch that kept every value)."""
+    vals: list[float] = []
+    cums: list[float] = []
+    lens = np.zeros(len(segs), dtype=np.int64)
+    for i, seg in enumerate(segs):
+        v, w = seg.cdf_points(column)
+        vals += v
+        cums += w
+        lens[i] = len(w)
+    val = np.asarray(vals, dtype=np.float64)
+    cum = np.asarray(cums, dtype=np.float64)
+    ids = np.repeat(np.arange(len(segs), dtype=np.int64), lens)
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    has = lens > 0
+    inc = np.diff(cum, prepend=0.0)
+    inc[starts[has]] = cum[starts[has]]
+    n = np.zeros(len(segs))
+    n[has] = cum[ends[has] - 1]
+    # A sketch that kept every value has unit steps: it is the exact empirical CDF.
+    steps = np.bincount(ids, weights=(inc != 1.0).astype(np.float64), minlength=len(segs))
+    rank_error = np.array([float(s["quantile_rank_error"] or 0.0) for s in stats])
+    eps = np.where(steps > 0, rank_error, 0.0)
+    return ids, val, inc, n, eps
+
+
+def _ks_wasserstein(
+    a: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    segments: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """KS distance and Wasserstein-1 between the step CDFs of every segment at once (as
+    :func:`~driftline.drift.sketch.ks_from_cdfs` and ``wasserstein_from_cdfs``)."""
+    ida, va, ia, na = a
+    idb, vb, ib, nb = b
+    seg = np.concatenate([ida, idb])
+    val = np.concatenate([va, vb])
+    inc_a = np.concatenate([ia, np.zeros_like(ib)])
+    inc_b = np.concatenate([np.zeros_like(ia), ib])
+    order = np.lexsort((val, seg))
+    seg, val, inc_a, inc_b = seg[order], val[order], inc_a[order], inc_b[order]
+    ks = np.zeros(segments)
+    w = np.zeros(segments)
+    if seg.size == 0:
+        return ks, w
+    start = np.searchsorted(seg, seg, side="left")
+    ca, cb = np.cumsum(inc_a), np.cumsum(inc_b)
+    before_a = np.concatenate(([0.0], ca))[start]
+    before_b = np.concatenate(([0.0], cb))[start]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fa = (ca - before_a) / na[seg]
+        fb = (cb - before_b) / nb[seg]
+    # The CDFs are read after the last of tied values (searchsorted side="right").
+    last = np.ones(seg.size, dtype=bool)
+    last[:-1] = (seg[1:] != seg[:-1]) | (val[1:] != val[:-1])
+    s, v, gap = seg[last], val[last], np.abs(fa - fb)[last]
+    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    ks[s[first]] = np.maximum.reduceat(gap, first)
+    fin = np.isfinite(v)
+    s, v, gap = s[fin], v[fin], gap[fin]
+    if s.size > 1:
+        same = s[1:] == s[:-1]
+        contrib = np.where(same, gap[:-1] * (v[1:] - v[:-1]), 0.0)
+        w += np.bincount(s[:-1], weights=contrib, minlength=segments)
+    return ks, w
+
+
+def _ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """:func:`~driftline.drift.sketch.ks_pvalue` over arrays."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.maximum(np.round(n * m / (n + m)), 1.0)
+    d0 = np.maximum(d - eps, 0.0)
+    out = np.empty(d.size)
+    small = n_eff < 1000
+    cache: dict[tuple[float, int], float] = {}
+    for i in np.flatnonzero(small):
+        key = (float(d0[i]), int(n_eff[i]))
+        if key not in cache:
+            cache[key] = float(_native.stats_kstwo_sf(*key))
+        out[i] = cache[key]
+    big = ~small
+    if big.any():
+        ne = n_eff[big]
+        lam = (np.sqrt(ne) + 0.12 + 0.11 / np.sqrt(ne)) * d0[big]
+        out[big] = [kolmogorov_sf(float(x)) for x in lam]
+    return out
+
+
+def _numeric(
+    name: str,
+    ref: Sequence[Any],
+    cur: Sequence[Any],
+    rs: list[dict[str, Any]],
+    cs: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ida, va, ia, na, ea = _cdfs(ref, name, rs)
+    idb, vb, ib, nb, eb = _cdfs(cur, name, cs)
+    n_seg = len(ref)
+    ks, w = _ks_wasserstein((ida, va, ia, na), (idb, vb, ib, nb), n_seg)
+    finite = np.array([s["finite_count"] for s in rs], dtype=np.float64)
+    m2 = np.array([s["m2"] or 0.0 for s in rs], dtype=np.float64)
+    mean = np.array([s["mean"] or 0.0 for s in rs], dtype=np.float64)
+    std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
+    scale = np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
+    compared = (na > 0) & (nb > 0)
+    p = np.full(n_seg, np.nan)
+    if compared.any():
+        p[compared] = _ks_pvalues(ks[compared], na[compared], nb[compared], (ea + eb)[compared])
+    stat = np.where(compared, ks, np.nan)
+    effect = np.where(compared, w / scale, np.nan)
+    return stat, p, effect
+
+
+def _categorical(
+    name: str,
+    ref: Sequence[Any],
+    cur: Sequence[Any],
+    rs: list[dict[str, Any]],
+    cs: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    stat = np.full(len(ref), np.nan)
+    p = np.full(len(ref), np.nan)
+    effect = np.full(len(ref), np.nan)
+    for i in range(len(ref)):
+        r, c = rs[i], cs[i]
+        res = categorical_result(
+            "chi2",
+            dict(ref[i].frequencies(name) or []),
+            dict(cur[i].frequencies(name) or []),
+            int(r.get("frequencies_other", 0) or 0),
+            int(c.get("frequencies_other", 0) or 0),
+            bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
+            float(r.get("frequencies_max_error", 0) or 0)
+            + float(c.get("frequencies_max_error", 0) or 0),
+        )
+        if res.statistic is not None:
+            stat[i], effect[i] = res.statistic, res.effect_size or 0.0
+            p[i] = np.nan if res.p_value is None else res.p_value
+    return stat, p, effect
+
+
+def adjust_rows(p: np.ndarray, method: str) -> np.ndarray:
+    """:func:`~driftline.drift.correction.adjust` on every row of a matrix of p-values at
+    once (NaN: no hypothesis in that cell)."""
+    out = np.full(p.shape, np.nan)
+    if p.size == 0:
+        return out
+    valid = ~np.isnan(p)
+    m = valid.sum(axis=1, keepdims=True).astype(np.float64)
+    if method == "none":
+        return p.copy()
+    if method == "bonferroni":
+        return np.where(valid, np.minimum(p * m, 1.0), np.nan)
+    filled = np.where(valid, p, np.inf)
+    order = np.argsort(filled, axis=1, kind="stable")
+    ps = np.take_along_axis(filled, order, axis=1)
+    rank = np.arange(p.shape[1], dtype=np.float64)[None, :]
+    fin = np.isfinite(ps)
+    safe = np.where(fin, ps, 0.0)
+    if method == "holm":
+        adj = np.maximum.accumulate(np.where(fin, safe * (m - rank), -np.inf), axis=1)
+    else:  # bh
+        scaled = np.where(fin, safe * m / (rank + 1), np.inf)
+        adj = np.minimum.accumulate(scaled[:, ::-1], axis=1)[:, ::-1]
+    adj = np.minimum(adj, 1.0)
+    np.put_along_axis(out, order, adj, axis=1)
+    return np.where(valid, out, np.nan)
+
+
+def fast_path(methods: Any, thresholds: Any) -> bool:
+    """Whether the vectorised path applies (default methods, no calibration)."""
+    if isinstance(thresholds, Calibration):
+        return False
+    if methods is None:
+        return True
+    chosen = methods.values() if isinstance(methods, Mapping) else [methods]
+    return all(m in ("ks", "chi2") for m in chosen)
+
+
+def compare_segments(
+    ref: Profile,
+    cur: Profile,
+    columns: Sequence[str],
+    broken: Sequence[str],
+    *,
+    kinds: Mapping[str, str],
+    methods: Any,
+    thresholds: Any,
+    min_effect: Any,
+    alpha: float,
+    correction: str,
+    drift_share: float | None,
+    weights: Mapping[str, float] | None,
+    options: Mapping[str, Any],
+) -> SegmentResults:
+    """Drift of every segment present on both sides, and rows for the others.
+
+    ``columns`` are the comparable columns, ``broken`` the reference columns missing or
+    retyped beyond comparison (drifted in every segment, as in the overall report)."""
+    ref_keys = list(ref.segments)
+    cur_keys = list(cur.segments)
+    cur_set = set(cur_keys)
+    ref_set = set(ref_keys)
+    both = [k for k in ref_keys if k in cur_set]
+    if fast_path(methods, thresholds):
+        rows, feats = _vectorised(
+            ref,
+            cur,
+            both,
+            columns,
+            broken,
+            kinds,
+            methods,
+            thresholds,
+            min_effect,
+            alpha,
+            correction,
+            drift_share,
+            weights,
+        )
+    else:
+        rows, feats = _one_by_one(
+            ref,
+            cur,
+            both,
+            {
+                "methods": methods,
+                "thresholds": thresholds,
+                "min_effect": min_effect,
+                "alpha": alpha,
+                "correction": correction,
+                "drift_share": drift_share,
+                "weights": weights,
+                **options,
+            },
+        )
+    only_ref = [k for k in ref_keys if k not in cur_set]
+    only_cur = [k for k in cur_keys if k not in ref_set]
+    rows = _append_one_sided(rows, ref, only_ref, "reference_only")
+    rows = _append_one_sided(rows, cur, only_cur, "current_only")
+    return SegmentResults(_segment_frame(rows), _feature_frame(feats))
+
+
+def _append_one_sided(
+    rows: dict[str, list[Any]], prof: Profile, keys: list[str], status: str
+) -> dict[str, list[Any]]:
+    if not keys:
+        return rows
+    counts = [int(prof._inner.segment(k).row_count) for k in keys]
+    none = [None] * len(keys)
+    rows["segment"] += keys
+    rows["status"] += [status] * len(keys)
+    rows["reference_rows"] += counts if status == "reference_only" else [0] * len(keys)
+    rows["current_rows"] += counts if status == "current_only" else [0] * len(keys)
+    for c in SEGMENT_COLUMNS[4:]:
+        rows[c] += none
+    return rows
+
+
+def _vectorised(
+    ref: Profile,
+    cur: Profile,
+    keys: list[str],
+    columns: Sequence[str],
+    broken: Sequence[str],
+    kinds: Mapping[str, str],
+    methods: Any,
+    thresholds: Any,
+    min_effect: Any,
+    alpha: float,
+    correction: str,
+    drift_share: float | None,
+    weights: Mapping[str, float] | None,
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    ri = [ref._inner.segment(k) for k in keys]
+    ci = [cur._inner.segment(k) for k in keys]
+    n_seg = len(keys)
+    per_col = thresholds if isinstance(thresholds, Mapping) else {}
+    cols: list[_Col] = []
+    for name in columns:
+        kind = kinds[name]
+        rs, cs = _stats(ri, name), _stats(ci, name)
+        nr, nc, np_ = _null_tests(rs, cs)
+        if kind == "numeric":
+            stat, p, eff = _numeric(name, ri, ci, rs, cs)
+            method = "ks"
+        elif kind == "null":
+            stat = p = eff = np.full(n_seg, np.nan)
+            method = "null_rate"
+        else:
+            stat, p, eff = _categorical(name, ri, ci, rs, cs)
+            method = "chi2"
+        me = min_effect_for(name, kind, min_effect) if kind != "null" else float("nan")
+        cols.append(_Col(name, kind, method, stat, p, eff, nr, nc, np_, me))
+    # The family per segment: each column's value test, then each column's null test.
+    family = np.column_stack(
+        [c.p_value for c in cols] + [c.null_p for c in cols] if cols else [np.full(n_seg, np.nan)]
+    )
+    adj = adjust_rows(family, correction)
+    k = len(cols)
+    drifted = np.zeros((n_seg, k), dtype=bool)
+    for j, c in enumerate(cols):
+        thr = float(per_col.get(c.name, alpha))
+        p_adj = adj[:, j]
+        value = (p_adj < thr) & (c.effect >= c.min_effect)
+        null = (adj[:, k + j] < alpha) & (np.abs(c.null_cur - c.null_ref) >= NULL_RATE_MIN_EFFECT)
+        drifted[:, j] = np.nan_to_num(value, nan=0).astype(bool) | null
+    n_broken = len(broken)
+    names = [c.name for c in cols] + list(broken)
+    w = np.array([float((weights or {}).get(n, 1.0 if weights is None else 0.0)) for n in names])
+    all_drifted = np.hstack([drifted, np.ones((n_seg, n_broken), dtype=bool)])
+    total_w = w.sum()
+    share = (all_drifted * w).sum(axis=1) / total_w if total_w > 0 else np.zeros(n_seg)
+    count = all_drifted.sum(axis=1)
+    any_drift = all_drifted.any(axis=1)
+    verdict = (any_drift if drift_share is None else share >= drift_share) | (n_broken > 0)
+    # The worst feature: drifted first, then the largest effect relative to its minimum.
+    effects = np.column_stack([c.effect for c in cols]) if cols else np.zeros((n_seg, 0))
+    mins = np.array([c.min_effect if c.min_effect > 0 else 1.0 for c in cols])
+    score = np.nan_to_num(effects / mins, nan=-1.0) + np.where(drifted, 1e12, 0.0)
+    worst = np.argmax(score, axis=1) if cols else np.zeros(n_seg, dtype=np.int64)
+    rows: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
+    rows["segment"] = list(keys)
+    rows["status"] = ["compared"] * n_seg
+    rows["reference_rows"] = [int(s.row_count) for s in ri]
+    rows["current_rows"] = [int(s.row_count) for s in ci]
+    rows["features"] = [len(names)] * n_seg
+    rows["drifted_count"] = count.astype(int).tolist()
+    rows["share_drifted"] = share.tolist()
+    rows["drifted"] = verdict.tolist()
+    if cols:
+        idx = np.arange(n_seg)
+        rows["worst_feature"] = [cols[j].name for j in worst]
+        rows["worst_method"] = [cols[j].method for j in worst]
+        rows["worst_statistic"] = _nulls(np.column_stack([c.statistic for c in cols])[idx, worst])
+        rows["worst_p_value"] = _nulls(adj[idx, worst])
+        rows["worst_effect_size"] = _nulls(effects[idx, worst])
+    else:
+        for c in SEGMENT_COLUMNS[8:]:
+            rows[c] = [None] * n_seg
+    feats: dict[str, list[Any]] = {c: [] for c in FEATURE_COLUMNS}
+    for j, c in enumerate(cols):
+        feats["segment"] += keys
+        feats["column"] += [c.name] * n_seg
+        feats["kind"] += [c.kind] * n_seg
+        feats["method"] += [c.method] * n_seg
+        feats["statistic"] += _nulls(c.statistic)
+        feats["p_value"] += _nulls(c.p_value)
+        feats["p_value_adjusted"] += _nulls(adj[:, j])
+        feats["effect_size"] += _nulls(c.effect)
+        feats["drifted"] += drifted[:, j].tolist()
+        feats["null_rate_reference"] += c.null_ref.tolist()
+        feats["null_rate_current"] += c.null_cur.tolist()
+    return rows, feats
+
+
+def _nulls(a: np.ndarray) -> list[float | None]:
+    return [None if not math.isfinite(x) else float(x) for x in a.tolist()]
+
+
+FEATURE_COLUMNS = (
+    "segment",
+    "column",
+    "kind",
+    "method",
+    "statistic",
+    "p_value",
+    "p_value_adjusted",
+    "effect_size",
+    "drifted",
+    "null_rate_reference",
+    "null_rate_current",
+)
+"""Columns of ``DriftReport.segment_features``."""
+
+
+def _one_by_one(
+    ref: Profile, cur: Profile, keys: list[str], kwargs: dict[str, Any]
+) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
+    from driftline.drift.compare import compare
+
+    rows: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
+    feats: dict[str, list[Any]] = {c: [] for c in FEATURE_COLUMNS}
+    for k in keys:
+        r = compare(ref.segments[k], cur.segments[k], **kwargs)
+        worst = _worst_feature(r)
+        rows["segment"].append(k)
+        rows["status"].append("compared")
+        rows["reference_rows"].append(r.reference_rows)
+        rows["current_rows"].append(r.current_rows)
+        rows["features"].append(len(r.features))
+        rows["drifted_count"].append(len(r.drifted_columns))
+        rows["share_drifted"].append(r.share_drifted)
+        rows["drifted"].append(r.drifted)
+        rows["worst_feature"].append(None if worst is None else worst.column)
+        rows["worst_method"].append(None if worst is None else worst.method)
+        rows["worst_statistic"].append(None if worst is None else worst.statistic)
+        rows["worst_p_value"].append(None if worst is None else worst.p_value_adjusted)
+        rows["worst_effect_size"].append(None if worst is None else worst.effect_size)
+        for f in r.features:
+            if f.kind == "schema":
+                continue
+            feats["segment"].append(k)
+            for c in FEATURE_COLUMNS[1:]:
+                feats[c].append(getattr(f, c))
+    return rows, feats
+
+
+def _worst_feature(report: Any) -> Any:
+    best, best_score = None, -math.inf
+    for f in report.features:
+        if f.kind == "schema":
+            continue
+        eff = f.effect_size
+        me = f.min_effect if f.min_effect else 1.0
+        score = (-1.0 if eff is None or not math.isfinite(eff) else eff / me) + (
+            1e12 if f.drifted else 0.0
+        )
+        if score > best_score:
+            best, best_score = f, score
+    return best
+
+
+def _segment_frame(rows: dict[str, list[Any]]) -> pl.DataFrame:
+    import polars as pl
+
+    schema = {
+        "segment": pl.String,
+        "status": pl.String,
+        "reference_rows": pl.Int64,
+        "current_rows": pl.Int64,
+        "features": pl.Int64,
+        "drifted_count": pl.Int64,
+        "share_drifted": pl.Float64,
+        "drifted": pl.Boolean,
+        "worst_feature": pl.String,
+        "worst_method": pl.String,
+        "worst_statistic": pl.Float64,
+        "worst_p_value": pl.Float64,
+        "worst_effect_size": pl.Float64,
+    }
+    return pl.DataFrame({c: rows[c] for c in SEGMENT_COLUMNS}, schema=schema)
+
+
+def _feature_frame(feats: dict[str, list[Any]]) -> pl.DataFrame:
+    import polars as pl
+
+    schema = {
+        "segment": pl.String,
+        "column": pl.String,
+        "kind": pl.String,
+        "method": pl.String,
+        "statistic": pl.Float64,
+        "p_value": pl.Float64,
+        "p_value_adjusted": pl.Float64,
+        "effect_size": pl.Float64,
+        "drifted": pl.Boolean,
+        "null_rate_reference": pl.Float64,
+        "null_rate_current": pl.Float64,
+    }
+    return pl.DataFrame({c: feats[c] for c in FEATURE_COLUMNS}, schema=schema)
