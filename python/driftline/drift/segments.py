@@ -26,11 +26,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from driftline import _native
 from driftline.drift.calibration import Calibration
-from driftline.drift.columns import categorical_result
 from driftline.drift.effect import NULL_RATE_MIN_EFFECT, min_effect_for
-from driftline.drift.sketch import kolmogorov_sf
+from driftline.drift.segment_stats import (
+    adjust_rows,
+    categorical,
+    column_stats,
+    null_tests,
+    numeric,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -79,206 +83,6 @@ class _Col:
     null_cur: np.ndarray
     null_p: np.ndarray
     min_effect: float
-
-
-def _stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
-    return [s.column_stats(column) for s in segs]
-
-
-def _null_rates(stats: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    missing = np.array([s["null_count"] + s["nan_count"] for s in stats], dtype=np.float64)
-    rows = np.array([s["count"] + s["null_count"] for s in stats], dtype=np.float64)
-    return missing, rows
-
-
-def _null_tests(
-    rs: list[dict[str, Any]], cs: list[dict[str, Any]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mr, nr = _null_rates(rs)
-    mc, nc = _null_rates(cs)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a = np.where(nr > 0, mr / np.maximum(nr, 1), 0.0)
-        b = np.where(nc > 0, mc / np.maximum(nc, 1), 0.0)
-        pooled = (mr + mc) / np.maximum(nr + nc, 1)
-        se = np.sqrt(pooled * (1 - pooled) * (1 / np.maximum(nr, 1) + 1 / np.maximum(nc, 1)))
-        z = np.abs(a - b) / se / math.sqrt(2.0)
-    erfc = np.vectorize(math.erfc, otypes=[np.float64])
-    p = np.where(se == 0, 0.0, erfc(np.where(se == 0, 0.0, z)))
-    p = np.where((mr + mc == 0) | (nr == 0) | (nc == 0), np.nan, p)
-    return a, b, p
-
-
-def _cdfs(
-    segs: Sequence[Any], column: str, stats: list[dict[str, Any]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenated CDF points: segment ids, values, weight increments; per segment the
-    total weight and the rank error (0 for a sketch that kept every value)."""
-    vals: list[float] = []
-    cums: list[float] = []
-    lens = np.zeros(len(segs), dtype=np.int64)
-    for i, seg in enumerate(segs):
-        v, w = seg.cdf_points(column)
-        vals += v
-        cums += w
-        lens[i] = len(w)
-    val = np.asarray(vals, dtype=np.float64)
-    cum = np.asarray(cums, dtype=np.float64)
-    ids = np.repeat(np.arange(len(segs), dtype=np.int64), lens)
-    ends = np.cumsum(lens)
-    starts = ends - lens
-    has = lens > 0
-    inc = np.diff(cum, prepend=0.0)
-    inc[starts[has]] = cum[starts[has]]
-    n = np.zeros(len(segs))
-    n[has] = cum[ends[has] - 1]
-    # A sketch that kept every value has unit steps: it is the exact empirical CDF.
-    steps = np.bincount(ids, weights=(inc != 1.0).astype(np.float64), minlength=len(segs))
-    rank_error = np.array([float(s["quantile_rank_error"] or 0.0) for s in stats])
-    eps = np.where(steps > 0, rank_error, 0.0)
-    return ids, val, inc, n, eps
-
-
-def _ks_wasserstein(
-    a: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    b: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    segments: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """KS distance and Wasserstein-1 between the step CDFs of every segment at once (as
-    :func:`~driftline.drift.sketch.ks_from_cdfs` and ``wasserstein_from_cdfs``)."""
-    ida, va, ia, na = a
-    idb, vb, ib, nb = b
-    seg = np.concatenate([ida, idb])
-    val = np.concatenate([va, vb])
-    inc_a = np.concatenate([ia, np.zeros_like(ib)])
-    inc_b = np.concatenate([np.zeros_like(ia), ib])
-    order = np.lexsort((val, seg))
-    seg, val, inc_a, inc_b = seg[order], val[order], inc_a[order], inc_b[order]
-    ks = np.zeros(segments)
-    w = np.zeros(segments)
-    if seg.size == 0:
-        return ks, w
-    start = np.searchsorted(seg, seg, side="left")
-    ca, cb = np.cumsum(inc_a), np.cumsum(inc_b)
-    before_a = np.concatenate(([0.0], ca))[start]
-    before_b = np.concatenate(([0.0], cb))[start]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fa = (ca - before_a) / na[seg]
-        fb = (cb - before_b) / nb[seg]
-    # The CDFs are read after the last of tied values (searchsorted side="right").
-    last = np.ones(seg.size, dtype=bool)
-    last[:-1] = (seg[1:] != seg[:-1]) | (val[1:] != val[:-1])
-    s, v, gap = seg[last], val[last], np.abs(fa - fb)[last]
-    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
-    ks[s[first]] = np.maximum.reduceat(gap, first)
-    fin = np.isfinite(v)
-    s, v, gap = s[fin], v[fin], gap[fin]
-    if s.size > 1:
-        same = s[1:] == s[:-1]
-        contrib = np.where(same, gap[:-1] * (v[1:] - v[:-1]), 0.0)
-        w += np.bincount(s[:-1], weights=contrib, minlength=segments)
-    return ks, w
-
-
-def _ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """:func:`~driftline.drift.sketch.ks_pvalue` over arrays."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        n_eff = np.maximum(np.round(n * m / (n + m)), 1.0)
-    d0 = np.maximum(d - eps, 0.0)
-    out = np.empty(d.size)
-    small = n_eff < 1000
-    cache: dict[tuple[float, int], float] = {}
-    for i in np.flatnonzero(small):
-        key = (float(d0[i]), int(n_eff[i]))
-        if key not in cache:
-            cache[key] = float(_native.stats_kstwo_sf(*key))
-        out[i] = cache[key]
-    big = ~small
-    if big.any():
-        ne = n_eff[big]
-        lam = (np.sqrt(ne) + 0.12 + 0.11 / np.sqrt(ne)) * d0[big]
-        out[big] = [kolmogorov_sf(float(x)) for x in lam]
-    return out
-
-
-def _numeric(
-    name: str,
-    ref: Sequence[Any],
-    cur: Sequence[Any],
-    rs: list[dict[str, Any]],
-    cs: list[dict[str, Any]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ida, va, ia, na, ea = _cdfs(ref, name, rs)
-    idb, vb, ib, nb, eb = _cdfs(cur, name, cs)
-    n_seg = len(ref)
-    ks, w = _ks_wasserstein((ida, va, ia, na), (idb, vb, ib, nb), n_seg)
-    finite = np.array([s["finite_count"] for s in rs], dtype=np.float64)
-    m2 = np.array([s["m2"] or 0.0 for s in rs], dtype=np.float64)
-    mean = np.array([s["mean"] or 0.0 for s in rs], dtype=np.float64)
-    std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
-    scale = np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
-    compared = (na > 0) & (nb > 0)
-    p = np.full(n_seg, np.nan)
-    if compared.any():
-        p[compared] = _ks_pvalues(ks[compared], na[compared], nb[compared], (ea + eb)[compared])
-    stat = np.where(compared, ks, np.nan)
-    effect = np.where(compared, w / scale, np.nan)
-    return stat, p, effect
-
-
-def _categorical(
-    name: str,
-    ref: Sequence[Any],
-    cur: Sequence[Any],
-    rs: list[dict[str, Any]],
-    cs: list[dict[str, Any]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    stat = np.full(len(ref), np.nan)
-    p = np.full(len(ref), np.nan)
-    effect = np.full(len(ref), np.nan)
-    for i in range(len(ref)):
-        r, c = rs[i], cs[i]
-        res = categorical_result(
-            "chi2",
-            dict(ref[i].frequencies(name) or []),
-            dict(cur[i].frequencies(name) or []),
-            int(r.get("frequencies_other", 0) or 0),
-            int(c.get("frequencies_other", 0) or 0),
-            bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
-            float(r.get("frequencies_max_error", 0) or 0)
-            + float(c.get("frequencies_max_error", 0) or 0),
-        )
-        if res.statistic is not None:
-            stat[i], effect[i] = res.statistic, res.effect_size or 0.0
-            p[i] = np.nan if res.p_value is None else res.p_value
-    return stat, p, effect
-
-
-def adjust_rows(p: np.ndarray, method: str) -> np.ndarray:
-    """:func:`~driftline.drift.correction.adjust` on every row of a matrix of p-values at
-    once (NaN: no hypothesis in that cell)."""
-    out = np.full(p.shape, np.nan)
-    if p.size == 0:
-        return out
-    valid = ~np.isnan(p)
-    m = valid.sum(axis=1, keepdims=True).astype(np.float64)
-    if method == "none":
-        return p.copy()
-    if method == "bonferroni":
-        return np.where(valid, np.minimum(p * m, 1.0), np.nan)
-    filled = np.where(valid, p, np.inf)
-    order = np.argsort(filled, axis=1, kind="stable")
-    ps = np.take_along_axis(filled, order, axis=1)
-    rank = np.arange(p.shape[1], dtype=np.float64)[None, :]
-    fin = np.isfinite(ps)
-    safe = np.where(fin, ps, 0.0)
-    if method == "holm":
-        adj = np.maximum.accumulate(np.where(fin, safe * (m - rank), -np.inf), axis=1)
-    else:  # bh
-        scaled = np.where(fin, safe * m / (rank + 1), np.inf)
-        adj = np.minimum.accumulate(scaled[:, ::-1], axis=1)[:, ::-1]
-    adj = np.minimum(adj, 1.0)
-    np.put_along_axis(out, order, adj, axis=1)
-    return np.where(valid, out, np.nan)
 
 
 def fast_path(methods: Any, thresholds: Any) -> bool:
@@ -393,16 +197,16 @@ def _vectorised(
     cols: list[_Col] = []
     for name in columns:
         kind = kinds[name]
-        rs, cs = _stats(ri, name), _stats(ci, name)
-        nr, nc, np_ = _null_tests(rs, cs)
+        rs, cs = column_stats(ri, name), column_stats(ci, name)
+        nr, nc, np_ = null_tests(rs, cs)
         if kind == "numeric":
-            stat, p, eff = _numeric(name, ri, ci, rs, cs)
+            stat, p, eff = numeric(name, ri, ci, rs, cs)
             method = "ks"
         elif kind == "null":
             stat = p = eff = np.full(n_seg, np.nan)
             method = "null_rate"
         else:
-            stat, p, eff = _categorical(name, ri, ci, rs, cs)
+            stat, p, eff = categorical(name, ri, ci, rs, cs)
             method = "chi2"
         me = min_effect_for(name, kind, min_effect) if kind != "null" else float("nan")
         cols.append(_Col(name, kind, method, stat, p, eff, nr, nc, np_, me))
