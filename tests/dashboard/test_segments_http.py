@@ -53,6 +53,9 @@ def test_worst_segments_ranked_by_the_chosen_metric(client: Any) -> None:
     assert len(found) == 10
     assert set(found[:3]) == set(DRIFTED)
     assert 'data-figure="' in page.text  # the bar chart
+    default = client.get("/ui/models/demand/versions/1/segments")
+    assert '<option value="share_drifted" selected>' in default.text
+    assert set(_segments(default.text)[:3]) == set(DRIFTED)
     mae = client.get("/ui/models/demand/versions/1/segments?metric=mae&n=5")
     assert len(_segments(mae.text)) == 5
     assert '<option value="mae" selected>' in mae.text

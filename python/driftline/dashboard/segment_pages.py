@@ -36,8 +36,6 @@ _CHART_BARS = 25
 _MAX_HISTOGRAMS = 12
 _SHOWN = (
     "status",
-    "reference_rows",
-    "current_rows",
     "drifted_count",
     "share_drifted",
     "worst_feature",
@@ -135,7 +133,7 @@ def worst_segments_page(
         f'<label>Show <input name="n" id="n" type="number" min="1" max="500" value="{n}">'
         '</label> <button type="submit" id="rank">Rank</button></form>'
     )
-    cols = [c for c in (chosen, *_SHOWN, "mae", "rmse") if c != "segment"]
+    cols = [c for c in (chosen, *_SHOWN, "mae") if c != "segment"]
     cols = list(dict.fromkeys(c for c in cols if any(c in r for r in worst)))
     rows = [
         (link(f"{base}/{path_part(r['segment'])}", r["segment"]), *(_fmt(r.get(c)) for c in cols))

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["SegmentSummary", "segment_summary", "worst_segments_html"]
 
 FORMAT = 1
+_PREFERRED = ("share_drifted", "drifted_count", "worst_effect_size", "worst_p_value")
 
 
 def _round(v: Any) -> Any:
@@ -122,8 +123,11 @@ class SegmentSummary:
 
     @property
     def metrics(self) -> list[str]:
-        """Numeric columns a ranking can use (drift first, then performance)."""
-        names: list[str] = []
+        """Numeric columns a ranking can use: the drift verdicts first, then the other drift
+        columns, then performance."""
+        names: list[str] = [
+            k for k in _PREFERRED if any(isinstance(r.get(k), int | float) for r in self._drift)
+        ]
         for rows in (self._drift, self._perf):
             if rows:
                 for k, v in rows[0].items():
