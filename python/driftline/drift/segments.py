@@ -245,7 +245,7 @@ def _vectorised(
     rows["features"] = [len(names)] * n_seg
     rows["drifted_count"] = count.astype(int).tolist()
     rows["share_drifted"] = share.tolist()
-    rows["drifted"] = verdict.tolist()
+    rows["drifted"] = np.asarray(verdict, dtype=bool).tolist()
     if cols:
         idx = np.arange(n_seg)
         rows["worst_feature"] = [cols[j].name for j in worst]
@@ -254,8 +254,8 @@ def _vectorised(
         rows["worst_p_value"] = _nulls(adj[idx, worst])
         rows["worst_effect_size"] = _nulls(effects[idx, worst])
     else:
-        for c in SEGMENT_COLUMNS[8:]:
-            rows[c] = [None] * n_seg
+        for name in SEGMENT_COLUMNS[8:]:
+            rows[name] = [None] * n_seg
     feats: dict[str, list[Any]] = {c: [] for c in FEATURE_COLUMNS}
     for j, c in enumerate(cols):
         feats["segment"] += keys

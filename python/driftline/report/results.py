@@ -60,7 +60,7 @@ def _fairness_section(name: str, f: FairnessReport) -> str:
         f"{_num(f.equalized_odds_difference)}</p>"
         "<table><tr><th>group</th><th>rows</th><th>selection rate</th><th>base rate</th>"
         f"<th>TPR</th><th>FPR</th></tr>{rows}</table>"
-        + fig.to_html(full_html=False, include_plotlyjs=False)
+        + str(fig.to_html(full_html=False, include_plotlyjs=False))
         + "</div>"
     )
 
@@ -81,9 +81,8 @@ def _drift_chart(drift: DriftReport, n: int = 20) -> str:
         height=340,
         margin={"t": 50, "b": 90},
     )
-    return (
-        '<div id="segment-chart">' + fig.to_html(full_html=False, include_plotlyjs=False) + "</div>"
-    )
+    chart = str(fig.to_html(full_html=False, include_plotlyjs=False))
+    return '<div id="segment-chart">' + chart + "</div>"
 
 
 def _performance_section(perf: PerformanceReport, metric: str, n: int) -> str:
