@@ -181,18 +181,22 @@ def test_segmented_profiles_as_inputs() -> None:
         dl.compare(ref, cur.drop("seg"), segment_by="seg")
 
 
-def test_other_methods_fall_back_to_one_compare_per_segment() -> None:
+@pytest.mark.parametrize("methods", ["psi", "chi2", {"x": "wasserstein"}, "ks"])
+def test_other_methods_fall_back_to_one_compare_per_segment(methods: object) -> None:
     sizes = {"s03": 300, "s04": 300}
     ref = _data(1, False, sizes)
     cur = _data(2, True, sizes)
-    r = dl.compare(ref, cur, segment_by="seg", methods="psi")
+    r = dl.compare(ref, cur, segment_by="seg", methods=methods)
     for key in sizes:
         r_seg = ref.filter(pl.col("seg") == key).drop("seg")
         c_seg = cur.filter(pl.col("seg") == key).drop("seg")
-        one = dl.compare(dl.profile(r_seg), dl.profile(c_seg), methods="psi")
+        one = dl.compare(dl.profile(r_seg), dl.profile(c_seg), methods=methods)
         row = r.segments.filter(pl.col("segment") == key).row(0, named=True)
         assert row["share_drifted"] == pytest.approx(one.share_drifted)
         assert row["drifted"] == one.drifted
+        got = r.segment_features.filter(pl.col("segment") == key)
+        assert got["method"].to_list() == [f.method for f in one.features]
+        assert got["statistic"].to_list() == pytest.approx([f.statistic for f in one.features])
 
 
 def test_segments_serialise(pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport]) -> None:
@@ -204,3 +208,50 @@ def test_segments_serialise(pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftRepo
     assert "segments" not in plain.to_dict()
     with pytest.raises(ValueError, match="no segments"):
         _ = plain.segments
+
+
+def test_categorical_columns_match_with_rare_unseen_and_missing_categories() -> None:
+    rng = np.random.default_rng(9)
+    cats = np.array([f"c{i}" for i in range(8)])
+    p_ref = 1.0 / np.arange(1, 9)
+    p_ref /= p_ref.sum()
+
+    def side(seed_shift: int, drift: bool) -> pl.DataFrame:
+        parts = []
+        for i, n in enumerate([15, 40, 90, 300, 1200, 60, 25, 500]):
+            key = f"s{i}"
+            probs = p_ref.copy()
+            if drift and i in (3, 4):
+                probs = probs[::-1].copy()
+            c = rng.choice(cats, n, p=probs).astype(object)
+            if i == 5:
+                c[:] = "c0"  # one category: nothing to test
+            if i == 6 and seed_shift == 1:
+                c[:] = None  # no value in the current data
+            if i == 7 and seed_shift == 1:
+                c[rng.random(n) < 0.1] = "new"  # unseen in the reference
+            b = rng.choice(["yes", "no"], n)
+            parts.append(pl.DataFrame({"seg": [key] * n, "c": c.tolist(), "b": b}))
+        return pl.concat(parts)
+
+    ref, cur = side(0, False), side(1, True)
+    r = dl.compare(ref, cur, segment_by="seg")
+    feats = r.segment_features
+    for key in sorted(set(ref["seg"])):
+        one = _one(ref, cur, key)
+        row = r.segments.filter(pl.col("segment") == key).row(0, named=True)
+        assert row["drifted"] == one.drifted, key
+        for f in one.features:
+            g = feats.filter((pl.col("segment") == key) & (pl.col("column") == f.column))
+            got = g.row(0, named=True)
+            for name in ("statistic", "p_value", "p_value_adjusted", "effect_size"):
+                want = getattr(f, name)
+                if want is None:
+                    assert got[name] is None, (key, f.column, name)
+                else:
+                    assert got[name] == pytest.approx(want, rel=1e-9, abs=1e-12), (
+                        key,
+                        f.column,
+                        name,
+                    )
+    assert set(r.segments.filter(pl.col("drifted"))["segment"]) >= {"s3", "s4", "s7"}

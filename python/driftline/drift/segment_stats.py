@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from driftline import _native
-from driftline.drift.columns import categorical_result
+from driftline.drift.columns import MIN_EXPECTED, categorical_result
 from driftline.drift.sketch import kolmogorov_sf
 
 __all__ = [
@@ -179,6 +179,25 @@ def numeric(
     return stat, p, effect
 
 
+def _categorical_one(
+    name: str, ref: Any, cur: Any, r: dict[str, Any], c: dict[str, Any]
+) -> tuple[float, float, float]:
+    res = categorical_result(
+        "chi2",
+        dict(ref.frequencies(name) or []),
+        dict(cur.frequencies(name) or []),
+        int(r.get("frequencies_other", 0) or 0),
+        int(c.get("frequencies_other", 0) or 0),
+        bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
+        float(r.get("frequencies_max_error", 0) or 0)
+        + float(c.get("frequencies_max_error", 0) or 0),
+    )
+    if res.statistic is None:
+        return math.nan, math.nan, math.nan
+    p = math.nan if res.p_value is None else res.p_value
+    return res.statistic, p, res.effect_size or 0.0
+
+
 def categorical(
     name: str,
     ref: Sequence[Any],
@@ -186,24 +205,85 @@ def categorical(
     rs: list[dict[str, Any]],
     cs: list[dict[str, Any]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    stat = np.full(len(ref), np.nan)
-    p = np.full(len(ref), np.nan)
-    effect = np.full(len(ref), np.nan)
-    for i in range(len(ref)):
+    """Chi-square test and total variation of a categorical column in every segment, as
+    :func:`~driftline.drift.columns.categorical_result`: the 2 x k tables of all segments
+    as long arrays, cells expected fewer than 5 times pooled per segment, Yates' correction
+    when a segment's table has two cells. Segments whose counts are past the frequency cap
+    (estimates) take :func:`~driftline.drift.columns.categorical_result` one by one."""
+    n_seg = len(ref)
+    stat = np.full(n_seg, np.nan)
+    p = np.full(n_seg, np.nan)
+    effect = np.full(n_seg, np.nan)
+    seg_ids: list[int] = []
+    cats: list[str] = []
+    counts: list[float] = []
+    sides: list[int] = []
+    for i in range(n_seg):
         r, c = rs[i], cs[i]
-        res = categorical_result(
-            "chi2",
-            dict(ref[i].frequencies(name) or []),
-            dict(cur[i].frequencies(name) or []),
-            int(r.get("frequencies_other", 0) or 0),
-            int(c.get("frequencies_other", 0) or 0),
-            bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
-            float(r.get("frequencies_max_error", 0) or 0)
-            + float(c.get("frequencies_max_error", 0) or 0),
-        )
-        if res.statistic is not None:
-            stat[i], effect[i] = res.statistic, res.effect_size or 0.0
-            p[i] = np.nan if res.p_value is None else res.p_value
+        exact = r.get("frequencies_exact", True) and c.get("frequencies_exact", True)
+        if not exact or r.get("frequencies_other") or c.get("frequencies_other"):
+            stat[i], p[i], effect[i] = _categorical_one(name, ref[i], cur[i], r, c)
+            continue
+        for side, prof in ((0, ref[i]), (1, cur[i])):
+            f = prof.frequencies(name) or []
+            seg_ids += [i] * len(f)
+            sides += [side] * len(f)
+            cats += [k for k, _ in f]
+            counts += [float(v) for _, v in f]
+    if not cats:
+        return stat, p, effect
+    _, code = np.unique(np.asarray(cats, dtype=object), return_inverse=True)
+    seg = np.asarray(seg_ids, dtype=np.int64)
+    side_a = np.asarray(sides) == 0
+    cnt = np.asarray(counts)
+    _, cell = np.unique(seg * (int(code.max()) + 1) + code, return_inverse=True)
+    n_cells = int(cell.max()) + 1
+    rc = np.bincount(cell, weights=np.where(side_a, cnt, 0.0), minlength=n_cells)
+    cc = np.bincount(cell, weights=np.where(side_a, 0.0, cnt), minlength=n_cells)
+    cseg = np.zeros(n_cells, dtype=np.int64)
+    cseg[cell] = seg
+    nr = np.bincount(cseg, weights=rc, minlength=n_seg)
+    nc = np.bincount(cseg, weights=cc, minlength=n_seg)
+    tot = rc + cc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exp_min = tot * np.minimum(nr, nc)[cseg] / (nr + nc)[cseg]
+        small = exp_min < MIN_EXPECTED
+        pr = np.bincount(cseg, weights=np.where(small, rc, 0.0), minlength=n_seg)
+        pc = np.bincount(cseg, weights=np.where(small, cc, 0.0), minlength=n_seg)
+        # Total variation on the pooled table (the pooled cell counted once).
+        gap = np.abs(rc / nr[cseg] - cc / nc[cseg])
+        kept_gap = np.bincount(cseg, weights=np.where(small, 0.0, gap), minlength=n_seg)
+        tv = 0.5 * (kept_gap + np.abs(pr / nr - pc / nc))
+        # Chi-square on the non-empty cells, the small ones pooled into one.
+        keep = ~small & (tot > 0)
+        k = np.bincount(cseg, weights=keep.astype(np.float64), minlength=n_seg)
+        k = k + ((pr + pc) > 0)
+        big_n = nr + nc
+
+        def part(o: np.ndarray, e: np.ndarray, yates: np.ndarray) -> np.ndarray:
+            d = np.abs(o - e)
+            d = np.where(yates, np.maximum(d - 0.5, 0.0), d)
+            return np.where(e > 0, d * d / e, 0.0)
+
+        yates_cell = (k == 2)[cseg]
+        e_r = nr[cseg] * tot / big_n[cseg]
+        e_c = nc[cseg] * tot / big_n[cseg]
+        cell_stat = np.where(keep, part(rc, e_r, yates_cell) + part(cc, e_c, yates_cell), 0.0)
+        chi = np.bincount(cseg, weights=cell_stat, minlength=n_seg)
+        pt = pr + pc
+        pe_r, pe_c = nr * pt / big_n, nc * pt / big_n
+        yates_seg = k == 2
+        chi += np.where(pt > 0, part(pr, pe_r, yates_seg) + part(pc, pe_c, yates_seg), 0.0)
+    done = np.zeros(n_seg, dtype=bool)
+    done[np.unique(seg)] = True
+    valid = done & (nr > 0) & (nc > 0)
+    trivial = valid & (k < 2)
+    tested = valid & (k >= 2)
+    stat[trivial], p[trivial] = 0.0, 1.0
+    stat[tested] = chi[tested]
+    for j in np.flatnonzero(tested).tolist():
+        p[j] = float(_native.stats_chi2_sf(float(chi[j]), float(k[j] - 1)))
+    effect[valid] = tv[valid]
     return stat, p, effect
 
 

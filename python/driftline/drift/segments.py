@@ -5,9 +5,18 @@ current profile is compared with the same segment's reference profile, profile a
 profile (sketch mode), exactly as ``dl.compare(ref.segments[k], cur.segments[k])`` would,
 but vectorised over segments: for each column, the sketch CDF points of every segment are
 concatenated and one lexicographic sort by ``(segment, value)`` gives every segment's KS
-distance and Wasserstein distance at once; the null-rate tests, the correction across
-columns (per segment) and the verdicts are array operations. Categorical columns run the
-chi-square of :func:`~driftline.drift.columns.categorical_result` per segment.
+distance and Wasserstein distance at once; categorical columns' 2 x k tables of all
+segments are long arrays (pooling, Yates, total variation by ``bincount``); the null-rate
+tests, the correction across columns (per segment) and the verdicts are array operations
+(:mod:`driftline.drift.segment_stats`). What remains per segment is reading each
+segment's sketch out of the native profile (a few native calls per segment and column).
+
+Numeric columns are compared with ``ks`` from the sketches (sketch mode), the same as
+``dl.compare(ref.segments[k], cur.segments[k])`` whenever the segments carry no exact
+histograms on the reference's own edges (profiles made with ``bins=`` or data; a reference
+profiled with explicit ``edges=`` gives that per-segment call ``chi2`` on the bins). Each
+segment is a family at level ``alpha``: among thousands of unchanged segments, about
+``alpha`` of them flag by chance; rank with ``worst_segments``.
 
 The vectorised path covers the default methods (``ks`` for numeric columns, ``chi2`` for
 the others) with ``alpha`` / per-column thresholds; other methods and calibrated thresholds
@@ -85,14 +94,22 @@ class _Col:
     min_effect: float
 
 
-def fast_path(methods: Any, thresholds: Any) -> bool:
-    """Whether the vectorised path applies (default methods, no calibration)."""
+def fast_path(methods: Any, thresholds: Any, kinds: Mapping[str, str]) -> bool:
+    """Whether the vectorised path applies: no calibration, and every column's method is
+    its sketch-mode default (``ks`` for numeric columns, ``chi2`` for the others)."""
     if isinstance(thresholds, Calibration):
         return False
     if methods is None:
         return True
-    chosen = methods.values() if isinstance(methods, Mapping) else [methods]
-    return all(m in ("ks", "chi2") for m in chosen)
+    for column, kind in kinds.items():
+        chosen = methods.get(column) if isinstance(methods, Mapping) else methods
+        if chosen is None:
+            continue
+        if kind == "numeric" and chosen != "ks":
+            return False
+        if kind != "numeric" and chosen not in ("ks", "chi2"):
+            return False
+    return True
 
 
 def compare_segments(
@@ -120,7 +137,7 @@ def compare_segments(
     cur_set = set(cur_keys)
     ref_set = set(ref_keys)
     both = [k for k in ref_keys if k in cur_set]
-    if fast_path(methods, thresholds):
+    if fast_path(methods, thresholds, kinds):
         rows, feats = _vectorised(
             ref,
             cur,
