@@ -39,6 +39,10 @@ def drift(
     ] = False,
     alpha: Annotated[float, typer.Option(help="Family-wise significance level.")] = 0.05,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary table.")] = False,
+    segment_by: Annotated[
+        str | None,
+        typer.Option("--segment-by", help="Also compare per value of this key column."),
+    ] = None,
 ) -> None:
     """Compare CURRENT with REFERENCE column by column and report drift."""
     import driftline as dl
@@ -48,7 +52,7 @@ def drift(
     if columns:
         cols = [c.strip() for item in columns for c in item.split(",") if c.strip()]
     try:
-        report = dl.compare(reference, current, columns=cols, alpha=alpha)
+        report = dl.compare(reference, current, columns=cols, alpha=alpha, segment_by=segment_by)
     except (DriftlineError, FileNotFoundError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
@@ -58,5 +62,11 @@ def drift(
         report.to_json(json_out, indent=2)
     if not quiet:
         report.summary()
+        if segment_by is not None:
+            from rich.console import Console
+
+            from driftline.report.console import segments_table
+
+            Console().print(segments_table(report))
     if report.drifted and fail_on_drift:
         raise typer.Exit(1)

@@ -42,7 +42,7 @@ _DECIDABLE = ("development", "staging")
 
 
 def _nav(who: Principal) -> list[tuple[str, str]]:
-    nav = [("/ui/", "Models"), ("/ui/monitors", "Monitors")]
+    nav = [("/ui/", "Models"), ("/ui/monitors", "Monitors"), ("/ui/segments", "Segments")]
     if Permission.AUDIT in who.permissions:
         nav.append(("/ui/audit", "Audit log"))
     return nav
@@ -184,7 +184,10 @@ def model_page(model: Name, who: Who) -> HTMLResponse:
             v.created_by,
             v.created_at,
             v.training_dataset or "",
-            ", ".join(f"{k}={val}" for k, val in sorted(v.metrics.items())),
+            ", ".join(
+                f"{k}={val}" if not isinstance(val, dict | list) else f"{k}=(…)"
+                for k, val in sorted(v.metrics.items())
+            ),
         )
         for v in versions
     ]
@@ -315,6 +318,9 @@ def version_page(
             table_id="lineage",
         )
     )
+    if isinstance(v.metrics.get("segments"), dict):
+        href = f"/ui/models/{path_part(model)}/versions/{v.version}/segments"
+        parts.append(f'<p id="segments-link">{link(href, "Segments of this version")}</p>')
     has_charts = v.has_reference_profile
     if has_charts:
         parts.append("<h2>Reference profile</h2>")

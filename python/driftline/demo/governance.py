@@ -53,6 +53,7 @@ def register_model(ctx: DemoContext) -> None:
         f"; trained on {promoted.training_dataset}"
     )
     ctx.artefacts["registry"] = reg
+    ctx.artefacts["sessions"] = {"admin": admin, "dana": dana, "omar": omar}
     ctx.outputs.append(("registry (SQLite)", db))
 
 

@@ -160,11 +160,26 @@ def _healthcare_steps() -> list[Step]:
     return list(HEALTHCARE_STEPS)
 
 
+def _credit_retail_steps() -> list[Step]:
+    from driftline.demo.credit import credit_fairness
+    from driftline.demo.retail import results_report, retail_segments
+
+    return [
+        Step("Check a credit model's fairness (four-fifths rule)", credit_fairness),
+        Step("Evaluate and check drift for 2,000 SKUs, one pass each", retail_segments),
+        Step("Write the results report; how to open the dashboard", results_report),
+    ]
+
+
 def run_demo(ctx: DemoContext, steps: Sequence[Step] | None = None) -> DemoContext:
     """Runs the steps in order, printing a numbered heading before each and the written
     files at the end; returns the context with its artefacts."""
     ctx.out.mkdir(parents=True, exist_ok=True)
-    steps = [*DEFAULT_STEPS, *_governance_steps(), *_healthcare_steps()] if steps is None else steps
+    steps = (
+        [*DEFAULT_STEPS, *_governance_steps(), *_healthcare_steps(), *_credit_retail_steps()]
+        if steps is None
+        else steps
+    )
     start = time.perf_counter()
     for i, step in enumerate(steps, 1):
         ctx.console.rule(f"[bold]{i}/{len(steps)}  {step.title}", align="left")
@@ -173,4 +188,6 @@ def run_demo(ctx: DemoContext, steps: Sequence[Step] | None = None) -> DemoConte
     for what, path in ctx.outputs:
         ctx.console.print(f"  {what:<28} {path}", soft_wrap=True)
     ctx.console.print(f"  total {time.perf_counter() - start:.1f} s")
+    if "dashboard_command" in ctx.artefacts:
+        ctx.console.print(f"  open the dashboard: {ctx.artefacts['dashboard_command']}")
     return ctx

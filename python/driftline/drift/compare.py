@@ -47,6 +47,7 @@ def compare(
     bins: int = 10,
     mode: str = "auto",
     domain_classifier: bool = False,
+    segment_by: str | None = None,
     threads: int | None = None,
 ) -> DriftReport:
     """Compares current data with a reference, column by column.
@@ -91,6 +92,12 @@ def compare(
         ``profile`` (profile raw data too: bounded memory, binned statistics).
     domain_classifier
         Also run the multivariate domain-classifier test (raw data on both sides).
+    segment_by
+        Key column (e.g. ``"sku"``): also compare each segment's current data with the
+        same segment's reference, in the same profiling pass
+        (:mod:`driftline.drift.segments`); the key is then not a feature. Profiles given
+        as input must have been made with the same ``segment_by``. Results in
+        ``report.segments``, ``report.segment_features`` and ``report.worst_segments()``.
     threads
         Worker threads (default: all CPUs).
 
@@ -118,11 +125,13 @@ def compare(
         raise InvalidParameter(f"bins must be an integer >= 2, not {bins!r}")
     if drift_share is not None and not 0 < drift_share <= 1:
         raise InvalidParameter(f"drift_share must be in (0, 1], not {drift_share!r}")
-    cols = None if columns is None else [str(c) for c in columns]
-    ref = load_reference(reference, cols, categorical, bins, threads)
+    if segment_by is not None and not isinstance(segment_by, str):
+        raise InvalidParameter(f"segment_by must be a column name, not {segment_by!r}")
+    cols = None if columns is None else [str(c) for c in columns if c != segment_by]
+    ref = load_reference(reference, cols, categorical, bins, threads, segment_by)
     ref_cols = ref.profile.columns if cols is None else cols
     edges = reference_edges(ref.profile, bins)
-    cur = load_current(current, ref_cols, categorical, edges, threads)
+    cur = load_current(current, ref_cols, categorical, edges, threads, segment_by)
     if cur.rows == 0:
         from driftline.exceptions import DataError
 
@@ -155,6 +164,37 @@ def compare(
             raise InvalidParameter("domain_classifier needs raw data on both sides")
         multi = run_classifier(ref.table, cur.table, columns=[p[0] for p in pairs])
         verdict = verdict or multi.drifted
+    segments = None
+    segment_kwargs: dict[str, Any] = {
+        "columns": cols,
+        "methods": methods,
+        "thresholds": thresholds,
+        "min_effect": min_effect,
+        "alpha": alpha,
+        "correction": correction,
+        "drift_share": drift_share,
+        "weights": weights,
+        "categorical": categorical,
+        "bins": bins,
+    }
+    if segment_by is not None:
+        from driftline.drift.segments import compare_segments
+
+        segments = compare_segments(
+            ref.profile,
+            cur.profile,
+            [p[0] for p in pairs],
+            [ch.column for ch in changes if ch.change == "missing" or not ch.comparable],
+            kinds={p[0]: p[1] for p in pairs},
+            methods=methods,
+            thresholds=thresholds,
+            min_effect=min_effect,
+            alpha=alpha,
+            correction=correction,
+            drift_share=drift_share,
+            weights=weights,
+            options={"columns": cols, "categorical": categorical, "bins": bins},
+        )
     settings = {
         "bins": bins,
         "methods": methods if isinstance(methods, str | None) else dict(methods),
@@ -174,6 +214,9 @@ def compare(
         cur.rows,
         multi,
         settings,
+        segment_by,
+        segments,
+        None if segments is None else (ref.profile, cur.profile, segment_kwargs),
     )
 
 

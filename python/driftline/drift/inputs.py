@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from driftline._arrow import to_table_like
-from driftline.exceptions import DataError, SchemaError
+from driftline.exceptions import DataError, InvalidParameter, SchemaError
 from driftline.parquet import parquet_files, profile_parquet
 from driftline.profile import Profile, profile
 
@@ -84,31 +84,65 @@ def _numeric_field(t: pa.DataType) -> bool:
     return bool(pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t))
 
 
+def _segmented(prof: Profile, segment_by: str | None, name: str) -> Profile:
+    if segment_by is not None and prof.segment_by != segment_by:
+        raise InvalidParameter(
+            f"the {name} profile is segmented by {prof.segment_by!r}, not {segment_by!r}: "
+            f"profile it with segment_by={segment_by!r}"
+        )
+    return prof
+
+
+def _key_column(table: pa.Table, segment_by: str | None, name: str) -> None:
+    if segment_by is not None and segment_by not in table.column_names:
+        raise SchemaError(f"segment_by column {segment_by!r} is not in the {name} data")
+
+
 def load_reference(
     obj: Any,
     columns: Sequence[str] | None,
     categorical: Sequence[str] | None,
     bins: int,
     threads: int | None,
+    segment_by: str | None = None,
 ) -> Side:
-    """Profiles (or reads) the reference side."""
+    """Profiles (or reads) the reference side (per segment too with ``segment_by``: the
+    key column is then not a feature)."""
     if isinstance(obj, Profile):
-        return Side(obj, None, "profile")
+        return Side(_segmented(obj, segment_by, "reference"), None, "profile")
     saved = _saved_profile(obj)
     if saved is not None:
-        return Side(saved, None, "profile")
+        return Side(_segmented(saved, segment_by, "reference"), None, "profile")
     if is_path(obj):
         prof = profile_parquet(
-            obj, columns, categorical=categorical, threads=threads, progress=False
+            obj,
+            columns,
+            categorical=categorical,
+            segment_by=segment_by,
+            threads=threads,
+            progress=False,
         )
         if prof.row_count == 0:
             raise DataError("the reference data has no rows: nothing to compare")
         return Side(prof, None, "parquet")
     table = _table(obj, "reference")
+    _key_column(table, segment_by, "reference")
     if columns is not None:
         missing = [c for c in columns if c not in table.column_names]
         if missing:
             raise SchemaError(f"columns not in the reference: {missing}")
+    if segment_by is not None:
+        cols = [c for c in (columns or table.column_names) if c != segment_by]
+        prof = profile(
+            table.select([*cols, segment_by]),
+            columns=cols,
+            categorical=categorical,
+            segment_by=segment_by,
+            bins=bins,
+            threads=threads,
+        )
+        return Side(prof, table.select(cols), "data")
+    if columns is not None:
         table = table.select(list(columns))
     prof = profile(table, categorical=categorical, bins=bins, threads=threads)
     return Side(prof, table, "data")
@@ -135,38 +169,60 @@ def load_current(
     categorical: Sequence[str] | None,
     edges: Mapping[str, list[float]],
     threads: int | None,
+    segment_by: str | None = None,
 ) -> Side:
     """Profiles (or reads) the current side on the reference's edges."""
     if isinstance(obj, Profile):
-        return Side(obj, None, "profile")
+        return Side(_segmented(obj, segment_by, "current"), None, "profile")
     saved = _saved_profile(obj)
     if saved is not None:
-        return Side(saved, None, "profile")
+        return Side(_segmented(saved, segment_by, "current"), None, "profile")
     cat = set(categorical or ())
+    key = () if segment_by is None else (segment_by,)
     if is_path(obj):
         files = parquet_files(obj)
         schema = pq.read_schema(files[0])
-        present = [c for c in columns if c in schema.names]
+        if segment_by is not None and segment_by not in schema.names:
+            raise SchemaError(f"segment_by column {segment_by!r} is not in the current data")
+        present = [c for c in columns if c in schema.names and c != segment_by]
         e = {
             c: edges[c]
             for c in present
             if c in edges and c not in cat and _numeric_field(schema.field(c).type)
         }
         prof = profile_parquet(
-            files, present, categorical=categorical, edges=e, threads=threads, progress=False
+            files,
+            present,
+            categorical=categorical,
+            edges=e,
+            segment_by=segment_by,
+            threads=threads,
+            progress=False,
         )
         if prof.row_count == 0:
             raise DataError("the current data has no rows: nothing to compare")
-        extra = {f.name: str(f.type) for f in schema if f.name not in columns}
+        extra = {f.name: str(f.type) for f in schema if f.name not in (*columns, *key)}
         return Side(prof, None, "parquet", extra)
     table = _table(obj, "current")
-    extra = {f.name: str(f.type) for f in table.schema if f.name not in columns}
-    present = [c for c in columns if c in table.column_names]
+    _key_column(table, segment_by, "current")
+    extra = {f.name: str(f.type) for f in table.schema if f.name not in (*columns, *key)}
+    present = [c for c in columns if c in table.column_names and c != segment_by]
+    keyed = table.select([*present, *key])
     table = table.select(present)
     e = {
         c: edges[c]
         for c in present
         if c in edges and c not in cat and _numeric_field(table.schema.field(c).type)
     }
-    prof = profile(table, categorical=categorical, edges=e, threads=threads)
+    if segment_by is None:
+        prof = profile(table, categorical=categorical, edges=e, threads=threads)
+    else:
+        prof = profile(
+            keyed,
+            columns=present,
+            categorical=categorical,
+            edges=e,
+            segment_by=segment_by,
+            threads=threads,
+        )
     return Side(prof, table, "data", extra)

@@ -12,8 +12,18 @@ if TYPE_CHECKING:
     import polars as pl
 
     from driftline.drift.classifier import DomainClassifierResult
+    from driftline.drift.segments import SegmentResults
 
-__all__ = ["DriftReport", "FeatureDrift", "SchemaChange"]
+__all__ = ["SEGMENT_RANKS", "DriftReport", "FeatureDrift", "SchemaChange"]
+
+SEGMENT_RANKS = (
+    "share_drifted",
+    "drifted_count",
+    "worst_effect_size",
+    "worst_statistic",
+    "worst_p_value",
+)
+"""What :meth:`DriftReport.worst_segments` ranks by."""
 
 
 def _clean(v: Any) -> Any:
@@ -131,6 +141,75 @@ class DriftReport:
     current_rows: int
     multivariate: DomainClassifierResult | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+    segment_by: str | None = None
+    segment_results: SegmentResults | None = field(default=None, compare=False, repr=False)
+    segment_inputs: tuple[Any, Any, dict[str, Any]] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    # -- segments ---------------------------------------------------------------
+    def _segmented(self) -> SegmentResults:
+        if self.segment_results is None:
+            raise ValueError("this report has no segments: compare with segment_by=...")
+        return self.segment_results
+
+    @property
+    def segments(self) -> pl.DataFrame:
+        """A row per segment (``compare(..., segment_by=...)``): ``segment``, ``status``
+        (``compared``, ``reference_only``, ``current_only``), row counts, ``features``,
+        ``drifted_count``, ``share_drifted``, ``drifted`` and the worst feature
+        (``worst_feature``, ``worst_method``, ``worst_statistic``, ``worst_p_value``
+        adjusted, ``worst_effect_size``): the drifted one with the largest effect size
+        relative to its minimum, else the largest effect.
+
+        Examples
+        --------
+        >>> import numpy as np, driftline as dl
+        >>> rng = np.random.default_rng(0)
+        >>> ref = {"k": np.repeat(["a", "b"], 500), "x": rng.normal(size=1000)}
+        >>> cur = {"k": np.repeat(["a", "b"], 500),
+        ...        "x": np.r_[rng.normal(size=500), rng.normal(2, 1, 500)]}
+        >>> r = dl.compare(ref, cur, segment_by="k")
+        >>> r.segments.select("segment", "drifted").rows()
+        [('a', False), ('b', True)]
+        """
+        return self._segmented().table
+
+    @property
+    def segment_features(self) -> pl.DataFrame:
+        """A row per (segment, column) compared: method, statistic, p-values, effect
+        size, verdict and null rates."""
+        return self._segmented().features
+
+    def worst_segments(self, n: int = 10, by: str = "share_drifted") -> pl.DataFrame:
+        """The ``n`` segments ranked worst by ``by`` (``share_drifted``,
+        ``drifted_count``, ``worst_effect_size``, ``worst_statistic``: highest first;
+        ``worst_p_value``: lowest first); ties broken by the worst effect size, segments
+        not compared last."""
+        import polars as pl
+
+        table = self._segmented().table
+        if by not in SEGMENT_RANKS:
+            raise ValueError(f"by must be one of {SEGMENT_RANKS}, not {by!r}")
+        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+            raise ValueError(f"n must be a non-negative integer, not {n!r}")
+        return table.sort(
+            [pl.col(by), pl.col("worst_effect_size"), pl.col("segment")],
+            descending=[by != "worst_p_value", True, False],
+            nulls_last=True,
+        ).head(n)
+
+    def segment(self, key: str) -> DriftReport:
+        """The full report of one segment (with histograms), compared as the segments
+        table did: profile against profile."""
+        from driftline.drift.compare import compare
+
+        self._segmented()
+        assert self.segment_inputs is not None
+        ref, cur, kwargs = self.segment_inputs
+        if key not in ref.segments or key not in cur.segments:
+            raise KeyError(key)
+        return compare(ref.segments[key], cur.segments[key], **kwargs)
 
     def __getitem__(self, column: str) -> FeatureDrift:
         for f in self.features:
@@ -167,6 +246,14 @@ class DriftReport:
                 "features": [f.to_dict() for f in self.features],
                 "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
                 "settings": self.settings,
+                **(
+                    {}
+                    if self.segment_results is None
+                    else {
+                        "segment_by": self.segment_by,
+                        "segments": self.segment_results.table.to_dicts(),
+                    }
+                ),
             }
         )
 

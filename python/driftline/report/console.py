@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from driftline.drift.report import DriftReport
 
-__all__ = ["summary_table"]
+__all__ = ["segments_table", "summary_table"]
 
 
 def _fmt(v: float | None, spec: str = ".3g") -> str:
@@ -68,4 +68,31 @@ def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
             )
     if print_table:
         Console().print(table)
+    return table
+
+
+def segments_table(report: DriftReport, n: int = 10, by: str = "share_drifted") -> Any:
+    """A ``rich.table.Table`` of the ``n`` worst segments of a segmented report."""
+    from rich.table import Table
+
+    t = report.segments
+    compared = t.filter(t["status"] == "compared")
+    table = Table(
+        title=f"Worst {report.segment_by} segments by {by}: "
+        f"{int(compared['drifted'].sum())} of {compared.height:,} drifted",
+        title_justify="left",
+    )
+    for name in ("segment", "status", "drifted", "share", "worst feature", "effect", "p (adj.)"):
+        table.add_column(name, justify="left" if name in ("segment", "status") else "right")
+    for r in report.worst_segments(n, by=by).iter_rows(named=True):
+        share = r["share_drifted"]
+        table.add_row(
+            str(r["segment"]),
+            r["status"],
+            "-" if r["drifted_count"] is None else f"{r['drifted_count']}/{r['features']}",
+            "-" if share is None else f"{share:.0%}",
+            str(r["worst_feature"] or "-"),
+            _fmt(r["worst_effect_size"]),
+            _fmt(r["worst_p_value"], ".2e"),
+        )
     return table

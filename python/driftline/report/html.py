@@ -152,9 +152,13 @@ def render_html(report: DriftReport) -> str:
     )
     charts = "".join(_feature_figure(f) for f in ordered)
     multi = ""
+    if report.segment_results is not None:
+        from driftline.report.segments import worst_segments_html
+
+        multi += worst_segments_html(report)
     if report.multivariate is not None:
         m = report.multivariate
-        multi = (
+        multi += (
             f"<h2>Domain classifier</h2><p>ROC AUC {m.auc:.3f} against threshold "
             f"{m.threshold:.3f}: {'drift' if m.drifted else 'no drift'}</p>"
         )

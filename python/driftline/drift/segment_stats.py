@@ -1,0 +1,315 @@
+"""Vectorised kernels of :mod:`driftline.drift.segments`: the statistics of one column
+over every segment at once (arrays of length S, one entry per segment).
+
+* :func:`ks_wasserstein`: the sketch CDF points of all segments, both sides, are
+  concatenated and sorted once by ``(segment, value)``; cumulative weights per segment give
+  both step CDFs at every point, hence each segment's KS distance (the largest gap, read
+  after the last of tied values, as :func:`~driftline.drift.sketch.ks_from_cdfs`) and
+  Wasserstein-1 (``sum |F_a - F_b| dx`` over the finite points, as
+  ``wasserstein_from_cdfs``).
+* :func:`ks_pvalues`: :func:`~driftline.drift.sketch.ks_pvalue` over arrays.
+* :func:`null_tests`: the two-proportion test of the missing-value rate per segment.
+* :func:`adjust_rows`: :func:`~driftline.drift.correction.adjust` on every row of a matrix.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from driftline import _native
+from driftline.drift.columns import MIN_EXPECTED, categorical_result
+from driftline.drift.sketch import kolmogorov_sf
+
+__all__ = [
+    "adjust_rows",
+    "categorical",
+    "column_stats",
+    "ks_pvalues",
+    "ks_wasserstein",
+    "null_tests",
+    "numeric",
+]
+
+
+def column_stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
+    return [s.column_stats(column) for s in segs]
+
+
+def _null_rates(stats: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    missing = np.array([s["null_count"] + s["nan_count"] for s in stats], dtype=np.float64)
+    rows = np.array([s["count"] + s["null_count"] for s in stats], dtype=np.float64)
+    return missing, rows
+
+
+def null_tests(
+    rs: list[dict[str, Any]], cs: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    mr, nr = _null_rates(rs)
+    mc, nc = _null_rates(cs)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        a = np.where(nr > 0, mr / np.maximum(nr, 1), 0.0)
+        b = np.where(nc > 0, mc / np.maximum(nc, 1), 0.0)
+        pooled = (mr + mc) / np.maximum(nr + nc, 1)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / np.maximum(nr, 1) + 1 / np.maximum(nc, 1)))
+        z = np.abs(a - b) / se / math.sqrt(2.0)
+    erfc = np.vectorize(math.erfc, otypes=[np.float64])
+    p = np.where(se == 0, 0.0, erfc(np.where(se == 0, 0.0, z)))
+    p = np.where((mr + mc == 0) | (nr == 0) | (nc == 0), np.nan, p)
+    return a, b, p
+
+
+def _cdfs(
+    segs: Sequence[Any], column: str, stats: list[dict[str, Any]]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Concatenated CDF points: segment ids, values, weight increments; per segment the
+    total weight and the rank error (0 for a sketch that kept every value)."""
+    vals: list[float] = []
+    cums: list[float] = []
+    lens = np.zeros(len(segs), dtype=np.int64)
+    for i, seg in enumerate(segs):
+        v, w = seg.cdf_points(column)
+        vals += v
+        cums += w
+        lens[i] = len(w)
+    val = np.asarray(vals, dtype=np.float64)
+    cum = np.asarray(cums, dtype=np.float64)
+    ids = np.repeat(np.arange(len(segs), dtype=np.int64), lens)
+    ends = np.cumsum(lens)
+    starts = ends - lens
+    has = lens > 0
+    inc = np.diff(cum, prepend=0.0)
+    inc[starts[has]] = cum[starts[has]]
+    n = np.zeros(len(segs))
+    n[has] = cum[ends[has] - 1]
+    # A sketch that kept every value has unit steps: it is the exact empirical CDF.
+    steps = np.bincount(ids, weights=(inc != 1.0).astype(np.float64), minlength=len(segs))
+    rank_error = np.array([float(s["quantile_rank_error"] or 0.0) for s in stats])
+    eps = np.where(steps > 0, rank_error, 0.0)
+    return ids, val, inc, n, eps
+
+
+def ks_wasserstein(
+    a: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    b: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    segments: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """KS distance and Wasserstein-1 between the step CDFs of every segment at once (as
+    :func:`~driftline.drift.sketch.ks_from_cdfs` and ``wasserstein_from_cdfs``)."""
+    ida, va, ia, na = a
+    idb, vb, ib, nb = b
+    seg = np.concatenate([ida, idb])
+    val = np.concatenate([va, vb])
+    inc_a = np.concatenate([ia, np.zeros_like(ib)])
+    inc_b = np.concatenate([np.zeros_like(ia), ib])
+    order = np.lexsort((val, seg))
+    seg, val, inc_a, inc_b = seg[order], val[order], inc_a[order], inc_b[order]
+    ks = np.zeros(segments)
+    w = np.zeros(segments)
+    if seg.size == 0:
+        return ks, w
+    start = np.searchsorted(seg, seg, side="left")
+    ca, cb = np.cumsum(inc_a), np.cumsum(inc_b)
+    before_a = np.concatenate(([0.0], ca))[start]
+    before_b = np.concatenate(([0.0], cb))[start]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        fa = (ca - before_a) / na[seg]
+        fb = (cb - before_b) / nb[seg]
+    # The CDFs are read after the last of tied values (searchsorted side="right").
+    last = np.ones(seg.size, dtype=bool)
+    last[:-1] = (seg[1:] != seg[:-1]) | (val[1:] != val[:-1])
+    s, v, gap = seg[last], val[last], np.abs(fa - fb)[last]
+    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
+    ks[s[first]] = np.maximum.reduceat(gap, first)
+    fin = np.isfinite(v)
+    s, v, gap = s[fin], v[fin], gap[fin]
+    if s.size > 1:
+        same = s[1:] == s[:-1]
+        contrib = np.where(same, gap[:-1] * (v[1:] - v[:-1]), 0.0)
+        w += np.bincount(s[:-1], weights=contrib, minlength=segments)
+    return ks, w
+
+
+def ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """:func:`~driftline.drift.sketch.ks_pvalue` over arrays."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        n_eff = np.maximum(np.round(n * m / (n + m)), 1.0)
+    d0 = np.maximum(d - eps, 0.0)
+    out = np.empty(d.size)
+    small = n_eff < 1000
+    cache: dict[tuple[float, int], float] = {}
+    for i in np.flatnonzero(small):
+        key = (float(d0[i]), int(n_eff[i]))
+        if key not in cache:
+            cache[key] = float(_native.stats_kstwo_sf(*key))
+        out[i] = cache[key]
+    big = ~small
+    if big.any():
+        ne = n_eff[big]
+        lam = (np.sqrt(ne) + 0.12 + 0.11 / np.sqrt(ne)) * d0[big]
+        out[big] = [kolmogorov_sf(float(x)) for x in lam]
+    return out
+
+
+def numeric(
+    name: str,
+    ref: Sequence[Any],
+    cur: Sequence[Any],
+    rs: list[dict[str, Any]],
+    cs: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ida, va, ia, na, ea = _cdfs(ref, name, rs)
+    idb, vb, ib, nb, eb = _cdfs(cur, name, cs)
+    n_seg = len(ref)
+    ks, w = ks_wasserstein((ida, va, ia, na), (idb, vb, ib, nb), n_seg)
+    finite = np.array([s["finite_count"] for s in rs], dtype=np.float64)
+    m2 = np.array([s["m2"] or 0.0 for s in rs], dtype=np.float64)
+    mean = np.array([s["mean"] or 0.0 for s in rs], dtype=np.float64)
+    std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
+    scale = np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
+    compared = (na > 0) & (nb > 0)
+    p = np.full(n_seg, np.nan)
+    if compared.any():
+        p[compared] = ks_pvalues(ks[compared], na[compared], nb[compared], (ea + eb)[compared])
+    stat = np.where(compared, ks, np.nan)
+    effect = np.where(compared, w / scale, np.nan)
+    return stat, p, effect
+
+
+def _categorical_one(
+    name: str, ref: Any, cur: Any, r: dict[str, Any], c: dict[str, Any]
+) -> tuple[float, float, float]:
+    res = categorical_result(
+        "chi2",
+        dict(ref.frequencies(name) or []),
+        dict(cur.frequencies(name) or []),
+        int(r.get("frequencies_other", 0) or 0),
+        int(c.get("frequencies_other", 0) or 0),
+        bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
+        float(r.get("frequencies_max_error", 0) or 0)
+        + float(c.get("frequencies_max_error", 0) or 0),
+    )
+    if res.statistic is None:
+        return math.nan, math.nan, math.nan
+    p = math.nan if res.p_value is None else res.p_value
+    return res.statistic, p, res.effect_size or 0.0
+
+
+def categorical(
+    name: str,
+    ref: Sequence[Any],
+    cur: Sequence[Any],
+    rs: list[dict[str, Any]],
+    cs: list[dict[str, Any]],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chi-square test and total variation of a categorical column in every segment, as
+    :func:`~driftline.drift.columns.categorical_result`: the 2 x k tables of all segments
+    as long arrays, cells expected fewer than 5 times pooled per segment, Yates' correction
+    when a segment's table has two cells. Segments whose counts are past the frequency cap
+    (estimates) take :func:`~driftline.drift.columns.categorical_result` one by one."""
+    n_seg = len(ref)
+    stat = np.full(n_seg, np.nan)
+    p = np.full(n_seg, np.nan)
+    effect = np.full(n_seg, np.nan)
+    seg_ids: list[int] = []
+    cats: list[str] = []
+    counts: list[float] = []
+    sides: list[int] = []
+    for i in range(n_seg):
+        r, c = rs[i], cs[i]
+        exact = r.get("frequencies_exact", True) and c.get("frequencies_exact", True)
+        if not exact or r.get("frequencies_other") or c.get("frequencies_other"):
+            stat[i], p[i], effect[i] = _categorical_one(name, ref[i], cur[i], r, c)
+            continue
+        for side, prof in ((0, ref[i]), (1, cur[i])):
+            f = prof.frequencies(name) or []
+            seg_ids += [i] * len(f)
+            sides += [side] * len(f)
+            cats += [k for k, _ in f]
+            counts += [float(v) for _, v in f]
+    if not cats:
+        return stat, p, effect
+    _, code = np.unique(np.asarray(cats, dtype=object), return_inverse=True)
+    seg = np.asarray(seg_ids, dtype=np.int64)
+    side_a = np.asarray(sides) == 0
+    cnt = np.asarray(counts)
+    _, cell = np.unique(seg * (int(code.max()) + 1) + code, return_inverse=True)
+    n_cells = int(cell.max()) + 1
+    rc = np.bincount(cell, weights=np.where(side_a, cnt, 0.0), minlength=n_cells)
+    cc = np.bincount(cell, weights=np.where(side_a, 0.0, cnt), minlength=n_cells)
+    cseg = np.zeros(n_cells, dtype=np.int64)
+    cseg[cell] = seg
+    nr = np.bincount(cseg, weights=rc, minlength=n_seg)
+    nc = np.bincount(cseg, weights=cc, minlength=n_seg)
+    tot = rc + cc
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exp_min = tot * np.minimum(nr, nc)[cseg] / (nr + nc)[cseg]
+        small = exp_min < MIN_EXPECTED
+        pr = np.bincount(cseg, weights=np.where(small, rc, 0.0), minlength=n_seg)
+        pc = np.bincount(cseg, weights=np.where(small, cc, 0.0), minlength=n_seg)
+        # Total variation on the pooled table (the pooled cell counted once).
+        gap = np.abs(rc / nr[cseg] - cc / nc[cseg])
+        kept_gap = np.bincount(cseg, weights=np.where(small, 0.0, gap), minlength=n_seg)
+        tv = 0.5 * (kept_gap + np.abs(pr / nr - pc / nc))
+        # Chi-square on the non-empty cells, the small ones pooled into one.
+        keep = ~small & (tot > 0)
+        k = np.bincount(cseg, weights=keep.astype(np.float64), minlength=n_seg)
+        k = k + ((pr + pc) > 0)
+        big_n = nr + nc
+
+        def part(o: np.ndarray, e: np.ndarray, yates: np.ndarray) -> np.ndarray:
+            d = np.abs(o - e)
+            d = np.where(yates, np.maximum(d - 0.5, 0.0), d)
+            return np.where(e > 0, d * d / e, 0.0)
+
+        yates_cell = (k == 2)[cseg]
+        e_r = nr[cseg] * tot / big_n[cseg]
+        e_c = nc[cseg] * tot / big_n[cseg]
+        cell_stat = np.where(keep, part(rc, e_r, yates_cell) + part(cc, e_c, yates_cell), 0.0)
+        chi = np.bincount(cseg, weights=cell_stat, minlength=n_seg)
+        pt = pr + pc
+        pe_r, pe_c = nr * pt / big_n, nc * pt / big_n
+        yates_seg = k == 2
+        chi += np.where(pt > 0, part(pr, pe_r, yates_seg) + part(pc, pe_c, yates_seg), 0.0)
+    done = np.zeros(n_seg, dtype=bool)
+    done[np.unique(seg)] = True
+    valid = done & (nr > 0) & (nc > 0)
+    trivial = valid & (k < 2)
+    tested = valid & (k >= 2)
+    stat[trivial], p[trivial] = 0.0, 1.0
+    stat[tested] = chi[tested]
+    for j in np.flatnonzero(tested).tolist():
+        p[j] = float(_native.stats_chi2_sf(float(chi[j]), float(k[j] - 1)))
+    effect[valid] = tv[valid]
+    return stat, p, effect
+
+
+def adjust_rows(p: np.ndarray, method: str) -> np.ndarray:
+    """:func:`~driftline.drift.correction.adjust` on every row of a matrix of p-values at
+    once (NaN: no hypothesis in that cell)."""
+    out = np.full(p.shape, np.nan)
+    if p.size == 0:
+        return out
+    valid = ~np.isnan(p)
+    m = valid.sum(axis=1, keepdims=True).astype(np.float64)
+    if method == "none":
+        return p.copy()
+    if method == "bonferroni":
+        return np.where(valid, np.minimum(p * m, 1.0), np.nan)
+    filled = np.where(valid, p, np.inf)
+    order = np.argsort(filled, axis=1, kind="stable")
+    ps = np.take_along_axis(filled, order, axis=1)
+    rank = np.arange(p.shape[1], dtype=np.float64)[None, :]
+    fin = np.isfinite(ps)
+    safe = np.where(fin, ps, 0.0)
+    if method == "holm":
+        adj = np.maximum.accumulate(np.where(fin, safe * (m - rank), -np.inf), axis=1)
+    else:  # bh
+        scaled = np.where(fin, safe * m / (rank + 1), np.inf)
+        adj = np.minimum.accumulate(scaled[:, ::-1], axis=1)[:, ::-1]
+    adj = np.minimum(adj, 1.0)
+    np.put_along_axis(out, order, adj, axis=1)
+    return np.where(valid, out, np.nan)

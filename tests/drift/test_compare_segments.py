@@ -1,0 +1,257 @@
+"""``dl.compare(..., segment_by=)``: drift per segment in one pass.
+
+The reference is ``dl.compare`` run segment by segment on each segment's filtered data
+(profiled on its own: another code path), and scipy's KS statistic on the raw values.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import stats as sps
+
+import driftline as dl
+from driftline.exceptions import InvalidParameter, SchemaError
+
+DRIFTED = {"s03", "s07", "s11"}
+
+
+def _data(seed: int, shift: bool, sizes: dict[str, int]) -> pl.DataFrame:
+    rng = np.random.default_rng(seed)
+    parts = []
+    for i, (key, n) in enumerate(sizes.items()):
+        loc = 1.5 if shift and key in DRIFTED else 0.0
+        x = rng.normal(loc + i * 0.1, 1.0, n)
+        y = rng.exponential(2.0, n)
+        y[rng.random(n) < 0.05] = np.nan
+        probs = [0.2, 0.8] if shift and key == "s07" else [0.5, 0.5]
+        c = rng.choice(["a", "b"], n, p=probs)
+        parts.append(pl.DataFrame({"seg": [key] * n, "x": x, "y": y, "c": c}))
+    return pl.concat(parts)
+
+
+SIZES = {f"s{i:02d}": n for i, n in enumerate([40, 60, 80, 120, 200, 300, 500, 3000] * 2)}
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport]:
+    ref = _data(1, False, SIZES)
+    cur = _data(2, True, SIZES)
+    return ref, cur, dl.compare(ref, cur, segment_by="seg")
+
+
+def _one(ref: pl.DataFrame, cur: pl.DataFrame, key: str) -> dl.DriftReport:
+    r = ref.filter(pl.col("seg") == key).drop("seg")
+    c = cur.filter(pl.col("seg") == key).drop("seg")
+    return dl.compare(dl.profile(r), dl.profile(c))
+
+
+def test_segments_match_segment_by_segment_compare(
+    pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport],
+) -> None:
+    ref, cur, report = pair
+    table = report.segments
+    feats = report.segment_features
+    assert table.height == len(SIZES)
+    assert set(table["status"]) == {"compared"}
+    for key in SIZES:
+        one = _one(ref, cur, key)
+        row = table.filter(pl.col("segment") == key).row(0, named=True)
+        assert row["drifted"] == one.drifted, key
+        assert row["share_drifted"] == pytest.approx(one.share_drifted)
+        assert row["drifted_count"] == len(one.drifted_columns)
+        assert row["features"] == len(one.features)
+        assert row["reference_rows"] == one.reference_rows
+        assert row["current_rows"] == one.current_rows
+        for f in one.features:
+            got = feats.filter((pl.col("segment") == key) & (pl.col("column") == f.column))
+            g = got.row(0, named=True)
+            assert g["method"] == f.method
+            assert g["drifted"] == f.drifted, (key, f.column)
+            for name in ("statistic", "p_value", "p_value_adjusted", "effect_size"):
+                want = getattr(f, name)
+                if want is None:
+                    assert g[name] is None
+                else:
+                    assert g[name] == pytest.approx(want, rel=1e-9, abs=1e-12), (key, name)
+            assert g["null_rate_reference"] == pytest.approx(f.null_rate_reference)
+            assert g["null_rate_current"] == pytest.approx(f.null_rate_current)
+
+
+def test_small_segments_ks_matches_scipy_on_raw_values(
+    pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport],
+) -> None:
+    ref, cur, report = pair
+    feats = report.segment_features.filter(pl.col("column") == "x")
+    for key, n in SIZES.items():
+        if n > 200:  # the sketch keeps every value below k = 200: exact CDFs
+            continue
+        a = ref.filter(pl.col("seg") == key)["x"].to_numpy()
+        b = cur.filter(pl.col("seg") == key)["x"].to_numpy()
+        got = feats.filter(pl.col("segment") == key)["statistic"][0]
+        assert got == pytest.approx(sps.ks_2samp(a, b).statistic, abs=1e-12)
+        w = sps.wasserstein_distance(a, b) / a.std()
+        assert feats.filter(pl.col("segment") == key)["effect_size"][0] == pytest.approx(w)
+
+
+def test_injected_drift_is_found_and_ranked_worst(
+    pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport],
+) -> None:
+    _, _, report = pair
+    drifted = set(report.segments.filter(pl.col("drifted"))["segment"])
+    assert drifted >= DRIFTED
+    assert set(report.worst_segments(3)["segment"]) == DRIFTED
+    worst = report.worst_segments(2, by="worst_effect_size")["segment"].to_list()
+    assert worst == ["s03", "s11"]  # s07's worst feature is the category (smaller effect)
+    top = report.worst_segments(5)
+    assert top.height == 5
+    shares = top["share_drifted"].to_list()
+    assert shares == sorted(shares, reverse=True)
+    assert report.worst_segments(2, by="worst_p_value")["worst_p_value"].is_sorted()
+    with pytest.raises(ValueError, match="by must be"):
+        report.worst_segments(by="nope")
+
+
+def test_missing_segments_on_either_side_are_reported() -> None:
+    ref = _data(1, False, {"s00": 100, "s01": 100, "s02": 100})
+    cur = _data(2, False, {"s01": 100, "s02": 100, "s09": 50})
+    r = dl.compare(ref, cur, segment_by="seg")
+    t = r.segments.sort("segment")
+    assert t["segment"].to_list() == ["s00", "s01", "s02", "s09"]
+    assert t["status"].to_list() == ["reference_only", "compared", "compared", "current_only"]
+    assert t["reference_rows"].to_list() == [100, 100, 100, 0]
+    assert t["current_rows"].to_list() == [0, 100, 100, 50]
+    assert t.filter(pl.col("status") != "compared")["share_drifted"].null_count() == 2
+    worst = r.worst_segments(4)["segment"].to_list()
+    assert set(worst[2:]) == {"s00", "s09"}  # segments not compared come last
+
+
+def test_one_segment_equals_the_plain_comparison() -> None:
+    ref = _data(1, False, {"s03": 400})
+    cur = _data(2, True, {"s03": 400})
+    r = dl.compare(ref, cur, segment_by="seg")
+    plain = dl.compare(dl.profile(ref.drop("seg")), dl.profile(cur.drop("seg")))
+    assert r.segments.height == 1
+    row = r.segments.row(0, named=True)
+    assert row["drifted"] == plain.drifted
+    assert row["share_drifted"] == pytest.approx(plain.share_drifted)
+    assert [f.column for f in r.features] == ["x", "y", "c"]  # the key is not a feature
+    one, want = r.segment("s03"), _one(ref, cur, "s03")
+    assert [f.to_dict(histogram=False) for f in one.features] == [
+        f.to_dict(histogram=False) for f in want.features
+    ]
+    assert one.features[0].histogram is not None
+
+
+def test_ten_thousand_segments() -> None:
+    rng = np.random.default_rng(5)
+    n_seg, per = 10_000, 20
+    keys = np.repeat([f"k{i:05d}" for i in range(n_seg)], per)
+    base = rng.normal(size=(n_seg, per)) + np.arange(n_seg)[:, None] * 1e-3
+    shifted = rng.normal(size=(n_seg, per)) + np.arange(n_seg)[:, None] * 1e-3
+    shifted[[10, 500, 9000]] += 6.0
+    ref = pl.DataFrame({"sku": keys, "x": base.ravel(), "z": rng.normal(size=n_seg * per)})
+    cur = pl.DataFrame({"sku": keys, "x": shifted.ravel(), "z": rng.normal(size=n_seg * per)})
+    start = time.perf_counter()
+    r = dl.compare(ref, cur, segment_by="sku")
+    elapsed = time.perf_counter() - start
+    assert r.segments.height == n_seg
+    worst = r.worst_segments(3, by="worst_effect_size")["segment"].to_list()
+    assert set(worst) == {"k00010", "k00500", "k09000"}
+    # Each segment is a family at level alpha: a few percent of unchanged segments flag.
+    assert r.segments.filter(pl.col("drifted")).height < 1_000
+    assert elapsed < 60  # a debug build on a shared machine; release: about a second
+
+
+def test_segmented_profiles_as_inputs() -> None:
+    ref = _data(1, False, SIZES)
+    cur = _data(2, True, SIZES)
+    a = dl.compare(ref, cur, segment_by="seg")
+    b = dl.compare(
+        dl.profile(ref, segment_by="seg"), dl.profile(cur, segment_by="seg"), segment_by="seg"
+    )
+    assert a.segments.drop("worst_p_value").equals(b.segments.drop("worst_p_value"))
+    with pytest.raises(InvalidParameter, match="segmented by"):
+        dl.compare(dl.profile(ref), cur, segment_by="seg")
+    with pytest.raises(SchemaError, match="segment_by"):
+        dl.compare(ref, cur.drop("seg"), segment_by="seg")
+
+
+@pytest.mark.parametrize("methods", ["psi", "chi2", {"x": "wasserstein"}, "ks"])
+def test_other_methods_fall_back_to_one_compare_per_segment(methods: object) -> None:
+    sizes = {"s03": 300, "s04": 300}
+    ref = _data(1, False, sizes)
+    cur = _data(2, True, sizes)
+    r = dl.compare(ref, cur, segment_by="seg", methods=methods)
+    for key in sizes:
+        r_seg = ref.filter(pl.col("seg") == key).drop("seg")
+        c_seg = cur.filter(pl.col("seg") == key).drop("seg")
+        one = dl.compare(dl.profile(r_seg), dl.profile(c_seg), methods=methods)
+        row = r.segments.filter(pl.col("segment") == key).row(0, named=True)
+        assert row["share_drifted"] == pytest.approx(one.share_drifted)
+        assert row["drifted"] == one.drifted
+        got = r.segment_features.filter(pl.col("segment") == key)
+        assert got["method"].to_list() == [f.method for f in one.features]
+        assert got["statistic"].to_list() == pytest.approx([f.statistic for f in one.features])
+
+
+def test_segments_serialise(pair: tuple[pl.DataFrame, pl.DataFrame, dl.DriftReport]) -> None:
+    _, _, report = pair
+    d = json.loads(report.to_json())
+    assert d["segment_by"] == "seg"
+    assert len(d["segments"]) == len(SIZES)
+    plain = dl.compare({"x": [1.0, 2.0, 3.0]}, {"x": [1.0, 2.0, 3.0]})
+    assert "segments" not in plain.to_dict()
+    with pytest.raises(ValueError, match="no segments"):
+        _ = plain.segments
+
+
+def test_categorical_columns_match_with_rare_unseen_and_missing_categories() -> None:
+    rng = np.random.default_rng(9)
+    cats = np.array([f"c{i}" for i in range(8)])
+    p_ref = 1.0 / np.arange(1, 9)
+    p_ref /= p_ref.sum()
+
+    def side(seed_shift: int, drift: bool) -> pl.DataFrame:
+        parts = []
+        for i, n in enumerate([15, 40, 90, 300, 1200, 60, 25, 500]):
+            key = f"s{i}"
+            probs = p_ref.copy()
+            if drift and i in (3, 4):
+                probs = probs[::-1].copy()
+            c = rng.choice(cats, n, p=probs).astype(object)
+            if i == 5:
+                c[:] = "c0"  # one category: nothing to test
+            if i == 6 and seed_shift == 1:
+                c[:] = None  # no value in the current data
+            if i == 7 and seed_shift == 1:
+                c[rng.random(n) < 0.1] = "new"  # unseen in the reference
+            b = rng.choice(["yes", "no"], n)
+            parts.append(pl.DataFrame({"seg": [key] * n, "c": c.tolist(), "b": b}))
+        return pl.concat(parts)
+
+    ref, cur = side(0, False), side(1, True)
+    r = dl.compare(ref, cur, segment_by="seg")
+    feats = r.segment_features
+    for key in sorted(set(ref["seg"])):
+        one = _one(ref, cur, key)
+        row = r.segments.filter(pl.col("segment") == key).row(0, named=True)
+        assert row["drifted"] == one.drifted, key
+        for f in one.features:
+            g = feats.filter((pl.col("segment") == key) & (pl.col("column") == f.column))
+            got = g.row(0, named=True)
+            for name in ("statistic", "p_value", "p_value_adjusted", "effect_size"):
+                want = getattr(f, name)
+                if want is None:
+                    assert got[name] is None, (key, f.column, name)
+                else:
+                    assert got[name] == pytest.approx(want, rel=1e-9, abs=1e-12), (
+                        key,
+                        f.column,
+                        name,
+                    )
+    assert set(r.segments.filter(pl.col("drifted"))["segment"]) >= {"s3", "s4", "s7"}
