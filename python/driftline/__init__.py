@@ -18,6 +18,9 @@ from driftline.retraining import RetrainingPipeline
 from driftline.validation import validate
 
 try:
+    from driftline._cpu import check_cpu
+
+    check_cpu()
     from driftline import _native  # noqa: F401
 except ImportError as _exc:  # pragma: no cover - exercised in a subprocess test
     _NATIVE_ERROR: ImportError | None = _exc
