@@ -201,10 +201,11 @@ impl Kll {
         if level + 1 == self.levels.len() {
             self.levels.push(Vec::new());
         }
-        let mut items = std::mem::take(&mut self.levels[level]);
         if level == 0 {
-            super::radix::sort_f64(&mut items);
+            self.compact_level0();
+            return;
         }
+        let mut items = std::mem::take(&mut self.levels[level]);
         // An odd item stays behind at its level so that weights are conserved.
         let leftover = if items.len() % 2 == 1 {
             // Keep the smallest when the coin says so, the largest otherwise: either is unbiased.
@@ -219,6 +220,29 @@ impl Kll {
         if let Some(v) = leftover {
             self.levels[level].push(v);
         }
+    }
+
+    /// Level 0 is unsorted: sorted as integer keys, of which only the promoted half is
+    /// turned back into floats; the level keeps its allocation for the next fill.
+    fn compact_level0(&mut self) {
+        let keys = super::radix::sorted_keys(&self.levels[0]);
+        let (leftover, rest) = if keys.len() % 2 == 1 {
+            (Some(super::radix::value_of(keys[0])), &keys[1..])
+        } else {
+            (None, &keys[..])
+        };
+        let offset = (splitmix64(&mut self.coin) & 1) as usize;
+        let promoted: Vec<f64> = rest
+            .iter()
+            .skip(offset)
+            .step_by(2)
+            .map(|&k| super::radix::value_of(k))
+            .collect();
+        let above = std::mem::take(&mut self.levels[1]);
+        self.levels[1] = merge_sorted(&promoted, &above);
+        let level0 = &mut self.levels[0];
+        level0.clear();
+        level0.extend(leftover);
     }
 
     /// Merges `other` into `self`; the result summarises both streams.
