@@ -3,8 +3,8 @@
 1. A classifier of breast-tumour biopsies (scikit-learn's Wisconsin diagnostic data:
    30 cell-nucleus measurements; ``diagnosis`` 1 = malignant) is trained, its training
    data and version registered with their reference profile, approved by a second person
-   (the clinical safety officer) and promoted to production, in a registry of its own
-   (``healthcare-registry.db``).
+   (the clinical safety officer) and promoted to production, in the demo's registry
+   (``healthcare-registry.db`` when the steps run on their own).
 2. The model is served inline through ``dl.sklearn.monitored``: batches of cases from the
    same population first, then from a recalibrated scanner (texture, smoothness and
    concavity read higher: drift), whose confirmed diagnoses the model now gets wrong more
@@ -136,8 +136,19 @@ def govern_classifier(ctx: DemoContext) -> None:
     for old in [*ctx.out.glob(REGISTRY_FILE + "*"), *ctx.out.glob(MONITOR_FILE + "*")]:
         old.unlink()  # a fresh registry and monitor state per run
     train, later, features = _cases(ctx.seed)
-    reg = dl.Registry(f"sqlite:///{ctx.out / REGISTRY_FILE}")
-    admin = reg.session(reg.bootstrap("admin"))
+    sessions = ctx.artefacts.get("sessions") or {}
+    if "registry" in ctx.artefacts and "admin" in sessions:
+        # After the governance steps: the demo's one registry, so that the dashboard the
+        # demo points to shows this model with the others.
+        from driftline.demo.governance import REGISTRY_FILE as SHARED_FILE
+
+        registry_path = ctx.out / SHARED_FILE
+        reg, admin = ctx.artefacts["registry"], sessions["admin"]
+    else:
+        registry_path = ctx.out / REGISTRY_FILE
+        reg = dl.Registry(f"sqlite:///{registry_path}")
+        admin = reg.session(reg.bootstrap("admin"))
+        ctx.outputs.append(("healthcare registry (SQLite)", registry_path))
     priya = reg.session(admin.create_user("priya", role="contributor"))  # data scientist
     osei = reg.session(admin.create_user("dr-osei", role="approver"))  # clinical safety
     priya.create_model(MODEL, description="malignancy triage of breast biopsies")
@@ -169,7 +180,7 @@ def govern_classifier(ctx: DemoContext) -> None:
         f" approved by dr-osei, {promoted.stage}"
     )
     ctx.artefacts["healthcare"] = {
-        "registry_url": f"sqlite:///{ctx.out / REGISTRY_FILE}",
+        "registry_url": f"sqlite:///{registry_path}",
         "model": MODEL,
         "production_version": promoted.version,
         "baseline_accuracy": perf.accuracy,
@@ -182,7 +193,6 @@ def govern_classifier(ctx: DemoContext) -> None:
         "train": train,
         "later": later,
     }
-    ctx.outputs.append(("healthcare registry (SQLite)", ctx.out / REGISTRY_FILE))
 
 
 def _recent_confirmed(train: pa.Table, later: pa.Table, seed: int) -> pa.Table:
