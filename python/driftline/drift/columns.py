@@ -167,7 +167,7 @@ def _range(a: dict[str, Any], b: dict[str, Any]) -> float:
 
 def _props(c: np.ndarray) -> list[float]:
     s = float(c.sum())
-    return [float(x) / s if s else 0.0 for x in c]
+    return (np.asarray(c, dtype=np.float64) / s).tolist() if s else [0.0] * len(c)
 
 
 def _bin_labels(edges: list[float]) -> list[str]:

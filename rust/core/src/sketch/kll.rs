@@ -267,12 +267,28 @@ impl Kll {
 
     /// The retained items with their weights, sorted by value.
     fn sorted_weighted(&self) -> Vec<(f64, u64)> {
-        let mut all: Vec<(f64, u64)> = Vec::with_capacity(self.retained());
-        for (h, items) in self.levels.iter().enumerate() {
+        // Levels above 0 are sorted runs: only level 0 is sorted here, then the runs are
+        // merged (a comparison sort of everything cost most of a profile comparison).
+        let mut level0 = self.levels[0].clone();
+        level0.sort_unstable_by(f64::total_cmp);
+        let mut all: Vec<(f64, u64)> = level0.into_iter().map(|v| (v, 1)).collect();
+        for (h, items) in self.levels.iter().enumerate().skip(1) {
             let w = 1u64 << h;
-            all.extend(items.iter().map(|&v| (v, w)));
+            let mut out = Vec::with_capacity(all.len() + items.len());
+            let (mut i, mut j) = (0, 0);
+            while i < all.len() && j < items.len() {
+                if all[i].0 <= items[j] {
+                    out.push(all[i]);
+                    i += 1;
+                } else {
+                    out.push((items[j], w));
+                    j += 1;
+                }
+            }
+            out.extend_from_slice(&all[i..]);
+            out.extend(items[j..].iter().map(|&v| (v, w)));
+            all = out;
         }
-        all.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
         all
     }
 
