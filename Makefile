@@ -16,7 +16,7 @@ setup: .venv/.native-stamp
 	test -x $(PY) || python3 -m venv .venv
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt maturin pyarrow polars numpy numba scipy scikit-learn \
-		"sqlalchemy>=2" alembic "psycopg[binary]" cryptography typer rich fastapi uvicorn httpx \
+		"sqlalchemy>=2" alembic "psycopg[binary]" cryptography typer rich fastapi uvicorn httptools uvloop httpx \
 		prometheus-client plotly pytest pytest-benchmark pytest-timeout hypothesis ruff mypy \
 		fairlearn pandas playwright tomli-w pyspark "dask[dataframe,distributed]" schemathesis
 	touch $@

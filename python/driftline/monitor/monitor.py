@@ -266,7 +266,7 @@ class Monitor:
         edges = {c: self._edges[c] for c in cols if c in self._edges}
         # Small batches on the calling thread: waking the pool costs more than the work,
         # and concurrent observers already run in parallel.
-        threads = 1 if table.num_rows < 65_536 else None
+        threads = 1 if table.num_rows < 8_192 else None
         key = self.segment_by
         if key is not None:
             # Segmented in the same native pass; partial profiles merge by key.

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from driftline._version import __version__
 from driftline.server.auth import (
+    BearerCache,
     Permission,
     Principal,
     SecuredRoute,
@@ -178,6 +179,7 @@ def create_app(
     app.router.route_class = SecuredRoute
     app.state.registry = registry
     app.state.ui_sessions = UiSessions()
+    app.state.bearer_cache = BearerCache()
     app.state.metrics = ServerMetrics()
     app.state.monitors = MonitorHub(state_dir=state_dir, max_monitors=max_monitors)
     app.state.metrics.add_collector(app.state.monitors.collect)
