@@ -15,6 +15,7 @@ pub mod calibration;
 pub mod cbpe;
 pub mod columns;
 pub mod confusion;
+pub mod exact;
 pub mod regression;
 pub mod segments;
 pub mod table;

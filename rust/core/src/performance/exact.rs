@@ -1,0 +1,336 @@
+//! Exact, order-independent sums of floats: the accumulator behind every float sum of the
+//! performance and fairness partials (scores, Brier and log-loss terms, residuals).
+//!
+//! # Definition
+//! A fixed-point superaccumulator (Neal, 2015, "Fast exact summation using small and large
+//! superaccumulators"): every finite f64 is an integer multiple of 2^-1074, so a sum of
+//! them is an integer in units of 2^-1074, held exactly as signed base-2^32 digits in
+//! `i64` limbs (the spare 31 bits absorb carries, propagated every 2^30 additions). Only
+//! the window of limbs the values touch is stored, usually 3 to 5. The value is the exact
+//! sum rounded once, to nearest, so it does not depend on the order of the additions, on
+//! how rows were split into chunks or partitions, or on the order partials were merged:
+//! `merge(a, b)` and a single pass over `a ++ b` give the same bits.
+//!
+//! # Assumptions
+//! +-inf and NaN are kept aside as flags (the sum is then inf or NaN, as IEEE addition
+//! would give). Subnormal results may be rounded twice (deterministically).
+//!
+//! # Complexity
+//! O(1) per addition (three limb updates), O(limbs) per merge.
+
+use serde::{Deserialize, Serialize};
+
+const DIGIT: u32 = 32;
+const LOW: i64 = (1 << DIGIT) - 1;
+/// Additions between two carry propagations: each adds less than 2^32 to a limb, so a limb
+/// stays far below `i64::MAX`.
+const PENDING_MAX: u32 = 1 << 30;
+/// Limbs needed for any sum of fewer than 2^64 finite doubles, with headroom.
+const MAX_LIMBS: usize = 72;
+
+const POS_INF: u8 = 1;
+const NEG_INF: u8 = 2;
+const NAN: u8 = 4;
+
+/// An exact sum of f64 values.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ExactSum {
+    /// Index of the first stored limb.
+    lo: u32,
+    /// Base-2^32 digits, limb `i` weighing 2^(32 (lo + i) - 1074).
+    limbs: Vec<i64>,
+    /// Additions since the last carry propagation.
+    pending: u32,
+    /// Non-finite values met (bit flags).
+    special: u8,
+}
+
+impl PartialEq for ExactSum {
+    /// Equal exact values (whatever the limb layout).
+    fn eq(&self, other: &Self) -> bool {
+        self.special == other.special && self.canonical() == other.canonical()
+    }
+}
+
+impl ExactSum {
+    /// Makes sure limbs `from..to` are stored.
+    #[inline]
+    fn cover(&mut self, from: u32, to: u32) {
+        if self.limbs.is_empty() {
+            self.lo = from;
+            self.limbs.resize((to - from) as usize, 0);
+            return;
+        }
+        if from < self.lo {
+            let extra = (self.lo - from) as usize;
+            self.limbs.splice(0..0, std::iter::repeat_n(0, extra));
+            self.lo = from;
+        }
+        let hi = self.lo + self.limbs.len() as u32;
+        if to > hi {
+            self.limbs.resize((to - self.lo) as usize, 0);
+        }
+    }
+
+    /// Adds `x`.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as u32;
+        let mut m = bits & ((1u64 << 52) - 1);
+        let negative = bits >> 63 == 1;
+        if exp == 0x7ff {
+            self.special |= if m != 0 {
+                NAN
+            } else if negative {
+                NEG_INF
+            } else {
+                POS_INF
+            };
+            return;
+        }
+        // x = m 2^(b - 1074), b the bit offset of m's lowest bit.
+        let b = if exp == 0 {
+            0
+        } else {
+            m |= 1 << 52;
+            exp - 1
+        };
+        if m == 0 {
+            return;
+        }
+        let (idx, sh) = (b / DIGIT, b % DIGIT);
+        let v = u128::from(m) << sh;
+        let d = [(v as i64) & LOW, ((v >> 32) as i64) & LOW, (v >> 64) as i64];
+        self.cover(idx, idx + 3);
+        let at = (idx - self.lo) as usize;
+        let w = &mut self.limbs[at..at + 3];
+        if negative {
+            w[0] -= d[0];
+            w[1] -= d[1];
+            w[2] -= d[2];
+        } else {
+            w[0] += d[0];
+            w[1] += d[1];
+            w[2] += d[2];
+        }
+        self.pending += 1;
+        if self.pending >= PENDING_MAX {
+            self.normalize();
+        }
+    }
+
+    /// Adds the exact sum `o`.
+    pub fn merge(&mut self, o: &ExactSum) {
+        self.special |= o.special;
+        if o.limbs.is_empty() {
+            return;
+        }
+        let (from, to) = (o.lo, o.lo + o.limbs.len() as u32);
+        self.cover(from, to);
+        let at = (from - self.lo) as usize;
+        for (a, b) in self.limbs[at..].iter_mut().zip(&o.limbs) {
+            *a += b;
+        }
+        self.pending += o.pending + 1;
+        if self.pending >= PENDING_MAX {
+            self.normalize();
+        }
+    }
+
+    /// Propagates carries: every limb but the last in [0, 2^32), the last small and signed.
+    fn normalize(&mut self) {
+        let n = self.limbs.len();
+        for i in 0..n.saturating_sub(1) {
+            let c = self.limbs[i] >> DIGIT;
+            self.limbs[i] -= c << DIGIT;
+            self.limbs[i + 1] += c;
+        }
+        while let Some(&top) = self.limbs.last() {
+            if (-(1i64 << 31)..(1i64 << 31)).contains(&top) {
+                break;
+            }
+            let c = top >> DIGIT;
+            let last = self.limbs.len() - 1;
+            self.limbs[last] -= c << DIGIT;
+            self.limbs.push(c);
+        }
+        self.pending = 0;
+    }
+
+    /// Sign and magnitude digits (all in [0, 2^32)), without leading or trailing zero
+    /// limbs, and the index of the first one: the same for equal values.
+    fn canonical(&self) -> (bool, u32, Vec<i64>) {
+        let mut s = self.clone();
+        s.normalize();
+        let negative = s.limbs.last().is_some_and(|&t| t < 0);
+        if negative {
+            s.limbs.iter_mut().for_each(|l| *l = -*l);
+            s.normalize();
+        }
+        let mut lo = s.lo;
+        let mut limbs = s.limbs;
+        while limbs.last() == Some(&0) {
+            limbs.pop();
+        }
+        let lead = limbs.iter().take_while(|&&l| l == 0).count();
+        limbs.drain(..lead);
+        lo += lead as u32;
+        if limbs.is_empty() {
+            lo = 0;
+        }
+        (negative, lo, limbs)
+    }
+
+    /// The sum, rounded once to the nearest f64.
+    pub fn value(&self) -> f64 {
+        match self.special {
+            0 => {}
+            POS_INF => return f64::INFINITY,
+            NEG_INF => return f64::NEG_INFINITY,
+            _ => return f64::NAN,
+        }
+        let (negative, lo, d) = self.canonical();
+        let Some(t) = d.len().checked_sub(1) else {
+            return 0.0;
+        };
+        let get = |i: isize| -> u128 {
+            if i < 0 {
+                0
+            } else {
+                d[i as usize] as u128
+            }
+        };
+        let t = t as isize;
+        let mut x = (get(t) << 64) | (get(t - 1) << 32) | get(t - 2);
+        // The lower limbs only decide the rounding: a sticky bit far below the 53 bits kept.
+        if t >= 3 && d[..(t - 2) as usize].iter().any(|&l| l != 0) {
+            x |= 1;
+        }
+        let e = i64::from(DIGIT) * (i64::from(lo) + t as i64 - 2) - 1074;
+        let v = ldexp(x as f64, e);
+        if negative {
+            -v
+        } else {
+            v
+        }
+    }
+
+    /// The sum as an unevaluated pair `hi + lo` (double-double), both rounded from the
+    /// exact value: `hi` is [`ExactSum::value`], `lo` the rounded remainder.
+    pub fn value_dd(&self) -> (f64, f64) {
+        let hi = self.value();
+        if !hi.is_finite() {
+            return (hi, 0.0);
+        }
+        let mut r = self.clone();
+        r.add(-hi);
+        (hi, r.value())
+    }
+
+    /// Whether decoded bytes describe a sum this type could have built (limb count, carry
+    /// headroom), so that arithmetic on it cannot overflow.
+    pub fn is_consistent(&self) -> bool {
+        if self.pending >= PENDING_MAX
+            || self.limbs.len() > MAX_LIMBS
+            || self.lo as usize + self.limbs.len() > MAX_LIMBS
+            || self.special > (POS_INF | NEG_INF | NAN)
+        {
+            return false;
+        }
+        let bound = (i64::from(self.pending) + 2) << DIGIT;
+        self.limbs.iter().all(|l| l.unsigned_abs() <= bound as u64)
+    }
+
+    /// Drops the carry slack and empty limbs (a smaller encoding of the same value).
+    pub fn shrink(&mut self) {
+        let (negative, lo, mut limbs) = self.canonical();
+        if negative {
+            limbs.iter_mut().for_each(|l| *l = -*l);
+        }
+        self.lo = lo;
+        self.limbs = limbs;
+        self.pending = 1;
+    }
+}
+
+/// `x * 2^e` without intermediate overflow or underflow.
+fn ldexp(mut x: f64, mut e: i64) -> f64 {
+    let step = 2f64.powi(600);
+    while e > 600 {
+        x *= step;
+        e -= 600;
+    }
+    while e < -600 {
+        x /= step;
+        e += 600;
+    }
+    x * 2f64.powi(e as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sum(v: &[f64]) -> ExactSum {
+        let mut s = ExactSum::default();
+        v.iter().for_each(|&x| s.add(x));
+        s
+    }
+
+    #[test]
+    fn exact_where_floats_are_not() {
+        assert_eq!(sum(&[1e308, 1.0, -1e308]).value(), 1.0);
+        assert_eq!(sum(&[0.1, 0.2, 0.3]).value(), 0.6);
+        assert_eq!(sum(&[0.1, 0.2, -0.3]).value(), 2.7755575615628914e-17);
+        assert_eq!(sum(&[5e-324, 5e-324]).value(), 1e-323);
+        assert_eq!(sum(&[-2.5, 1.0]).value(), -1.5);
+        assert_eq!(sum(&[]).value(), 0.0);
+        assert_eq!(sum(&[1e308, 1e308]).value(), f64::INFINITY);
+        assert!(sum(&[f64::INFINITY, f64::NEG_INFINITY]).value().is_nan());
+        assert_eq!(
+            sum(&[f64::MAX, -f64::MAX, f64::MIN_POSITIVE]).value(),
+            f64::MIN_POSITIVE
+        );
+    }
+
+    #[test]
+    fn order_and_split_do_not_matter() {
+        let mut state = 3u64;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let m = ((state >> 11) as f64) / (1u64 << 53) as f64 - 0.5;
+            m * 10f64.powi(((state >> 3) % 40) as i32 - 20)
+        };
+        let v: Vec<f64> = (0..5000).map(|_| next()).collect();
+        let whole = sum(&v);
+        let mut rev = v.clone();
+        rev.reverse();
+        assert_eq!(sum(&rev).value().to_bits(), whole.value().to_bits());
+        for cut in [0, 1, 77, 2500, 4999] {
+            let mut a = sum(&v[..cut]);
+            let b = sum(&v[cut..]);
+            a.merge(&b);
+            assert_eq!(a, whole);
+            assert_eq!(a.value().to_bits(), whole.value().to_bits());
+            let mut s = a.clone();
+            s.shrink();
+            assert!(s.is_consistent());
+            assert_eq!(s.value().to_bits(), whole.value().to_bits());
+        }
+        let (hi, lo) = whole.value_dd();
+        assert_eq!(hi, whole.value());
+        assert!(lo.abs() <= hi.abs() * f64::EPSILON);
+    }
+
+    #[test]
+    fn many_additions_carry() {
+        let mut s = ExactSum::default();
+        for _ in 0..3_000_000 {
+            s.add(4294967295.0);
+        }
+        assert_eq!(s.value(), 4294967295.0 * 3_000_000.0);
+    }
+}
