@@ -4,6 +4,7 @@ bytes."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -45,7 +46,7 @@ def table(seed: int, n: int = 5000, groups: int = 6) -> pa.Table:
 def split(t: pa.Table, rng: np.random.Generator, parts: int) -> list[pa.Table]:
     cuts = np.sort(rng.integers(0, t.num_rows + 1, parts - 1))
     bounds = [0, *cuts.tolist(), t.num_rows]
-    pieces = [t.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    pieces = [t.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
     return [pieces[i] for i in rng.permutation(len(pieces))]
 
 

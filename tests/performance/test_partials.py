@@ -4,6 +4,7 @@ the DLPERF bytes."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -57,7 +58,7 @@ def split(table: pa.Table, rng: np.random.Generator, parts: int) -> list[pa.Tabl
     """Random cut points (empty pieces allowed), pieces in shuffled order."""
     cuts = np.sort(rng.integers(0, table.num_rows + 1, parts - 1))
     bounds = [0, *cuts.tolist(), table.num_rows]
-    pieces = [table.slice(a, b - a) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    pieces = [table.slice(a, b - a) for a, b in itertools.pairwise(bounds)]
     order = rng.permutation(len(pieces))
     return [pieces[i] for i in order]
 
