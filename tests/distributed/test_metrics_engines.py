@@ -167,7 +167,7 @@ def test_incompatible_partial_from_a_worker_is_refused(
         return b[:6] + (0).to_bytes(2, "little") + b[8:]
 
     monkeypatch.setattr(MetricSpec, "partial_bytes", old_worker)
-    with pytest.raises(DecodeError, match="fairness partial .*format version 0"):
+    with pytest.raises(DecodeError, match=r"fairness partial .*format version 0"):
         dld.fairness(dask_frame(metrics_table(200), 3), prediction="p", label="y", sensitive="g")
 
 
