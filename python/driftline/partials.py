@@ -19,7 +19,7 @@ xxh3): bytes from another format version, truncated or corrupted bytes raise
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from driftline import _native
 from driftline.fairness import FairnessReport
@@ -160,18 +160,22 @@ class FairnessPartial:
         return f"FairnessPartial(task={self.task!r}, groups={self._inner.n_keys})"
 
 
+P = TypeVar("P", "PerformancePartial", "FairnessPartial")
+
+
 def _task_of(inner: Any) -> str:
     return str(inner.task)
 
 
-def _merge_all(cls: Any, native: Any, partials: Iterable[Any]) -> Any:
+def _merge_all(cls: type[P], native: Any, partials: Iterable[P | bytes]) -> P | None:
     items = list(partials)
     if not items:
         return None
-    if all(isinstance(p, bytes | bytearray | memoryview) for p in items):
-        merged = native.merge_bytes([bytes(p) for p in items])
+    blobs = [bytes(p) for p in items if isinstance(p, bytes | bytearray | memoryview)]
+    if len(blobs) == len(items):
+        merged = native.merge_bytes(blobs)
     else:
-        objs = [p if isinstance(p, cls) else cls.from_bytes(p) for p in items]
+        objs = [p if isinstance(p, cls) else cls.from_bytes(p) for p in items]  # type: ignore[arg-type]
         merged = native.merge_all([p._inner for p in objs])
     return None if merged is None else cls(merged, _task_of(merged))
 

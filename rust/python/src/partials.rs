@@ -13,19 +13,21 @@ use crate::errors::run_detached;
 use crate::fairness::{fair_report_dict, fair_spec};
 use crate::performance::{batches, perf_report_dict, perf_spec};
 
-/// Merges decoded partials left to right (`merge` of the core type).
-fn fold<T: Clone>(
-    items: Vec<T>,
-    merge: impl Fn(&T, &T) -> driftline_core::Result<T>,
+/// Merges partials left to right into the first (`merge_from` of the core type), taking
+/// each as it comes so only two are alive at once.
+fn fold<T>(
+    items: impl Iterator<Item = driftline_core::Result<T>>,
+    merge_from: impl Fn(&mut T, &T) -> driftline_core::Result<()>,
 ) -> driftline_core::Result<Option<T>> {
-    let mut it = items.into_iter();
-    let Some(mut acc) = it.next() else {
-        return Ok(None);
-    };
-    for p in it {
-        acc = merge(&acc, &p)?;
+    let mut acc: Option<T> = None;
+    for p in items {
+        let p = p?;
+        match acc.as_mut() {
+            None => acc = Some(p),
+            Some(a) => merge_from(a, &p)?,
+        }
     }
-    Ok(Some(acc))
+    Ok(acc)
 }
 
 macro_rules! partial_class {
@@ -68,9 +70,8 @@ macro_rules! partial_class {
             ) -> PyResult<Option<Self>> {
                 let blobs: Vec<&[u8]> = blobs.iter().map(|b| b.as_bytes()).collect();
                 let merged = run_detached(py, || {
-                    let mut decoded = Vec::with_capacity(blobs.len());
-                    for (i, b) in blobs.iter().enumerate() {
-                        decoded.push(<$core>::from_bytes(b).map_err(|e| match e {
+                    let decoded = blobs.iter().enumerate().map(|(i, b)| {
+                        <$core>::from_bytes(b).map_err(|e| match e {
                             driftline_core::DriftlineError::Decode { what, message } => {
                                 driftline_core::DriftlineError::Decode {
                                     what: format!("{what} #{i}"),
@@ -78,9 +79,9 @@ macro_rules! partial_class {
                                 }
                             }
                             other => other,
-                        })?);
-                    }
-                    fold(decoded, |a, b| a.merge(b))
+                        })
+                    });
+                    fold(decoded, |a, b| a.merge_from(b))
                 })?;
                 Ok(merged.map(|inner| Self { inner }))
             }
@@ -88,8 +89,10 @@ macro_rules! partial_class {
             /// Merges partials in order (None when there is none).
             #[staticmethod]
             fn merge_all(py: Python<'_>, parts: Vec<PyRef<'_, Self>>) -> PyResult<Option<Self>> {
-                let items: Vec<$core> = parts.iter().map(|p| p.inner.clone()).collect();
-                let merged = run_detached(py, move || fold(items, |a, b| a.merge(b)))?;
+                let items: Vec<&$core> = parts.iter().map(|p| &p.inner).collect();
+                let merged = run_detached(py, || {
+                    fold(items.into_iter().cloned().map(Ok), |a, b| a.merge_from(b))
+                })?;
                 Ok(merged.map(|inner| Self { inner }))
             }
 

@@ -128,6 +128,40 @@ impl FairnessPartial {
         })
     }
 
+    /// Adds `other` in place; with the same groups without reallocating.
+    ///
+    /// # Errors
+    /// As [`FairnessPartial::merge`].
+    pub fn merge_from(&mut self, other: &Self) -> Result<()> {
+        if self.spec != other.spec || self.keys != other.keys {
+            *self = self.merge(other)?;
+            return Ok(());
+        }
+        let s = &self.spec;
+        merge_other(
+            &s.prediction,
+            &s.positive,
+            &mut self.other_prediction,
+            other.other_prediction.clone(),
+        )?;
+        if let Some(label) = &s.label {
+            merge_other(
+                label,
+                &s.positive,
+                &mut self.other_label,
+                other.other_label.clone(),
+            )?;
+        }
+        match (&mut self.acc, &other.acc) {
+            (Acc::Binary(a), Acc::Binary(b)) => a.iter_mut().zip(b).for_each(|(x, y)| *x += y),
+            (Acc::Regression(a), Acc::Regression(b)) => {
+                a.iter_mut().zip(b).for_each(|(x, y)| x.merge(y));
+            }
+            _ => *self = self.merge(other)?,
+        }
+        Ok(())
+    }
+
     /// The report, exactly as [`crate::fairness::evaluate`] gives it on all the rows.
     ///
     /// # Errors

@@ -228,6 +228,40 @@ impl PerformancePartial {
         })
     }
 
+    /// Adds `other` in place; with the same segment keys (the common case when merging
+    /// many partials) without reallocating.
+    ///
+    /// # Errors
+    /// As [`PerformancePartial::merge`].
+    pub fn merge_from(&mut self, other: &Self) -> Result<()> {
+        let aligned = self.spec == other.spec && self.keys == other.keys;
+        match (&mut self.acc, &other.acc) {
+            (PartialAcc::Binary(a), PartialAcc::Binary(b)) if aligned => {
+                let s = &self.spec;
+                merge_other(
+                    &s.prediction,
+                    &s.positive,
+                    &mut a.other_prediction,
+                    b.other_prediction.clone(),
+                )?;
+                merge_other(
+                    &s.label,
+                    &s.positive,
+                    &mut a.other_label,
+                    b.other_label.clone(),
+                )?;
+                binary::merge_aligned(a, b);
+            }
+            (PartialAcc::Regression(a), PartialAcc::Regression(b)) if aligned => {
+                for (x, y) in a.iter_mut().zip(b) {
+                    x.merge(y);
+                }
+            }
+            _ => *self = self.merge(other)?,
+        }
+        Ok(())
+    }
+
     /// The report, as [`crate::performance::evaluate`] gives it, with ROC AUC from the
     /// score histograms.
     ///
@@ -246,7 +280,7 @@ impl PerformancePartial {
         }
     }
 
-    /// Serialises the partial (compacting its exact sums).
+    /// Serialises the partial.
     ///
     /// # Errors
     /// Encoding failures (a bug).
