@@ -314,6 +314,11 @@ impl SparseHist {
             && self.bins.len() == self.neg.len()
             && self.bins.windows(2).all(|w| w[0] < w[1])
             && self.bins.last().is_none_or(|&b| (b as usize) < HIST_BINS)
+            && self
+                .pos
+                .iter()
+                .chain(&self.neg)
+                .all(|&c| c < crate::performance::confusion::MAX_COUNT)
     }
 }
 

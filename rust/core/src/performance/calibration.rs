@@ -49,7 +49,9 @@ impl CalibrationBins {
 
     /// Whether the exact sums decoded from bytes are well formed.
     pub fn is_consistent(&self) -> bool {
-        self.score_sum.iter().all(ExactSum::is_consistent)
+        use crate::performance::confusion::MAX_COUNT;
+        self.n.iter().chain(&self.positives).all(|&c| c < MAX_COUNT)
+            && self.score_sum.iter().all(ExactSum::is_consistent)
     }
 
     /// Expected calibration error.

@@ -19,6 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::performance::exact::ExactSum;
 
+/// The largest count a decoded accumulator may hold (2^48 rows): sums of counts then
+/// cannot overflow.
+pub const MAX_COUNT: u64 = 1 << 48;
+
 /// A metric value, or why it is undefined.
 pub type Value = std::result::Result<f64, &'static str>;
 
@@ -82,7 +86,17 @@ pub fn log_loss_term(p: f64, y: bool) -> f64 {
 impl BinaryCounts {
     /// Whether the exact sums decoded from bytes are well formed.
     pub fn is_consistent(&self) -> bool {
-        self.score_sum.is_consistent()
+        [
+            self.tp,
+            self.fp,
+            self.tn,
+            self.fn_,
+            self.n_null,
+            self.score_n,
+        ]
+        .iter()
+        .all(|&c| c < MAX_COUNT)
+            && self.score_sum.is_consistent()
             && self.brier_sum.is_consistent()
             && self.log_loss_sum.is_consistent()
     }
@@ -299,6 +313,14 @@ impl ClassCounts {
     /// Complete rows.
     pub fn n(&self) -> u64 {
         self.truth.iter().sum()
+    }
+
+    /// Whether decoded counts are plausible (see [`MAX_COUNT`]).
+    pub fn is_consistent(&self) -> bool {
+        self.n_null < MAX_COUNT
+            && [&self.tp, &self.predicted, &self.truth]
+                .iter()
+                .all(|v| v.iter().all(|&c| c < MAX_COUNT))
     }
 
     /// Adds `o` (same classes).

@@ -85,17 +85,20 @@ impl RegressionSums {
 
     /// Whether every exact sum decoded from bytes is well formed.
     pub fn is_consistent(&self) -> bool {
-        [
-            &self.sum_err,
-            &self.sum_abs,
-            &self.sum_sq,
-            &self.sum_ape,
-            &self.sum_sape,
-            &self.sum_y,
-            &self.sum_y2,
-        ]
-        .iter()
-        .all(|s| s.is_consistent())
+        use crate::performance::confusion::MAX_COUNT;
+        self.n < MAX_COUNT
+            && self.n_null < MAX_COUNT
+            && [
+                &self.sum_err,
+                &self.sum_abs,
+                &self.sum_sq,
+                &self.sum_ape,
+                &self.sum_sape,
+                &self.sum_y,
+                &self.sum_y2,
+            ]
+            .iter()
+            .all(|s| s.is_consistent())
     }
 
     /// Mean absolute error.
