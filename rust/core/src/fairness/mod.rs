@@ -12,6 +12,9 @@ pub mod groups;
 pub mod partial;
 pub mod report;
 
+pub use report::fmt_key;
+use report::{regression_report, segment_table};
+
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::RecordBatch;
@@ -502,67 +505,4 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
             .collect(),
         segments: None,
     })
-}
-
-fn regression_report(
-    spec: &Spec,
-    keys: &[Vec<KeyValue>],
-    sums: &[RegressionSums],
-) -> Result<Report> {
-    let eligible: Vec<bool> = sums
-        .iter()
-        .map(|s| s.n >= spec.min_group_size && s.n > 0)
-        .collect();
-    let mut t = TableBuilder::default();
-    t.keys(&spec.sensitive, keys);
-    t.counts("count", sums.iter().map(|s| s.n));
-    t.counts("n_null", sums.iter().map(|s| s.n_null));
-    t.flags("small_group", eligible.iter().map(|e| !e));
-    t.metric("mae", sums.iter().map(RegressionSums::mae));
-    t.metric("rmse", sums.iter().map(RegressionSums::rmse));
-    t.metric("mean_residual", sums.iter().map(RegressionSums::mean_error));
-    Ok(Report {
-        by_group: t.finish()?,
-        aggregates: report::regression_gaps(sums, &eligible),
-        reference_group: None,
-        small_groups: (0..keys.len())
-            .filter(|&i| !eligible[i])
-            .map(|i| keys[i].clone())
-            .collect(),
-        segments: None,
-    })
-}
-
-fn segment_table(
-    spec: &Spec,
-    seg_keys: &[Vec<KeyValue>],
-    rows: &[Report],
-    bounds: &[usize],
-) -> Result<RecordBatch> {
-    let mut t = TableBuilder::default();
-    t.keys(&spec.segment_by, seg_keys);
-    t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
-    let Some(first) = rows.first() else {
-        return t.finish();
-    };
-    for (j, (name, _)) in first.aggregates.iter().enumerate() {
-        t.metric(name, rows.iter().map(|r| r.aggregates[j].1));
-    }
-    t.finish()
-}
-
-/// A group key as text, `(a, b)` for a tuple.
-pub fn fmt_key(k: &[KeyValue]) -> String {
-    let parts: Vec<String> = k
-        .iter()
-        .map(|v| match v {
-            KeyValue::Str(s) => format!("'{s}'"),
-            other => other.to_string(),
-        })
-        .collect();
-    if parts.len() == 1 {
-        parts[0].clone()
-    } else {
-        format!("({})", parts.join(", "))
-    }
 }
