@@ -11,6 +11,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sklearn import metrics as skm
 
 import driftline as dl
@@ -257,3 +259,43 @@ def test_merge_all_of_bytes_and_objects() -> None:
     assert from_bytes.report().to_dict() == from_objects.report().to_dict()
     assert dl.PerformancePartial.merge_all([]) is None
     assert isinstance(from_bytes.report().segments, pl.DataFrame)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(0, 1)),
+            st.integers(0, 1),
+            st.one_of(st.none(), st.floats(0, 1)),
+            st.integers(0, 3),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 40),
+    st.integers(0, 40),
+)
+def test_merge_is_associative_and_commutative(
+    rows: list[tuple[int | None, int, float | None, int]], i: int, j: int
+) -> None:
+    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    t = pa.table(
+        {
+            "y": pa.array(cols[0], pa.int64()),
+            "p": pa.array(cols[1], pa.int64()),
+            "s": pa.array(cols[2], pa.float64()),
+            "seg": pa.array(cols[3], pa.int64()),
+        }
+    )
+    i, j = sorted((min(i, t.num_rows), min(j, t.num_rows)))
+    kw: dict[str, Any] = dict(prediction="p", label="y", score="s", segment_by="seg")
+    a, b, c = (
+        dl.performance_partial(t.slice(x, y - x), **kw)
+        for x, y in ((0, i), (i, j), (j, t.num_rows))
+    )
+    left = a.merge(b).merge(c).report()
+    right = c.merge(b.merge(a)).report()
+    whole = dl.performance_partial(t, **kw).report()
+    for r in (left, right):
+        assert r.to_dict() == whole.to_dict()
+        assert (r.segments is None and whole.segments is None) or r.segments.equals(whole.segments)
