@@ -32,9 +32,228 @@ const POS_INF: u8 = 1;
 const NEG_INF: u8 = 2;
 const NAN: u8 = 4;
 
+/// Inline limbs of [`ExactSum`]: values whose bits fall in this window (a span of 2^128,
+/// placed one limb below the first value) need no allocation.
+const W: usize = 6;
+/// `lo` of an unused window.
+const EMPTY: u32 = u32::MAX;
+
 /// An exact sum of f64 values.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ExactSum {
+    /// Index of the window's first limb ([`EMPTY`]: unused).
+    lo: u32,
+    /// Base-2^32 digits, limb `i` weighing 2^(32 (lo + i) - 1074).
+    w: [i64; W],
+    /// Additions to the window since its last carry propagation.
+    pending: u32,
+    /// Non-finite values met (bit flags).
+    special: u8,
+    /// Values outside the window, and the window's carries out of its top limb.
+    spill: Option<Box<Wide>>,
+}
+
+impl Default for ExactSum {
+    fn default() -> Self {
+        Self {
+            lo: EMPTY,
+            w: [0; W],
+            pending: 0,
+            special: 0,
+            spill: None,
+        }
+    }
+}
+
+impl PartialEq for ExactSum {
+    /// Equal exact values (whatever the limb layout).
+    fn eq(&self, other: &Self) -> bool {
+        self.special == other.special && self.to_wide().canonical() == other.to_wide().canonical()
+    }
+}
+
+impl ExactSum {
+    /// Adds `x`.
+    #[inline]
+    pub fn add(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let exp = ((bits >> 52) & 0x7ff) as u32;
+        let mut m = bits & ((1u64 << 52) - 1);
+        if exp == 0x7ff {
+            self.special |= if m != 0 {
+                NAN
+            } else if bits >> 63 == 1 {
+                NEG_INF
+            } else {
+                POS_INF
+            };
+            return;
+        }
+        // x = m 2^(b - 1074), b the bit offset of m's lowest bit.
+        let b = if exp == 0 {
+            0
+        } else {
+            m |= 1 << 52;
+            exp - 1
+        };
+        if m == 0 {
+            return;
+        }
+        let (idx, sh) = (b / DIGIT, b % DIGIT);
+        let v = u128::from(m) << sh;
+        // Two's-complement negation without a branch: (d ^ s) - s, s = 0 or -1.
+        let s = -((bits >> 63) as i64);
+        let d = [
+            (((v as i64) & LOW) ^ s) - s,
+            ((((v >> 32) as i64) & LOW) ^ s) - s,
+            (((v >> 64) as i64) ^ s) - s,
+        ];
+        if self.lo == EMPTY {
+            self.lo = idx.saturating_sub(1).min((MAX_LIMBS - W) as u32);
+        }
+        let rel = idx.wrapping_sub(self.lo);
+        if rel <= (W - 3) as u32 {
+            let r = rel as usize;
+            self.w[r] += d[0];
+            self.w[r + 1] += d[1];
+            self.w[r + 2] += d[2];
+            self.pending += 1;
+            if self.pending >= PENDING_MAX {
+                self.normalize();
+            }
+        } else {
+            let spill = self.spill.get_or_insert_with(Box::default);
+            for (k, &dk) in d.iter().enumerate() {
+                if dk != 0 {
+                    spill.add_limb(idx + k as u32, dk);
+                }
+            }
+        }
+    }
+
+    /// Propagates the window's carries (its top carry goes to the spill).
+    fn normalize(&mut self) {
+        for i in 0..W - 1 {
+            let c = self.w[i] >> DIGIT;
+            self.w[i] -= c << DIGIT;
+            self.w[i + 1] += c;
+        }
+        let c = self.w[W - 1] >> DIGIT;
+        if c != 0 {
+            self.w[W - 1] -= c << DIGIT;
+            let lo = self.lo;
+            self.spill
+                .get_or_insert_with(Box::default)
+                .add_limb(lo + W as u32, c);
+        }
+        self.pending = 0;
+    }
+
+    /// The whole sum in the general form.
+    fn to_wide(&self) -> Wide {
+        let mut s = self.clone();
+        if s.lo != EMPTY {
+            s.normalize();
+        }
+        let mut out = s.spill.map(|b| *b).unwrap_or_default();
+        if s.lo != EMPTY {
+            for (i, &l) in s.w.iter().enumerate() {
+                if l != 0 {
+                    out.add_limb(s.lo + i as u32, l);
+                }
+            }
+        }
+        out.special = self.special;
+        out
+    }
+
+    /// Adds the exact sum `o`.
+    pub fn merge(&mut self, o: &ExactSum) {
+        self.special |= o.special;
+        if let Some(sp) = &o.spill {
+            self.spill.get_or_insert_with(Box::default).merge(sp);
+        }
+        if o.lo == EMPTY {
+            return;
+        }
+        if self.lo == EMPTY {
+            self.lo = o.lo;
+        }
+        if self.lo == o.lo {
+            for (a, b) in self.w.iter_mut().zip(&o.w) {
+                *a += b;
+            }
+            self.pending += o.pending + 1;
+            if self.pending >= PENDING_MAX {
+                self.normalize();
+            }
+            return;
+        }
+        let mut t = o.clone();
+        t.spill = None;
+        t.normalize();
+        let spill = self.spill.get_or_insert_with(Box::default);
+        if let Some(c) = &t.spill {
+            spill.merge(c);
+        }
+        for (i, &l) in t.w.iter().enumerate() {
+            if l != 0 {
+                spill.add_limb(t.lo + i as u32, l);
+            }
+        }
+    }
+
+    /// The sum, rounded once to the nearest f64.
+    pub fn value(&self) -> f64 {
+        if self.lo == EMPTY && self.spill.is_none() && self.special == 0 {
+            return 0.0;
+        }
+        self.to_wide().value()
+    }
+
+    /// The sum as an unevaluated pair `hi + lo` (double-double), both rounded from the
+    /// exact value: `hi` is [`ExactSum::value`], `lo` the rounded remainder.
+    pub fn value_dd(&self) -> (f64, f64) {
+        let hi = self.value();
+        if !hi.is_finite() {
+            return (hi, 0.0);
+        }
+        let mut r = self.clone();
+        r.add(-hi);
+        (hi, r.value())
+    }
+
+    /// Whether decoded bytes describe a sum this type could have built (window placement,
+    /// carry headroom), so that arithmetic on it cannot overflow.
+    pub fn is_consistent(&self) -> bool {
+        let bound = (i64::from(self.pending.min(PENDING_MAX)) + 2) << DIGIT;
+        let window = if self.lo == EMPTY {
+            self.w.iter().all(|&l| l == 0)
+        } else {
+            self.lo as usize + W <= MAX_LIMBS
+                && self.w.iter().all(|l| l.unsigned_abs() <= bound as u64)
+        };
+        self.pending < PENDING_MAX
+            && self.special <= (POS_INF | NEG_INF | NAN)
+            && window
+            && self.spill.as_ref().is_none_or(|s| s.is_consistent() && s.special == 0)
+    }
+
+    /// Propagates carries and drops an empty spill (a smaller encoding of the same value).
+    pub fn shrink(&mut self) {
+        if self.lo != EMPTY {
+            self.normalize();
+        }
+        if self.spill.as_ref().is_some_and(|s| s.canonical().2.is_empty()) {
+            self.spill = None;
+        }
+    }
+}
+
+/// The general form: a window of limbs that grows as values need (the spill of
+/// [`ExactSum`]'s inline window).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Wide {
     /// Index of the first stored limb.
     lo: u32,
     /// Base-2^32 digits, limb `i` weighing 2^(32 (lo + i) - 1074).
@@ -45,14 +264,7 @@ pub struct ExactSum {
     special: u8,
 }
 
-impl PartialEq for ExactSum {
-    /// Equal exact values (whatever the limb layout).
-    fn eq(&self, other: &Self) -> bool {
-        self.special == other.special && self.canonical() == other.canonical()
-    }
-}
-
-impl ExactSum {
+impl Wide {
     /// Makes sure limbs `from..to` are stored.
     #[inline]
     fn cover(&mut self, from: u32, to: u32) {
@@ -72,48 +284,11 @@ impl ExactSum {
         }
     }
 
-    /// Adds `x`.
-    #[inline]
-    pub fn add(&mut self, x: f64) {
-        let bits = x.to_bits();
-        let exp = ((bits >> 52) & 0x7ff) as u32;
-        let mut m = bits & ((1u64 << 52) - 1);
-        let negative = bits >> 63 == 1;
-        if exp == 0x7ff {
-            self.special |= if m != 0 {
-                NAN
-            } else if negative {
-                NEG_INF
-            } else {
-                POS_INF
-            };
-            return;
-        }
-        // x = m 2^(b - 1074), b the bit offset of m's lowest bit.
-        let b = if exp == 0 {
-            0
-        } else {
-            m |= 1 << 52;
-            exp - 1
-        };
-        if m == 0 {
-            return;
-        }
-        let (idx, sh) = (b / DIGIT, b % DIGIT);
-        let v = u128::from(m) << sh;
-        let d = [(v as i64) & LOW, ((v >> 32) as i64) & LOW, (v >> 64) as i64];
-        self.cover(idx, idx + 3);
+    /// Adds one limb value (|v| < 2^32) at limb `idx`.
+    fn add_limb(&mut self, idx: u32, v: i64) {
+        self.cover(idx, idx + 1);
         let at = (idx - self.lo) as usize;
-        let w = &mut self.limbs[at..at + 3];
-        if negative {
-            w[0] -= d[0];
-            w[1] -= d[1];
-            w[2] -= d[2];
-        } else {
-            w[0] += d[0];
-            w[1] += d[1];
-            w[2] += d[2];
-        }
+        self.limbs[at] += v;
         self.pending += 1;
         if self.pending >= PENDING_MAX {
             self.normalize();
@@ -121,7 +296,7 @@ impl ExactSum {
     }
 
     /// Adds the exact sum `o`.
-    pub fn merge(&mut self, o: &ExactSum) {
+    fn merge(&mut self, o: &Wide) {
         self.special |= o.special;
         if o.limbs.is_empty() {
             return;
@@ -183,7 +358,7 @@ impl ExactSum {
     }
 
     /// The sum, rounded once to the nearest f64.
-    pub fn value(&self) -> f64 {
+    fn value(&self) -> f64 {
         match self.special {
             0 => {}
             POS_INF => return f64::INFINITY,
@@ -216,21 +391,9 @@ impl ExactSum {
         }
     }
 
-    /// The sum as an unevaluated pair `hi + lo` (double-double), both rounded from the
-    /// exact value: `hi` is [`ExactSum::value`], `lo` the rounded remainder.
-    pub fn value_dd(&self) -> (f64, f64) {
-        let hi = self.value();
-        if !hi.is_finite() {
-            return (hi, 0.0);
-        }
-        let mut r = self.clone();
-        r.add(-hi);
-        (hi, r.value())
-    }
-
     /// Whether decoded bytes describe a sum this type could have built (limb count, carry
     /// headroom), so that arithmetic on it cannot overflow.
-    pub fn is_consistent(&self) -> bool {
+    fn is_consistent(&self) -> bool {
         if self.pending >= PENDING_MAX
             || self.limbs.len() > MAX_LIMBS
             || self.lo as usize + self.limbs.len() > MAX_LIMBS
@@ -240,17 +403,6 @@ impl ExactSum {
         }
         let bound = (i64::from(self.pending) + 2) << DIGIT;
         self.limbs.iter().all(|l| l.unsigned_abs() <= bound as u64)
-    }
-
-    /// Drops the carry slack and empty limbs (a smaller encoding of the same value).
-    pub fn shrink(&mut self) {
-        let (negative, lo, mut limbs) = self.canonical();
-        if negative {
-            limbs.iter_mut().for_each(|l| *l = -*l);
-        }
-        self.lo = lo;
-        self.limbs = limbs;
-        self.pending = 1;
     }
 }
 
