@@ -236,7 +236,10 @@ impl ExactSum {
         self.pending < PENDING_MAX
             && self.special <= (POS_INF | NEG_INF | NAN)
             && window
-            && self.spill.as_ref().is_none_or(|s| s.is_consistent() && s.special == 0)
+            && self
+                .spill
+                .as_ref()
+                .is_none_or(|s| s.is_consistent() && s.special == 0)
     }
 
     /// Propagates carries and drops an empty spill (a smaller encoding of the same value).
@@ -244,7 +247,11 @@ impl ExactSum {
         if self.lo != EMPTY {
             self.normalize();
         }
-        if self.spill.as_ref().is_some_and(|s| s.canonical().2.is_empty()) {
+        if self
+            .spill
+            .as_ref()
+            .is_some_and(|s| s.canonical().2.is_empty())
+        {
             self.spill = None;
         }
     }
