@@ -219,6 +219,10 @@ fn bound_of(bins: impl Iterator<Item = (u64, u64)>) -> Value {
     Ok(same as f64 / (2.0 * np as f64 * nn as f64))
 }
 
+thread_local! {
+    static SCRATCH: std::cell::RefCell<SparseHist> = std::cell::RefCell::new(SparseHist::default());
+}
+
 /// The bins of a [`ScoreHistogram`] that hold a score, for per-segment (or per-class)
 /// histograms in partials: as mergeable, and as small as the data in it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -258,31 +262,48 @@ impl SparseHist {
             return;
         }
         if self.bins.is_empty() {
-            *self = o.clone();
+            self.bins.extend_from_slice(&o.bins);
+            self.pos.extend_from_slice(&o.pos);
+            self.neg.extend_from_slice(&o.neg);
             return;
         }
-        let mut out = SparseHist::default();
-        let (mut i, mut j) = (0, 0);
-        while i < self.bins.len() || j < o.bins.len() {
-            let take_a = j >= o.bins.len() || (i < self.bins.len() && self.bins[i] <= o.bins[j]);
-            let take_b = i >= self.bins.len() || (j < o.bins.len() && o.bins[j] <= self.bins[i]);
-            let b = if take_a { self.bins[i] } else { o.bins[j] };
-            let (mut p, mut n) = (0, 0);
-            if take_a {
-                p += self.pos[i];
-                n += self.neg[i];
-                i += 1;
+        // Merged into a per-thread scratch, then copied back into `self`'s buffers: merging
+        // thousands of per-segment histograms per chunk allocates nothing once warm.
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let out = &mut *scratch;
+            out.bins.clear();
+            out.pos.clear();
+            out.neg.clear();
+            let (mut i, mut j) = (0, 0);
+            while i < self.bins.len() || j < o.bins.len() {
+                let take_a =
+                    j >= o.bins.len() || (i < self.bins.len() && self.bins[i] <= o.bins[j]);
+                let take_b =
+                    i >= self.bins.len() || (j < o.bins.len() && o.bins[j] <= self.bins[i]);
+                let b = if take_a { self.bins[i] } else { o.bins[j] };
+                let (mut p, mut n) = (0, 0);
+                if take_a {
+                    p += self.pos[i];
+                    n += self.neg[i];
+                    i += 1;
+                }
+                if take_b {
+                    p += o.pos[j];
+                    n += o.neg[j];
+                    j += 1;
+                }
+                out.bins.push(b);
+                out.pos.push(p);
+                out.neg.push(n);
             }
-            if take_b {
-                p += o.pos[j];
-                n += o.neg[j];
-                j += 1;
-            }
-            out.bins.push(b);
-            out.pos.push(p);
-            out.neg.push(n);
-        }
-        *self = out;
+            self.bins.clear();
+            self.bins.extend_from_slice(&out.bins);
+            self.pos.clear();
+            self.pos.extend_from_slice(&out.pos);
+            self.neg.clear();
+            self.neg.extend_from_slice(&out.neg);
+        });
     }
 
     /// Adds the counts into a dense histogram.
