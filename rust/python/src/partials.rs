@@ -42,8 +42,8 @@ macro_rules! partial_class {
         impl $py_name {
             /// The versioned, checksummed bytes of the partial.
             fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-                let p = self.inner.clone();
-                let bytes = run_detached(py, move || p.to_bytes())?;
+                let p = &self.inner;
+                let bytes = run_detached(py, || p.to_bytes())?;
                 Ok(PyBytes::new(py, &bytes))
             }
 
@@ -91,7 +91,14 @@ macro_rules! partial_class {
             fn merge_all(py: Python<'_>, parts: Vec<PyRef<'_, Self>>) -> PyResult<Option<Self>> {
                 let items: Vec<&$core> = parts.iter().map(|p| &p.inner).collect();
                 let merged = run_detached(py, || {
-                    fold(items.into_iter().cloned().map(Ok), |a, b| a.merge_from(b))
+                    let Some((first, rest)) = items.split_first() else {
+                        return Ok(None);
+                    };
+                    let mut acc = (*first).clone();
+                    for p in rest {
+                        acc.merge_from(p)?;
+                    }
+                    Ok(Some(acc))
                 })?;
                 Ok(merged.map(|inner| Self { inner }))
             }
