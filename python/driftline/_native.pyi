@@ -1,7 +1,7 @@
 """Type stubs of the native module ``driftline._native`` (checked with mypy.stubtest)."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, final
 
 __version__: str
 
@@ -114,6 +114,7 @@ def estimate_performance(
 ) -> dict[str, Any]: ...
 
 # --- mergeable partials (rust/python/src/partials.rs) ---
+@final
 class PerformancePartial:
     def to_bytes(self) -> bytes: ...
     @staticmethod
@@ -129,6 +130,7 @@ class PerformancePartial:
     @property
     def n_keys(self) -> int: ...
 
+@final
 class FairnessPartial:
     def to_bytes(self) -> bytes: ...
     @staticmethod
