@@ -74,7 +74,7 @@ impl PartialEq for ExactSum {
 
 impl ExactSum {
     /// Adds `x`.
-    #[inline]
+    #[inline(always)]
     pub fn add(&mut self, x: f64) {
         let bits = x.to_bits();
         let exp = ((bits >> 52) & 0x7ff) as u32;
@@ -119,16 +119,26 @@ impl ExactSum {
             self.w[r + 2] += d[2];
             self.pending += 1;
             if self.pending >= PENDING_MAX {
-                self.normalize();
+                self.normalize_cold();
             }
         } else {
-            let spill = self.spill.get_or_insert_with(Box::default);
-            for (k, &dk) in d.iter().enumerate() {
-                if dk != 0 {
-                    spill.add_limb(idx + k as u32, dk);
-                }
-            }
+            self.add_spilled(idx, d);
         }
+    }
+
+    /// The rare path of [`ExactSum::add`], kept out of line.
+    #[cold]
+    #[inline(never)]
+    fn add_spilled(&mut self, idx: u32, d: [i64; 3]) {
+        self.spill
+            .get_or_insert_with(Box::default)
+            .add_digits(idx, d);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn normalize_cold(&mut self) {
+        self.normalize();
     }
 
     /// Propagates the window's carries (its top carry goes to the spill).
@@ -288,6 +298,20 @@ impl Wide {
         let hi = self.lo + self.limbs.len() as u32;
         if to > hi {
             self.limbs.resize((to - self.lo) as usize, 0);
+        }
+    }
+
+    /// Adds three digits (each |d| < 2^32) at limbs `idx..idx + 3`.
+    #[inline]
+    fn add_digits(&mut self, idx: u32, d: [i64; 3]) {
+        self.cover(idx, idx + 3);
+        let at = (idx - self.lo) as usize;
+        for (l, v) in self.limbs[at..at + 3].iter_mut().zip(d) {
+            *l += v;
+        }
+        self.pending += 1;
+        if self.pending >= PENDING_MAX {
+            self.normalize();
         }
     }
 

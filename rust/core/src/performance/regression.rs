@@ -46,6 +46,9 @@ pub struct RegressionSums {
     pub sum_y: ExactSum,
     /// Sum of the label's squares (exact products).
     pub sum_y2: ExactSum,
+    /// Sum of the rounding errors of those squares (kept apart: they sit 53 bits below
+    /// the squares, outside the squares' inline window).
+    pub sum_y2_lo: ExactSum,
 }
 
 impl RegressionSums {
@@ -68,7 +71,7 @@ impl RegressionSums {
         // fused multiply-add is a libm call on targets built without FMA.
         let (hi, lo) = two_square(t);
         self.sum_y2.add(hi);
-        self.sum_y2.add(lo);
+        self.sum_y2_lo.add(lo);
     }
 
     /// Merges `o` into `self`.
@@ -82,6 +85,7 @@ impl RegressionSums {
         self.sum_sape.merge(&o.sum_sape);
         self.sum_y.merge(&o.sum_y);
         self.sum_y2.merge(&o.sum_y2);
+        self.sum_y2_lo.merge(&o.sum_y2_lo);
     }
 
     /// Whether every exact sum decoded from bytes is well formed.
@@ -97,6 +101,7 @@ impl RegressionSums {
                 &self.sum_sape,
                 &self.sum_y,
                 &self.sum_y2,
+                &self.sum_y2_lo,
             ]
             .iter()
             .all(|s| s.is_consistent())
@@ -132,7 +137,9 @@ impl RegressionSums {
             return 0.0;
         }
         let s1 = self.sum_y.value_dd();
-        let s2 = self.sum_y2.value_dd();
+        let mut y2 = self.sum_y2.clone();
+        y2.merge(&self.sum_y2_lo);
+        let s2 = y2.value_dd();
         let sq = dd_mul(s1, s1);
         let n = self.n as f64;
         let q = dd_div(sq, n);
