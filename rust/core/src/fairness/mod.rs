@@ -24,7 +24,7 @@ use crate::performance::columns::{
     encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS,
 };
 use crate::performance::confusion::{count_binary, BinaryCounts, Value};
-use crate::performance::regression::{sum_regression, RegressionSums};
+use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
 use groups::{code_columns, KeyValue};
 
@@ -196,26 +196,12 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
         FairnessTask::Regression => {
             let lj = label_at.unwrap_or(1);
             let label = spec.label.clone().unwrap_or_default();
-            let sums = ordered_fold(
-                chunks.chunks.len(),
-                vec![RegressionSums::default(); g],
-                |c| {
-                    let ch = &chunks.chunks[c];
-                    let p = crate::performance::columns::values(&ch[0], &spec.prediction)?;
-                    let y = crate::performance::columns::values(&ch[lj], &label)?;
-                    Ok(sum_regression(
-                        &coded.codes[c],
-                        y.as_primitive::<Float64Type>(),
-                        p.as_primitive::<Float64Type>(),
-                        g,
-                    ))
-                },
-                |acc, p| {
-                    for (a, b) in acc.iter_mut().zip(&p) {
-                        a.merge(b);
-                    }
-                    Ok(())
-                },
+            let sums = crate::performance::regression::sum_chunks(
+                &chunks,
+                (0, &spec.prediction),
+                (lj, &label),
+                &coded.codes,
+                g,
             )?;
             Acc::Regression(sums)
         }

@@ -218,10 +218,26 @@ impl ExactSum {
 
     /// The sum, rounded once to the nearest f64.
     pub fn value(&self) -> f64 {
-        if self.lo == EMPTY && self.spill.is_none() && self.special == 0 {
+        if self.special != 0 || self.spill.is_some() {
+            return self.to_wide().value();
+        }
+        if self.lo == EMPTY {
             return 0.0;
         }
-        self.to_wide().value()
+        // Window only: canonical digits on the stack (two spare limbs take the carries).
+        let mut d = [0i64; W + 2];
+        d[..W].copy_from_slice(&self.w);
+        carry(&mut d);
+        let negative = d[W + 1] < 0;
+        if negative {
+            d.iter_mut().for_each(|l| *l = -*l);
+            carry(&mut d);
+        }
+        let Some(top) = d.iter().rposition(|&l| l != 0) else {
+            return 0.0;
+        };
+        let first = d.iter().position(|&l| l != 0).unwrap_or(0);
+        round_digits(negative, self.lo + first as u32, &d[first..=top])
     }
 
     /// The sum as an unevaluated pair `hi + lo` (double-double), both rounded from the
@@ -400,29 +416,7 @@ impl Wide {
             _ => return f64::NAN,
         }
         let (negative, lo, d) = self.canonical();
-        let Some(t) = d.len().checked_sub(1) else {
-            return 0.0;
-        };
-        let get = |i: isize| -> u128 {
-            if i < 0 {
-                0
-            } else {
-                d[i as usize] as u128
-            }
-        };
-        let t = t as isize;
-        let mut x = (get(t) << 64) | (get(t - 1) << 32) | get(t - 2);
-        // The lower limbs only decide the rounding: a sticky bit far below the 53 bits kept.
-        if t >= 3 && d[..(t - 2) as usize].iter().any(|&l| l != 0) {
-            x |= 1;
-        }
-        let e = i64::from(DIGIT) * (i64::from(lo) + t as i64 - 2) - 1074;
-        let v = ldexp(x as f64, e);
-        if negative {
-            -v
-        } else {
-            v
-        }
+        round_digits(negative, lo, &d)
     }
 
     /// Whether decoded bytes describe a sum this type could have built (limb count, carry
@@ -437,6 +431,43 @@ impl Wide {
         }
         let bound = (i64::from(self.pending) + 2) << DIGIT;
         self.limbs.iter().all(|l| l.unsigned_abs() <= bound as u64)
+    }
+}
+
+/// The value of canonical digits (all in [0, 2^32), the top one nonzero; none: zero),
+/// the first weighing 2^(32 lo - 1074), rounded once to nearest.
+fn round_digits(negative: bool, lo: u32, d: &[i64]) -> f64 {
+    let Some(t) = d.len().checked_sub(1) else {
+        return 0.0;
+    };
+    let get = |i: isize| -> u128 {
+        if i < 0 {
+            0
+        } else {
+            d[i as usize] as u128
+        }
+    };
+    let t = t as isize;
+    let mut x = (get(t) << 64) | (get(t - 1) << 32) | get(t - 2);
+    // The lower limbs only decide the rounding: a sticky bit far below the 53 bits kept.
+    if t >= 3 && d[..(t - 2) as usize].iter().any(|&l| l != 0) {
+        x |= 1;
+    }
+    let e = i64::from(DIGIT) * (i64::from(lo) + t as i64 - 2) - 1074;
+    let v = ldexp(x as f64, e);
+    if negative {
+        -v
+    } else {
+        v
+    }
+}
+
+/// Propagates carries through `d` (its last limb absorbs the final carry).
+fn carry(d: &mut [i64]) {
+    for i in 0..d.len() - 1 {
+        let c = d[i] >> DIGIT;
+        d[i] -= c << DIGIT;
+        d[i + 1] += c;
     }
 }
 
@@ -509,6 +540,23 @@ mod tests {
         let (hi, lo) = whole.value_dd();
         assert_eq!(hi, whole.value());
         assert!(lo.abs() <= hi.abs() * f64::EPSILON);
+    }
+
+    #[test]
+    fn window_value_equals_general_value() {
+        let mut state = 5u64;
+        for round in 0..200 {
+            let mut s = ExactSum::default();
+            for _ in 0..(round % 37 + 1) {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let m = ((state >> 11) as f64) / (1u64 << 53) as f64 - 0.6;
+                s.add(m * 2f64.powi(((state >> 5) % 20) as i32 - 10));
+            }
+            assert!(s.spill.is_none());
+            assert_eq!(s.value().to_bits(), s.to_wide().value().to_bits());
+        }
     }
 
     #[test]

@@ -29,7 +29,7 @@ use arrow_array::RecordBatch;
 
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::{code_columns, Coded, KeyValue};
-use columns::{encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS};
+use columns::{encode_binary, merge_other, Chunks, Positive, CHUNK_ROWS};
 use confusion::Value;
 use regression::RegressionSums;
 
@@ -173,26 +173,12 @@ pub(crate) fn regression_sums(
     spec: &Spec,
     coded: &Coded,
 ) -> Result<Vec<RegressionSums>> {
-    let g = coded.keys.len();
-    ordered_fold(
-        chunks.chunks.len(),
-        vec![RegressionSums::default(); g],
-        |c| {
-            let p = columns::values(&chunks.chunks[c][0], &spec.prediction)?;
-            let y = columns::values(&chunks.chunks[c][1], &spec.label)?;
-            Ok(regression::sum_regression(
-                &coded.codes[c],
-                y.as_primitive::<Float64Type>(),
-                p.as_primitive::<Float64Type>(),
-                g,
-            ))
-        },
-        |acc, p| {
-            for (a, b) in acc.iter_mut().zip(&p) {
-                a.merge(b);
-            }
-            Ok(())
-        },
+    regression::sum_chunks(
+        chunks,
+        (0, &spec.prediction),
+        (1, &spec.label),
+        &coded.codes,
+        coded.keys.len(),
     )
 }
 

@@ -200,15 +200,14 @@ fn dd_div(a: Dd, b: f64) -> Dd {
     two_sum(q1, q2)
 }
 
-/// Accumulates regression sums by group over one chunk (`y`, `yhat` as `Float64`).
-pub fn sum_regression(
+/// Adds the rows of one chunk (`y`, `yhat` as `Float64`) to the sums of their groups.
+pub fn add_chunk(
+    out: &mut [RegressionSums],
     codes: &[u32],
     y: &arrow_array::Float64Array,
     yhat: &arrow_array::Float64Array,
-    n_groups: usize,
-) -> Vec<RegressionSums> {
+) {
     use arrow_array::Array;
-    let mut out = vec![RegressionSums::default(); n_groups];
     let (yv, pv) = (y.values(), yhat.values());
     let has_nulls = y.null_count() > 0 || yhat.null_count() > 0;
     for i in 0..codes.len() {
@@ -219,7 +218,56 @@ pub fn sum_regression(
         }
         out[g].add(yv[i], pv[i]);
     }
-    out
+}
+
+/// Regression sums by group over every chunk: columns `pred` and `label` of each chunk,
+/// `codes[c]` the rows' groups. A contiguous block of chunks per thread goes into one
+/// accumulator, merged at the end: the sums are exact, so the blocks do not change the
+/// result, and only one accumulator per thread is allocated.
+///
+/// # Errors
+/// A NaN or a non-numeric column, naming it (the first in row order).
+pub fn sum_chunks(
+    chunks: &crate::performance::columns::Chunks,
+    (pred, prediction): (usize, &str),
+    (label, label_name): (usize, &str),
+    codes: &[Vec<u32>],
+    groups: usize,
+) -> crate::error::Result<Vec<RegressionSums>> {
+    use crate::performance::columns::values;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Float64Type;
+    use rayon::prelude::*;
+    let n = chunks.chunks.len();
+    let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    let starts: Vec<usize> = (0..n).step_by(per).collect();
+    let parts: Vec<crate::error::Result<Vec<RegressionSums>>> = starts
+        .into_par_iter()
+        .map(|start| {
+            let mut acc = vec![RegressionSums::default(); groups];
+            let end = (start + per).min(n);
+            for (chunk, codes) in chunks.chunks[start..end].iter().zip(&codes[start..end]) {
+                let p = values(&chunk[pred], prediction)?;
+                let y = values(&chunk[label], label_name)?;
+                add_chunk(
+                    &mut acc,
+                    codes,
+                    y.as_primitive::<Float64Type>(),
+                    p.as_primitive::<Float64Type>(),
+                );
+            }
+            Ok(acc)
+        })
+        .collect();
+    let mut out: Option<Vec<RegressionSums>> = None;
+    for part in parts {
+        let part = part?;
+        match out.as_mut() {
+            None => out = Some(part),
+            Some(acc) => acc.iter_mut().zip(&part).for_each(|(a, b)| a.merge(b)),
+        }
+    }
+    Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
 #[cfg(test)]
