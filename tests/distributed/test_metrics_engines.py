@@ -176,3 +176,7 @@ def test_bad_options_fail_before_any_job() -> None:
         MetricSpec.build("performance", {"prediction": "p", "label": "y", "task": "ranking"})
     with pytest.raises(ValueError, match="sensitive"):
         MetricSpec.build("fairness", {"prediction": "p", "sensitive": []})
+    with pytest.raises(TypeError, match="sensitve"):
+        MetricSpec.build("fairness", {"prediction": "p", "sensitive": "g", "sensitve": "h"})
+    with pytest.raises(TypeError, match="label"):
+        MetricSpec.build("performance", {"prediction": "p"})

@@ -10,6 +10,7 @@ driver turns the last one into the same report as :func:`driftline.fairness` or
 
 from __future__ import annotations
 
+import inspect
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -49,7 +50,9 @@ class MetricSpec:
         """
         if kind not in ("fairness", "performance"):
             raise ValueError(f"kind must be 'fairness' or 'performance', got {kind!r}")
-        # Run the checks that need no data on an empty table of the named columns.
+        # Unknown or missing options fail here, as the local function would, not on a worker.
+        local = fairness_partial if kind == "fairness" else performance_partial
+        inspect.signature(local).bind(None, **options)
         spec = cls(kind, tuple(sorted(options.items())))
         prediction = options.get("prediction")
         if not isinstance(prediction, str):
