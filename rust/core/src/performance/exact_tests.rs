@@ -79,3 +79,31 @@ fn many_additions_carry() {
     }
     assert_eq!(s.value(), 4294967295.0 * 3_000_000.0);
 }
+
+#[test]
+fn merges_of_full_windows_carry() {
+    let (mut a, mut b) = (ExactSum::default(), ExactSum::default());
+    for i in 0..500 {
+        a.add(f64::MAX / 4.0 * 0.99);
+        b.add(-(f64::from(i) + 0.5) * 1e300);
+    }
+    let mut c = a.clone();
+    c.merge(&b);
+    c.merge(&b);
+    assert!(c.is_consistent());
+    let mut want = ExactSum::default();
+    for i in 0..500 {
+        want.add(f64::MAX / 4.0 * 0.99);
+        want.add(-(f64::from(i) + 0.5) * 1e300);
+        want.add(-(f64::from(i) + 0.5) * 1e300);
+    }
+    assert_eq!(c, want);
+    assert_eq!(c.value().to_bits(), want.value().to_bits());
+    let mut x = ExactSum::default();
+    for _ in 0..1000 {
+        x.add(-0.1);
+    }
+    let mut y = x.clone();
+    y.merge(&x);
+    assert_eq!(y.value(), -200.00000000000001);
+}
