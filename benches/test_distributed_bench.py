@@ -6,6 +6,9 @@
 - The driver's merge of 10,000 partial 25-column profiles; target < 2 s.
 - Adapter cost vs each engine's own no-op pass over the same data (Spark ``mapInArrow``
   that consumes the batches, Dask ``map_partitions(len)``).
+- Encoding and merging 1,000 binary performance partials of 10,000 segments each (score
+  histograms, exact sums), as a driver does: ``fan_in`` bytes decoded and folded per
+  native call (quick mode: 100 partials of 1,000 segments).
 
 ``DRIFTLINE_BENCH_QUICK=1`` (``make test``) shrinks 10M rows to 100k and 10k partials to 2k.
 Ratios are printed and stored in each benchmark's ``extra_info``.
@@ -35,6 +38,8 @@ pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully suppo
 QUICK = os.environ.get("DRIFTLINE_BENCH_QUICK", "1") != "0"
 ROWS = 100_000 if QUICK else 10_000_000
 PARTIALS = 2_000 if QUICK else 10_000
+PERF_PARTIALS = 100 if QUICK else 1_000
+PERF_SEGMENTS = 1_000 if QUICK else 10_000
 NUMERIC, CATEGORICAL = 20, 5
 CHUNK = 500_000
 
@@ -197,6 +202,55 @@ def test_driver_merge_of_partials(benchmark: Any, partials: list[bytes]) -> None
     # Target: < 2 s for 10,000 partials. Reported, not asserted: the figure is decode-bound
     # and moves with the machine's load (see docs/distributed.md).
     benchmark.extra_info["target_met"] = PARTIALS < 10_000 or benchmark.stats.stats.min < 2.0
+
+
+@pytest.fixture(scope="module")
+def perf_partials() -> list[dl.PerformancePartial]:
+    """20 distinct binary performance partials with a score and ``PERF_SEGMENTS``
+    segments, 5 rows per segment each."""
+    rng = np.random.default_rng(4)
+    out = []
+    for _ in range(20):
+        n = 5 * PERF_SEGMENTS
+        y = rng.integers(0, 2, n)
+        s = np.clip(rng.normal(0.4 + 0.2 * y, 0.2), 0, 1)
+        t = pa.table({"seg": rng.integers(0, PERF_SEGMENTS, n), "y": y, "s": s, "p": s > 0.5})
+        out.append(
+            dl.performance_partial(
+                t, prediction="p", label="y", score="s", segment_by="seg", positive=True
+            )
+        )
+    return out
+
+
+def test_performance_partials_encode_and_merge(
+    benchmark: Any, perf_partials: list[dl.PerformancePartial]
+) -> None:
+    _note_build(benchmark)
+    fan_in = 64
+
+    def run() -> dl.PerformancePartial | None:
+        acc = None
+        for start in range(0, PERF_PARTIALS, fan_in):
+            stop = min(start + fan_in, PERF_PARTIALS)
+            blobs = [perf_partials[i % len(perf_partials)].to_bytes() for i in range(start, stop)]
+            part = dl.PerformancePartial.merge_all(blobs)
+            assert part is not None
+            acc = part if acc is None else acc.merge(part)
+        return acc
+
+    rounds = 3 if QUICK else 1
+    merged = benchmark.pedantic(run, rounds=rounds, iterations=1)
+    assert merged is not None
+    assert merged.report().n == 5 * PERF_SEGMENTS * PERF_PARTIALS
+    size = np.mean([len(p.to_bytes()) for p in perf_partials])
+    benchmark.extra_info.update(
+        {"partials": PERF_PARTIALS, "segments": PERF_SEGMENTS, "bytes_per_partial": size}
+    )
+    print(
+        f"\nencode + merge {PERF_PARTIALS:,} performance partials of {PERF_SEGMENTS:,} segments "
+        f"({size / 1024:.0f} KiB each): {benchmark.stats.stats.min:.3f} s"
+    )
 
 
 def test_single_machine_reference(benchmark: Any, parquet_dir: Path) -> None:

@@ -31,6 +31,12 @@ else:
     from driftline.fairness import FairnessReport, fairness
     from driftline.monitor import Monitor, WindowResult
     from driftline.parquet import profile_parquet
+    from driftline.partials import (
+        FairnessPartial,
+        PerformancePartial,
+        fairness_partial,
+        performance_partial,
+    )
     from driftline.performance import (
         PerformanceEstimate,
         PerformanceReport,
@@ -43,11 +49,13 @@ else:
 __all__ = [
     "ColumnProfile",
     "DriftReport",
+    "FairnessPartial",
     "FairnessReport",
     "FeatureDrift",
     "Histogram",
     "Monitor",
     "PerformanceEstimate",
+    "PerformancePartial",
     "PerformanceReport",
     "Profile",
     "Registry",
@@ -60,9 +68,11 @@ __all__ = [
     "estimate_performance",
     "exceptions",
     "fairness",
+    "fairness_partial",
     "histogram",
     "merge",
     "performance",
+    "performance_partial",
     "policies",
     "profile",
     "profile_parquet",

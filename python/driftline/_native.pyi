@@ -1,7 +1,7 @@
 """Type stubs of the native module ``driftline._native`` (checked with mypy.stubtest)."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, final
 
 __version__: str
 
@@ -103,6 +103,7 @@ def performance(
     task: str,
     positive: bool | int | float | str,
     segment_by: list[str],
+    class_scores: list[tuple[Any, str]] = ...,
 ) -> dict[str, Any]: ...
 def roc_auc(data: Any, *, label: str, score: str, positive: bool | int | float | str) -> float: ...
 def estimate_performance(
@@ -115,5 +116,63 @@ def estimate_performance(
     positive: bool | int | float | str,
     method: str,
 ) -> dict[str, Any]: ...
+
+# --- mergeable partials (rust/python/src/partials.rs) ---
+@final
+class PerformancePartial:
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> PerformancePartial: ...
+    def merge(self, other: PerformancePartial) -> PerformancePartial: ...
+    @staticmethod
+    def merge_bytes(blobs: list[bytes]) -> PerformancePartial | None: ...
+    @staticmethod
+    def merge_all(parts: list[PerformancePartial]) -> PerformancePartial | None: ...
+    def report(self) -> dict[str, Any]: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def n_keys(self) -> int: ...
+
+@final
+class FairnessPartial:
+    def to_bytes(self) -> bytes: ...
+    @staticmethod
+    def from_bytes(data: bytes) -> FairnessPartial: ...
+    def merge(self, other: FairnessPartial) -> FairnessPartial: ...
+    @staticmethod
+    def merge_bytes(blobs: list[bytes]) -> FairnessPartial | None: ...
+    @staticmethod
+    def merge_all(parts: list[FairnessPartial]) -> FairnessPartial | None: ...
+    def report(self) -> dict[str, Any]: ...
+    @property
+    def task(self) -> str: ...
+    @property
+    def n_keys(self) -> int: ...
+
+def performance_partial(
+    data: Any,
+    *,
+    prediction: str,
+    label: str,
+    score: str | None,
+    task: str,
+    positive: bool | int | float | str,
+    segment_by: list[str],
+    class_scores: list[tuple[Any, str]] = ...,
+) -> PerformancePartial: ...
+def fairness_partial(
+    data: Any,
+    *,
+    prediction: str,
+    label: str | None,
+    sensitive: list[str],
+    score: str | None,
+    positive: bool | int | float | str,
+    reference_group: Any,
+    min_group_size: int,
+    task: str,
+    segment_by: list[str],
+) -> FairnessPartial: ...
 
 # --- end fairness and performance ---

@@ -23,13 +23,16 @@ from driftline.distributed._common import (
     with_bins,
 )
 from driftline.distributed._compare import compare_distributed
+from driftline.distributed._metrics import MetricSpec
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
 if TYPE_CHECKING:
     from driftline.drift import DriftReport
+    from driftline.fairness import FairnessReport
+    from driftline.performance import PerformanceReport
 
-__all__ = ["compare", "profile"]
+__all__ = ["compare", "fairness", "performance", "profile"]
 
 
 def _partition_partial(part: Any, spec: ProfileSpec) -> bytes:
@@ -162,3 +165,92 @@ def compare(
         bins=bins,
         **options,
     )
+
+
+def _metric_partial(part: Any, spec: MetricSpec) -> bytes:
+    return spec.partial_bytes(part)
+
+
+def _run_metrics(ddf: Any, spec: MetricSpec, fan_in: int) -> Any:
+    dask = require("dask", "dask", "driftline.dask")
+    require("dask.dataframe", "dask", "driftline.dask")
+    columns = [str(c) for c in ddf.columns]
+    wanted = spec.columns()
+    missing = [c for c in wanted if c not in columns]
+    if missing:
+        raise SchemaError(f"column(s) not in the Dask DataFrame: {missing}")
+    ddf = ddf[wanted]
+    task = dask.delayed(_metric_partial, pure=True)
+    merge = dask.delayed(spec.merge_bytes, pure=True)
+    level = [task(part, spec) for part in ddf.to_delayed()]
+    while len(level) > fan_in:
+        level = [merge(level[i : i + fan_in]) for i in range(0, len(level), fan_in)]
+    (blobs,) = dask.compute(level)
+    return spec.report(blobs, fan_in=fan_in, empty=lambda: ddf._meta)
+
+
+def fairness(ddf: Any, *, fan_in: int = DEFAULT_FAN_IN, **options: Any) -> FairnessReport:
+    """Fairness of a Dask DataFrame: a partial per partition, then a tree reduction; the
+    same :class:`~driftline.fairness.FairnessReport` as :func:`driftline.fairness` on the
+    computed rows.
+
+    Parameters
+    ----------
+    ddf
+        A ``dask.dataframe.DataFrame``.
+    fan_in
+        Partials merged per task of the reduction tree.
+    options
+        Those of :func:`driftline.fairness`. Only the named columns are read.
+
+    Raises
+    ------
+    SchemaError
+        A column is not in the DataFrame or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible partial format.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, pandas as pd
+    >>> import driftline.dask as dld
+    >>> df = pd.DataFrame({"y": [1, 0, 1, 0], "p": [1, 0, 0, 0], "g": ["a", "a", "b", "b"]})
+    >>> f = dld.fairness(dd.from_pandas(df, npartitions=2), prediction="p", label="y",
+    ...                  sensitive="g", min_group_size=1)
+    >>> f.demographic_parity_difference
+    0.5
+    """
+    return _run_metrics(ddf, MetricSpec.build("fairness", options), fan_in)  # type: ignore[no-any-return]
+
+
+def performance(ddf: Any, *, fan_in: int = DEFAULT_FAN_IN, **options: Any) -> PerformanceReport:
+    """Performance of a model on a Dask DataFrame: a partial per partition, then a tree
+    reduction; the same :class:`~driftline.performance.PerformanceReport` as
+    :func:`driftline.performance` on the computed rows, except ROC AUC: from merged score
+    histograms (``auc_mode == "histogram"``, within ``auc_approx_error_bound``).
+
+    Parameters
+    ----------
+    ddf
+        A ``dask.dataframe.DataFrame``.
+    fan_in
+        Partials merged per task of the reduction tree.
+    options
+        Those of :func:`driftline.performance`. Only the named columns are read.
+
+    Raises
+    ------
+    SchemaError
+        A column is not in the DataFrame or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible partial format.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, pandas as pd
+    >>> import driftline.dask as dld
+    >>> df = pd.DataFrame({"y": [0, 1, 1, 0], "p": [0, 1, 0, 0]})
+    >>> dld.performance(dd.from_pandas(df, npartitions=2), prediction="p", label="y").accuracy
+    0.75
+    """
+    return _run_metrics(ddf, MetricSpec.build("performance", options), fan_in)  # type: ignore[no-any-return]

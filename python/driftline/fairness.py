@@ -249,22 +249,8 @@ def fairness(
     -------
     FairnessReport
     """
-    if isinstance(sensitive, str):
-        sensitive = [sensitive]
-    sensitive = list(sensitive)
-    if not sensitive:
-        raise ValueError("sensitive: name at least one column")
-    if min_group_size < 0:
-        raise ValueError("min_group_size must be >= 0")
     table = to_arrow(data)
-    if task is None:
-        names = table.schema.names
-        floating = prediction in names and pa.types.is_floating(table.schema.field(prediction).type)
-        task = "regression" if floating else "binary"
-    if task not in ("binary", "regression"):
-        raise ValueError(f"task must be 'binary' or 'regression', got {task!r}")
-    segments = [segment_by] if isinstance(segment_by, str) else list(segment_by or [])
-    out = _native.fairness(
+    args = native_args(
         table,
         prediction=prediction,
         label=label,
@@ -273,7 +259,50 @@ def fairness(
         positive=positive,
         reference_group=reference_group,
         min_group_size=min_group_size,
+        segment_by=segment_by,
         task=task,
-        segment_by=segments,
     )
-    return FairnessReport(out, task)
+    out = _native.fairness(table, **args)
+    return FairnessReport(out, args["task"])
+
+
+def native_args(
+    table: pa.Table,
+    *,
+    prediction: str,
+    label: str | None,
+    sensitive: str | Sequence[str],
+    score: str | None,
+    positive: bool | int | float | str,
+    reference_group: Any,
+    min_group_size: int,
+    segment_by: str | Sequence[str] | None,
+    task: str | None,
+) -> dict[str, Any]:
+    """Checks :func:`fairness`'s options and returns the native keyword arguments (the
+    task inferred from ``table``'s schema when not given)."""
+    if isinstance(sensitive, str):
+        sensitive = [sensitive]
+    sensitive = list(sensitive)
+    if not sensitive:
+        raise ValueError("sensitive: name at least one column")
+    if min_group_size < 0:
+        raise ValueError("min_group_size must be >= 0")
+    if task is None:
+        names = table.schema.names
+        floating = prediction in names and pa.types.is_floating(table.schema.field(prediction).type)
+        task = "regression" if floating else "binary"
+    if task not in ("binary", "regression"):
+        raise ValueError(f"task must be 'binary' or 'regression', got {task!r}")
+    segments = [segment_by] if isinstance(segment_by, str) else list(segment_by or [])
+    return {
+        "prediction": prediction,
+        "label": label,
+        "sensitive": sensitive,
+        "score": score,
+        "positive": positive,
+        "reference_group": reference_group,
+        "min_group_size": min_group_size,
+        "task": task,
+        "segment_by": segments,
+    }

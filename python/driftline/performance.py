@@ -10,7 +10,7 @@ score outside [0, 1] (scores are probabilities of the positive class).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 import polars as pl
@@ -78,7 +78,14 @@ class PerformanceReport:
     ``roc_auc`` (exact), ``auc_approx`` (mergeable, from score histograms),
     ``auc_approx_error_bound``, ``log_loss``, ``brier``, ``ece``, ``mean_score``.
     Multiclass: ``accuracy``, ``precision_macro``, ``recall_macro``, ``f1_macro``,
-    ``precision_weighted``, ``recall_weighted``, ``f1_weighted`` and ``classes``.
+    ``precision_weighted``, ``recall_weighted``, ``f1_weighted`` and ``classes``; with a
+    score column per class, ``log_loss``, ``roc_auc_ovr_macro``, ``roc_auc_ovr_weighted``
+    and ``roc_auc_ovr_error_bound`` (0 when exact).
+
+    ``auc_mode`` says how ROC AUC was computed: ``"exact"`` (one pass over the scores, as
+    :func:`performance`), ``"histogram"`` (from mergeable partials' score histograms, as
+    :meth:`PerformancePartial.report`: ``roc_auc`` is then ``auc_approx``, within
+    ``auc_approx_error_bound`` of the exact value), or None without scores.
     Regression: ``mae``, ``mse``, ``rmse``, ``mape``, ``smape``, ``r2``, ``mean_error``.
 
     Examples
@@ -89,11 +96,12 @@ class PerformanceReport:
     (0.75, 0.5)
     """
 
-    __slots__ = ("_metrics", "_reasons", "classes", "segments", "task")
+    __slots__ = ("_metrics", "_reasons", "auc_mode", "classes", "segments", "task")
 
     task: str
     classes: list[Any]
     segments: pl.DataFrame | None
+    auc_mode: str | None
     _metrics: dict[str, float | None]
     _reasons: dict[str, str]
 
@@ -104,8 +112,10 @@ class PerformanceReport:
         reasons: dict[str, str],
         classes: list[Any],
         segments: pl.DataFrame | None,
+        auc_mode: str | None = None,
     ) -> None:
         object.__setattr__(self, "task", task)
+        object.__setattr__(self, "auc_mode", auc_mode)
         # Counts come from the core as floats; they are integers (CBPE's are not).
         metrics = {k: int(v) if k in _COUNTS and v is not None else v for k, v in metrics.items()}
         object.__setattr__(self, "_metrics", metrics)
@@ -129,6 +139,8 @@ class PerformanceReport:
     def to_dict(self) -> dict[str, Any]:
         """Metrics (and reasons for the undefined ones) as plain Python values."""
         out: dict[str, Any] = {"task": self.task, **self._metrics}
+        if self.auc_mode is not None:
+            out["auc_mode"] = self.auc_mode
         if self.classes:
             out["classes"] = list(self.classes)
         if self._reasons:
@@ -165,12 +177,66 @@ class PerformanceReport:
         return f"PerformanceReport(task={self.task!r}, {shown})"
 
 
+Score = str | Sequence[str] | Mapping[Any, str] | None
+
+
+def native_args(
+    *,
+    prediction: str,
+    label: str,
+    score: Score,
+    task: str,
+    segment_by: str | Sequence[str] | None,
+    positive: bool | int | float | str,
+) -> dict[str, Any]:
+    """Checks :func:`performance`'s options and returns the native keyword arguments."""
+    if task not in ("binary", "multiclass", "regression"):
+        raise ValueError(f"task must be 'binary', 'multiclass' or 'regression', got {task!r}")
+    single: str | None = None
+    class_scores: list[tuple[Any, str]] = []
+    if isinstance(score, str) or score is None:
+        single = score
+        if single is not None and task == "multiclass":
+            raise ValueError(
+                "multiclass: score= takes a column per class, a list (class i is column i) "
+                "or a dict {class: column}"
+            )
+    elif isinstance(score, Mapping):
+        class_scores = [(k, str(v)) for k, v in score.items()]
+    else:
+        class_scores = [(i, str(c)) for i, c in enumerate(score)]
+    if class_scores and task != "multiclass":
+        raise ValueError(f"a score column per class needs task='multiclass', got {task!r}")
+    return {
+        "prediction": prediction,
+        "label": label,
+        "score": single,
+        "class_scores": class_scores,
+        "task": task,
+        "positive": positive,
+        "segment_by": _segment_list(segment_by),
+    }
+
+
+def report_from_native(task: str, out: dict[str, Any]) -> PerformanceReport:
+    """A :class:`PerformanceReport` from the native result dict."""
+    segments = out["segments"]
+    return PerformanceReport(
+        task,
+        out["metrics"],
+        out["reasons"],
+        out["classes"],
+        None if segments is None else pl.from_arrow(segments),  # type: ignore[arg-type]
+        out.get("auc_mode"),
+    )
+
+
 def performance(
     data: Any,
     *,
     prediction: str,
     label: str,
-    score: str | None = None,
+    score: Score = None,
     task: Task = "binary",
     segment_by: str | Sequence[str] | None = None,
     positive: bool | int | float | str = 1,
@@ -186,8 +252,12 @@ def performance(
         Column names of the predicted and true values (any type for classification:
         int, bool, string, dictionary; numeric for regression).
     score
-        Binary only: the column with the probability of the positive class, for ROC AUC,
-        log loss, Brier score and calibration error.
+        Binary: the column with the probability of the positive class, for ROC AUC, log
+        loss, Brier score and calibration error. Multiclass: a column per class with the
+        probability of that class, for one-vs-rest ROC AUC (macro and weighted) and log
+        loss, as a list (column ``i`` is class ``i``: integer labels ``0..k-1``, the
+        order of scikit-learn's ``predict_proba``) or a dict ``{class: column}`` for any
+        labels. A row needs every score for the score metrics.
     task
         ``"binary"``, ``"multiclass"`` or ``"regression"``.
     segment_by
@@ -207,26 +277,15 @@ def performance(
     >>> dl.performance(data, prediction="p", label="y", score="s").roc_auc
     0.75
     """
-    if task not in ("binary", "multiclass", "regression"):
-        raise ValueError(f"task must be 'binary', 'multiclass' or 'regression', got {task!r}")
-    table = to_arrow(data)
-    out = _native.performance(
-        table,
+    args = native_args(
         prediction=prediction,
         label=label,
         score=score,
         task=task,
+        segment_by=segment_by,
         positive=positive,
-        segment_by=_segment_list(segment_by),
     )
-    segments = out["segments"]
-    return PerformanceReport(
-        task,
-        out["metrics"],
-        out["reasons"],
-        out["classes"],
-        None if segments is None else pl.from_arrow(segments),  # type: ignore[arg-type]
-    )
+    return report_from_native(task, _native.performance(to_arrow(data), **args))
 
 
 def roc_auc(y_true: Any, y_score: Any, *, positive: bool | int | float | str = 1) -> float:

@@ -28,13 +28,16 @@ from driftline.distributed._common import (
     with_bins,
 )
 from driftline.distributed._compare import compare_distributed
+from driftline.distributed._metrics import MetricSpec
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
 if TYPE_CHECKING:
     from driftline.drift import DriftReport
+    from driftline.fairness import FairnessReport
+    from driftline.performance import PerformanceReport
 
-__all__ = ["compare", "profile"]
+__all__ = ["compare", "fairness", "performance", "profile"]
 
 _SCHEMA = f"{PARTIAL_COLUMN} binary"
 
@@ -202,3 +205,104 @@ def compare(
         bins=bins,
         **options,
     )
+
+
+def _metric_task(spec: MetricSpec) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        blob = spec.partial_from_batches(batches)
+        if blob is not None:  # an empty partition ships nothing
+            yield _row(blob)
+
+    return task
+
+
+def _metric_merge_task(spec: MetricSpec) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
+    def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        blob = spec.merge_bytes([b for batch in batches for b in batch.column(0).to_pylist()])
+        if blob is not None:
+            yield _row(blob)
+
+    return task
+
+
+def _run_metrics(df: Any, spec: MetricSpec, fan_in: int) -> Any:
+    _require()
+    wanted = spec.columns()
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
+    selected = df.select(*[df[f"`{c}`"] for c in wanted])
+    with _no_pandas_warning():
+        partials = selected.mapInArrow(_metric_task(spec), _SCHEMA)
+        n = _num_partitions(selected)
+        while n is not None and n > fan_in:
+            n = math.ceil(n / fan_in)
+            partials = partials.repartition(n).mapInArrow(_metric_merge_task(spec), _SCHEMA)
+        rows = partials.toArrow()
+    return spec.report(
+        rows.column(PARTIAL_COLUMN).to_pylist(),
+        fan_in=fan_in,
+        empty=lambda: selected.limit(0).toArrow(),
+    )
+
+
+def fairness(df: Any, *, fan_in: int = DEFAULT_FAN_IN, **options: Any) -> FairnessReport:
+    """Fairness of a PySpark DataFrame, partition by partition; the same
+    :class:`~driftline.fairness.FairnessReport` as :func:`driftline.fairness` on the
+    collected rows (counts and exact sums merged by group).
+
+    Parameters
+    ----------
+    df
+        A ``pyspark.sql.DataFrame``.
+    fan_in
+        Partials merged per reduction step, on executors when there are more partitions.
+    options
+        Those of :func:`driftline.fairness` (``prediction``, ``label``, ``sensitive``,
+        ``score``, ``positive``, ``reference_group``, ``min_group_size``, ``segment_by``,
+        ``task``). Only the named columns are read.
+
+    Raises
+    ------
+    SchemaError
+        A column is not in the DataFrame or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible partial format.
+
+    Examples
+    --------
+    >>> import driftline.spark as dls  # doctest: +SKIP
+    >>> dls.fairness(loans, prediction="approved", label="repaid", sensitive="sex")  # doctest: +SKIP
+    """
+    return _run_metrics(df, MetricSpec.build("fairness", options), fan_in)  # type: ignore[no-any-return]
+
+
+def performance(df: Any, *, fan_in: int = DEFAULT_FAN_IN, **options: Any) -> PerformanceReport:
+    """Performance of a model on a PySpark DataFrame, partition by partition; the same
+    :class:`~driftline.performance.PerformanceReport` as :func:`driftline.performance`
+    on the collected rows, except ROC AUC: from merged score histograms
+    (``auc_mode == "histogram"``, within ``auc_approx_error_bound``).
+
+    Parameters
+    ----------
+    df
+        A ``pyspark.sql.DataFrame``.
+    fan_in
+        Partials merged per reduction step, on executors when there are more partitions.
+    options
+        Those of :func:`driftline.performance` (``prediction``, ``label``, ``score``,
+        ``task``, ``segment_by``, ``positive``). Only the named columns are read.
+
+    Raises
+    ------
+    SchemaError
+        A column is not in the DataFrame or has an unsupported type.
+    DecodeError
+        A worker runs a driftline with an incompatible partial format.
+
+    Examples
+    --------
+    >>> import driftline.spark as dls  # doctest: +SKIP
+    >>> dls.performance(scored, prediction="p", label="y", score="s")  # doctest: +SKIP
+    """
+    return _run_metrics(df, MetricSpec.build("performance", options), fan_in)  # type: ignore[no-any-return]

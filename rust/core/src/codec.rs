@@ -1,7 +1,7 @@
-//! The versioned binary format of profiles.
+//! The versioned binary format of profiles and of the performance and fairness partials.
 //!
 //! ```text
-//! magic  "DLPROF"   6 bytes
+//! magic  "DLPROF"   6 bytes ("DLPERF": performance partial, "DLFAIR": fairness partial)
 //! format u16 LE     FORMAT_VERSION; a reader refuses any other
 //! body   postcard   the serde encoding of the value
 //! check  u64 LE     xxh3 (driftline's seed) of the body
@@ -20,51 +20,96 @@ pub const MAGIC: &[u8; 6] = b"DLPROF";
 /// Current format version.
 pub const FORMAT_VERSION: u16 = 1;
 
+/// One kind of serialised value: its magic bytes, format version and name in errors.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope {
+    /// Leading bytes (6).
+    pub magic: &'static [u8; 6],
+    /// Format version; a reader refuses any other.
+    pub version: u16,
+    /// What the bytes hold, for error messages ("profile", "performance partial" ...).
+    pub what: &'static str,
+}
+
+/// The envelope of profiles.
+pub const PROFILE: Envelope = Envelope {
+    magic: MAGIC,
+    version: FORMAT_VERSION,
+    what: "profile",
+};
+
 fn decode_err(message: impl Into<String>) -> DriftlineError {
-    DriftlineError::Decode {
-        what: "profile".into(),
-        message: message.into(),
+    PROFILE.error(message)
+}
+
+impl Envelope {
+    /// A [`DriftlineError::Decode`] about this kind of value.
+    pub fn error(&self, message: impl Into<String>) -> DriftlineError {
+        DriftlineError::Decode {
+            what: self.what.into(),
+            message: message.into(),
+        }
+    }
+
+    /// Encodes a value with the header and checksum.
+    pub fn encode<T: Serialize>(&self, value: &T) -> Result<Vec<u8>> {
+        let body = postcard::to_allocvec(value)
+            .map_err(|e| self.error(format!("encoding failed: {e}")))?;
+        let mut out = Vec::with_capacity(body.len() + 16);
+        out.extend_from_slice(self.magic);
+        out.extend_from_slice(&self.version.to_le_bytes());
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crate::hash::hash_bytes(&body).to_le_bytes());
+        Ok(out)
+    }
+
+    /// Decodes bytes written by [`Envelope::encode`].
+    pub fn decode<T: DeserializeOwned>(&self, bytes: &[u8]) -> Result<T> {
+        let what = self.what;
+        let m = self.magic.len();
+        if bytes.len() < m + 2 + 8 {
+            return Err(self.error(format!(
+                "{} bytes is too short to be a driftline {what} (truncated?)",
+                bytes.len()
+            )));
+        }
+        if &bytes[..m] != self.magic {
+            let known = [
+                (MAGIC, "profile"),
+                (b"DLPERF", "performance partial"),
+                (b"DLFAIR", "fairness partial"),
+            ];
+            let found = known.iter().find(|(k, _)| &bytes[..m] == *k);
+            return Err(self.error(match found {
+                Some((_, other)) => format!("these bytes hold a driftline {other}, not a {what}"),
+                None => format!("not a driftline {what} (bad magic bytes)"),
+            }));
+        }
+        let version = u16::from_le_bytes([bytes[m], bytes[m + 1]]);
+        if version != self.version {
+            return Err(self.error(format!(
+                "format version {version} is not supported by this driftline (it reads {what} version {})",
+                self.version
+            )));
+        }
+        let body = &bytes[m + 2..bytes.len() - 8];
+        let mut check = [0u8; 8];
+        check.copy_from_slice(&bytes[bytes.len() - 8..]);
+        if u64::from_le_bytes(check) != crate::hash::hash_bytes(body) {
+            return Err(self.error("checksum mismatch: the bytes are truncated or corrupted"));
+        }
+        postcard::from_bytes(body).map_err(|e| self.error(format!("malformed body: {e}")))
     }
 }
 
-/// Encodes a value with the header and checksum.
+/// Encodes a value with the profile header and checksum.
 pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>> {
-    let body =
-        postcard::to_allocvec(value).map_err(|e| decode_err(format!("encoding failed: {e}")))?;
-    let mut out = Vec::with_capacity(body.len() + 16);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&crate::hash::hash_bytes(&body).to_le_bytes());
-    Ok(out)
+    PROFILE.encode(value)
 }
 
 /// Decodes bytes written by [`encode`].
 pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    if bytes.len() < MAGIC.len() + 2 + 8 {
-        return Err(decode_err(format!(
-            "{} bytes is too short to be a driftline profile (truncated?)",
-            bytes.len()
-        )));
-    }
-    if &bytes[..MAGIC.len()] != MAGIC {
-        return Err(decode_err("not a driftline profile (bad magic bytes)"));
-    }
-    let version = u16::from_le_bytes([bytes[6], bytes[7]]);
-    if version != FORMAT_VERSION {
-        return Err(decode_err(format!(
-            "format version {version} is not supported by this driftline (it reads version {FORMAT_VERSION})"
-        )));
-    }
-    let body = &bytes[8..bytes.len() - 8];
-    let mut check = [0u8; 8];
-    check.copy_from_slice(&bytes[bytes.len() - 8..]);
-    if u64::from_le_bytes(check) != crate::hash::hash_bytes(body) {
-        return Err(decode_err(
-            "checksum mismatch: the bytes are truncated or corrupted",
-        ));
-    }
-    postcard::from_bytes(body).map_err(|e| decode_err(format!("malformed body: {e}")))
+    PROFILE.decode(bytes)
 }
 
 /// Serialises a profile.

@@ -9,23 +9,20 @@ use pyo3_arrow::{PyRecordBatch, PyTable};
 use crate::errors::{run_detached, to_py_err};
 use crate::performance::{extract_key, extract_positive, key_to_py, metrics_to_py};
 
-/// Fairness report of a table.
-#[pyfunction]
-#[pyo3(signature = (data, *, prediction, label, sensitive, score, positive, reference_group, min_group_size, task, segment_by))]
+/// Builds a core spec from the Python arguments.
 #[allow(clippy::too_many_arguments)]
-pub fn fairness<'py>(
+pub fn fair_spec<'py>(
     py: Python<'py>,
-    data: PyTable,
     prediction: String,
     label: Option<String>,
     sensitive: Vec<String>,
     score: Option<String>,
-    positive: Bound<'py, PyAny>,
+    positive: &Bound<'py, PyAny>,
     reference_group: Option<Bound<'py, PyAny>>,
     min_group_size: u64,
     task: String,
     segment_by: Vec<String>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Spec> {
     let task = match task.as_str() {
         "binary" => FairnessTask::Binary,
         "regression" => FairnessTask::Regression,
@@ -48,19 +45,24 @@ pub fn fairness<'py>(
         ),
         Some(r) => Some(vec![extract_key(&r)?]),
     };
-    let spec = Spec {
+    Ok(Spec {
         prediction,
         label,
         sensitive,
         score,
-        positive: extract_positive(&positive)?,
+        positive: extract_positive(positive)?,
         reference_group,
         min_group_size,
         task,
         segment_by,
-    };
-    let batches = data.into_inner().0;
-    let report = run_detached(py, || core::evaluate(&batches, &spec))?;
+    })
+}
+
+/// A core report as the dict the Python layer reads.
+pub fn fair_report_dict<'py>(
+    py: Python<'py>,
+    report: core::Report,
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     let (values, reasons) = metrics_to_py(py, &report.aggregates)?;
     out.set_item("aggregates", values)?;
@@ -92,4 +94,38 @@ pub fn fairness<'py>(
         None => out.set_item("segments", py.None())?,
     }
     Ok(out)
+}
+
+/// Fairness report of a table.
+#[pyfunction]
+#[pyo3(signature = (data, *, prediction, label, sensitive, score, positive, reference_group, min_group_size, task, segment_by))]
+#[allow(clippy::too_many_arguments)]
+pub fn fairness<'py>(
+    py: Python<'py>,
+    data: PyTable,
+    prediction: String,
+    label: Option<String>,
+    sensitive: Vec<String>,
+    score: Option<String>,
+    positive: Bound<'py, PyAny>,
+    reference_group: Option<Bound<'py, PyAny>>,
+    min_group_size: u64,
+    task: String,
+    segment_by: Vec<String>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let spec = fair_spec(
+        py,
+        prediction,
+        label,
+        sensitive,
+        score,
+        &positive,
+        reference_group,
+        min_group_size,
+        task,
+        segment_by,
+    )?;
+    let batches = data.into_inner().0;
+    let report = run_detached(py, || core::evaluate(&batches, &spec))?;
+    fair_report_dict(py, report)
 }

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 mod errors;
 mod fairness;
 mod input;
+mod partials;
 mod performance;
 mod profile;
 mod stats;
@@ -15,6 +16,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     profile::register(m)?;
     stats::register(m)?;
+    partials::register(m)?;
     m.add_function(wrap_pyfunction!(fairness::fairness, m)?)?;
     m.add_function(wrap_pyfunction!(performance::performance, m)?)?;
     m.add_function(wrap_pyfunction!(performance::roc_auc, m)?)?;

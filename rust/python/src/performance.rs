@@ -88,35 +88,47 @@ pub fn metrics_to_py<'py>(
     Ok((values, reasons))
 }
 
-fn batches(data: PyTable) -> Vec<arrow_array::RecordBatch> {
+pub fn batches(data: PyTable) -> Vec<arrow_array::RecordBatch> {
     data.into_inner().0
 }
 
-/// Overall (and per-segment) performance metrics.
-#[pyfunction]
-#[pyo3(signature = (data, *, prediction, label, score, task, positive, segment_by))]
+/// Builds a core spec from the Python arguments (`class_scores`: (class, column) pairs).
 #[allow(clippy::too_many_arguments)]
-pub fn performance<'py>(
-    py: Python<'py>,
-    data: PyTable,
+pub fn perf_spec(
+    py: Python<'_>,
     prediction: String,
     label: String,
     score: Option<String>,
+    class_scores: Vec<(Bound<'_, PyAny>, String)>,
     task: String,
-    positive: Bound<'py, PyAny>,
+    positive: &Bound<'_, PyAny>,
     segment_by: Vec<String>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Spec> {
     let task: Task = task.parse().map_err(|e| to_py_err(py, e))?;
-    let spec = Spec {
+    let mut class_scores = class_scores
+        .into_iter()
+        .map(|(k, c)| Ok((extract_key(&k)?, c)))
+        .collect::<PyResult<Vec<_>>>()?;
+    class_scores.sort();
+    if class_scores.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(PyValueError::new_err("score: a class is named twice"));
+    }
+    Ok(Spec {
         prediction,
         label,
         score,
-        positive: extract_positive(&positive)?,
+        class_scores,
+        positive: extract_positive(positive)?,
         task,
         segment_by,
-    };
-    let batches = batches(data);
-    let report = run_detached(py, || core::evaluate(&batches, &spec))?;
+    })
+}
+
+/// A core report as the dict the Python layer reads.
+pub fn perf_report_dict<'py>(
+    py: Python<'py>,
+    report: core::Report,
+) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     let (values, reasons) = metrics_to_py(py, &report.metrics)?;
     out.set_item("metrics", values)?;
@@ -127,11 +139,42 @@ pub fn performance<'py>(
         .map(|k| key_to_py(py, k))
         .collect::<PyResult<_>>()?;
     out.set_item("classes", classes)?;
+    out.set_item("auc_mode", report.auc_mode)?;
     match report.segments {
         Some(t) => out.set_item("segments", PyRecordBatch::new(t).into_pyarrow(py)?)?,
         None => out.set_item("segments", py.None())?,
     }
     Ok(out)
+}
+
+/// Overall (and per-segment) performance metrics.
+#[pyfunction]
+#[pyo3(signature = (data, *, prediction, label, score, task, positive, segment_by, class_scores=Vec::new()))]
+#[allow(clippy::too_many_arguments)]
+pub fn performance<'py>(
+    py: Python<'py>,
+    data: PyTable,
+    prediction: String,
+    label: String,
+    score: Option<String>,
+    task: String,
+    positive: Bound<'py, PyAny>,
+    segment_by: Vec<String>,
+    class_scores: Vec<(Bound<'py, PyAny>, String)>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let spec = perf_spec(
+        py,
+        prediction,
+        label,
+        score,
+        class_scores,
+        task,
+        &positive,
+        segment_by,
+    )?;
+    let batches = batches(data);
+    let report = run_detached(py, || core::evaluate(&batches, &spec))?;
+    perf_report_dict(py, report)
 }
 
 /// Exact ROC AUC of a label and a score column.

@@ -9,7 +9,11 @@
 //! counted in `n_null` and left out; a null sensitive value is a group of its own).
 
 pub mod groups;
+pub mod partial;
 pub mod report;
+
+pub use report::fmt_key;
+use report::{regression_report, segment_table};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -20,12 +24,12 @@ use crate::performance::columns::{
     encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS,
 };
 use crate::performance::confusion::{count_binary, BinaryCounts, Value};
-use crate::performance::regression::{sum_regression, RegressionSums};
+use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
 use groups::{code_columns, KeyValue};
 
 /// Classification (binary) or regression fairness.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FairnessTask {
     /// Binary predictions.
     Binary,
@@ -34,7 +38,7 @@ pub enum FairnessTask {
 }
 
 /// What to measure.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Spec {
     /// Prediction column.
     pub prediction: String,
@@ -71,9 +75,26 @@ pub struct Report {
     pub segments: Option<RecordBatch>,
 }
 
-enum Acc {
+/// The per-group accumulators (groups: segment and sensitive values).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub enum Acc {
+    /// Binary confusion counts and score sums per group.
     Binary(Vec<BinaryCounts>),
+    /// Regression error sums per group.
     Regression(Vec<RegressionSums>),
+}
+
+/// Accumulated groups: their keys (segment values, then sensitive values; sorted), the
+/// accumulators, and the non-positive values met in the prediction and the label.
+pub struct Accumulated {
+    /// Group keys, sorted.
+    pub keys: Vec<Vec<KeyValue>>,
+    /// Accumulators in key order.
+    pub acc: Acc,
+    /// The one non-positive prediction value met (binary).
+    pub other_prediction: Option<crate::performance::columns::Other>,
+    /// The one non-positive label value met (binary).
+    pub other_label: Option<crate::performance::columns::Other>,
 }
 
 /// Computes the fairness report of `batches`.
@@ -86,6 +107,19 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
 }
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
+    let a = accumulate_inner(batches, spec)?;
+    finish(spec, &a.keys, &a.acc)
+}
+
+/// Accumulates the groups of `batches` (the mergeable part of [`evaluate`]).
+///
+/// # Errors
+/// As [`evaluate`].
+pub fn accumulate(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated> {
+    crate::pool::install(None, || accumulate_inner(batches, spec))?
+}
+
+fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated> {
     if spec.sensitive.is_empty() {
         return Err(DriftlineError::param(
             "sensitive",
@@ -114,9 +148,9 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     let group_cols: Vec<usize> = (first_group..names.len()).collect();
     let coded = code_columns(&chunks, &group_cols)?;
     let g = coded.keys.len();
+    let others = std::sync::Mutex::new((None, None));
     let acc = match spec.task {
         FairnessTask::Binary => {
-            let others = std::sync::Mutex::new((None, None));
             let counts = ordered_fold(
                 chunks.chunks.len(),
                 vec![BinaryCounts::default(); g],
@@ -162,47 +196,52 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
         FairnessTask::Regression => {
             let lj = label_at.unwrap_or(1);
             let label = spec.label.clone().unwrap_or_default();
-            let sums = ordered_fold(
-                chunks.chunks.len(),
-                vec![RegressionSums::default(); g],
-                |c| {
-                    let ch = &chunks.chunks[c];
-                    let p = crate::performance::columns::values(&ch[0], &spec.prediction)?;
-                    let y = crate::performance::columns::values(&ch[lj], &label)?;
-                    Ok(sum_regression(
-                        &coded.codes[c],
-                        y.as_primitive::<Float64Type>(),
-                        p.as_primitive::<Float64Type>(),
-                        g,
-                    ))
-                },
-                |acc, p| {
-                    for (a, b) in acc.iter_mut().zip(&p) {
-                        a.merge(b);
-                    }
-                    Ok(())
-                },
+            let sums = crate::performance::regression::sum_chunks(
+                &chunks,
+                (0, &spec.prediction),
+                (lj, &label),
+                &coded.codes,
+                g,
             )?;
             Acc::Regression(sums)
         }
     };
+    let (other_prediction, other_label) = others
+        .into_inner()
+        .map_err(|_| DriftlineError::param("data", "poisoned lock"))?;
+    Ok(Accumulated {
+        keys: coded.keys,
+        acc,
+        other_prediction,
+        other_label,
+    })
+}
+
+/// The report of accumulated groups (`keys` sorted, segment values first).
+///
+/// # Errors
+/// An unknown reference group; Arrow errors (a bug).
+pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> {
+    let g = keys.len();
     let n_seg = spec.segment_by.len();
     // Groups sort by (segment..., sensitive...): each segment's groups are contiguous.
     let mut bounds = vec![0usize];
     for i in 1..g {
-        if coded.keys[i][..n_seg] != coded.keys[i - 1][..n_seg] {
+        if keys[i][..n_seg] != keys[i - 1][..n_seg] {
             bounds.push(i);
         }
     }
-    bounds.push(g);
-    let sens_keys: Vec<Vec<KeyValue>> = coded.keys.iter().map(|k| k[n_seg..].to_vec()).collect();
-    let whole = report_of(spec, &acc, &sens_keys, 0..g, n_seg > 0)?;
+    if g > 0 {
+        bounds.push(g);
+    }
+    let sens_keys: Vec<Vec<KeyValue>> = keys.iter().map(|k| k[n_seg..].to_vec()).collect();
+    let whole = report_of(spec, acc, &sens_keys, 0..g, n_seg > 0)?;
     let segments = if n_seg > 0 {
         let mut seg_keys = Vec::new();
         let mut rows = Vec::new();
         for w in bounds.windows(2) {
-            seg_keys.push(coded.keys[w[0]][..n_seg].to_vec());
-            rows.push(report_of(spec, &acc, &sens_keys, w[0]..w[1], false)?);
+            seg_keys.push(keys[w[0]][..n_seg].to_vec());
+            rows.push(report_of(spec, acc, &sens_keys, w[0]..w[1], false)?);
         }
         Some(segment_table(spec, &seg_keys, &rows, &bounds)?)
     } else {
@@ -452,67 +491,4 @@ fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -
             .collect(),
         segments: None,
     })
-}
-
-fn regression_report(
-    spec: &Spec,
-    keys: &[Vec<KeyValue>],
-    sums: &[RegressionSums],
-) -> Result<Report> {
-    let eligible: Vec<bool> = sums
-        .iter()
-        .map(|s| s.n >= spec.min_group_size && s.n > 0)
-        .collect();
-    let mut t = TableBuilder::default();
-    t.keys(&spec.sensitive, keys);
-    t.counts("count", sums.iter().map(|s| s.n));
-    t.counts("n_null", sums.iter().map(|s| s.n_null));
-    t.flags("small_group", eligible.iter().map(|e| !e));
-    t.metric("mae", sums.iter().map(RegressionSums::mae));
-    t.metric("rmse", sums.iter().map(RegressionSums::rmse));
-    t.metric("mean_residual", sums.iter().map(RegressionSums::mean_error));
-    Ok(Report {
-        by_group: t.finish()?,
-        aggregates: report::regression_gaps(sums, &eligible),
-        reference_group: None,
-        small_groups: (0..keys.len())
-            .filter(|&i| !eligible[i])
-            .map(|i| keys[i].clone())
-            .collect(),
-        segments: None,
-    })
-}
-
-fn segment_table(
-    spec: &Spec,
-    seg_keys: &[Vec<KeyValue>],
-    rows: &[Report],
-    bounds: &[usize],
-) -> Result<RecordBatch> {
-    let mut t = TableBuilder::default();
-    t.keys(&spec.segment_by, seg_keys);
-    t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
-    let Some(first) = rows.first() else {
-        return t.finish();
-    };
-    for (j, (name, _)) in first.aggregates.iter().enumerate() {
-        t.metric(name, rows.iter().map(|r| r.aggregates[j].1));
-    }
-    t.finish()
-}
-
-/// A group key as text, `(a, b)` for a tuple.
-pub fn fmt_key(k: &[KeyValue]) -> String {
-    let parts: Vec<String> = k
-        .iter()
-        .map(|v| match v {
-            KeyValue::Str(s) => format!("'{s}'"),
-            other => other.to_string(),
-        })
-        .collect();
-    if parts.len() == 1 {
-        parts[0].clone()
-    } else {
-        format!("({})", parts.join(", "))
-    }
 }

@@ -22,6 +22,13 @@
 
 use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::regression::RegressionSums;
+use crate::performance::table::TableBuilder;
+
+use arrow_array::RecordBatch;
+
+use crate::error::Result;
+use crate::fairness::groups::KeyValue;
+use crate::fairness::{Report, Spec};
 
 /// max - min and min / max of the defined values of eligible groups.
 pub fn spread(values: &[Value], eligible: &[bool], what: &'static str) -> (Value, Value) {
@@ -135,4 +142,75 @@ pub fn regression_gaps(sums: &[RegressionSums], eligible: &[bool]) -> Vec<(&'sta
         ("rmse_gap", spread(&rmse, eligible, why).0),
         ("mean_residual_gap", spread(&me, eligible, why).0),
     ]
+}
+
+/// The report of regression groups.
+///
+/// # Errors
+/// Arrow errors (a bug).
+pub fn regression_report(
+    spec: &Spec,
+    keys: &[Vec<KeyValue>],
+    sums: &[RegressionSums],
+) -> Result<Report> {
+    let eligible: Vec<bool> = sums
+        .iter()
+        .map(|s| s.n >= spec.min_group_size && s.n > 0)
+        .collect();
+    let mut t = TableBuilder::default();
+    t.keys(&spec.sensitive, keys);
+    t.counts("count", sums.iter().map(|s| s.n));
+    t.counts("n_null", sums.iter().map(|s| s.n_null));
+    t.flags("small_group", eligible.iter().map(|e| !e));
+    t.metric("mae", sums.iter().map(RegressionSums::mae));
+    t.metric("rmse", sums.iter().map(RegressionSums::rmse));
+    t.metric("mean_residual", sums.iter().map(RegressionSums::mean_error));
+    Ok(Report {
+        by_group: t.finish()?,
+        aggregates: regression_gaps(sums, &eligible),
+        reference_group: None,
+        small_groups: (0..keys.len())
+            .filter(|&i| !eligible[i])
+            .map(|i| keys[i].clone())
+            .collect(),
+        segments: None,
+    })
+}
+
+/// A row per segment with its aggregates.
+///
+/// # Errors
+/// Arrow errors (a bug).
+pub fn segment_table(
+    spec: &Spec,
+    seg_keys: &[Vec<KeyValue>],
+    rows: &[Report],
+    bounds: &[usize],
+) -> Result<RecordBatch> {
+    let mut t = TableBuilder::default();
+    t.keys(&spec.segment_by, seg_keys);
+    t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
+    let Some(first) = rows.first() else {
+        return t.finish();
+    };
+    for (j, (name, _)) in first.aggregates.iter().enumerate() {
+        t.metric(name, rows.iter().map(|r| r.aggregates[j].1));
+    }
+    t.finish()
+}
+
+/// A group key as text, `(a, b)` for a tuple.
+pub fn fmt_key(k: &[KeyValue]) -> String {
+    let parts: Vec<String> = k
+        .iter()
+        .map(|v| match v {
+            KeyValue::Str(s) => format!("'{s}'"),
+            other => other.to_string(),
+        })
+        .collect();
+    if parts.len() == 1 {
+        parts[0].clone()
+    } else {
+        format!("({})", parts.join(", "))
+    }
 }

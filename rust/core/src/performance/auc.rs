@@ -156,7 +156,7 @@ impl ScoreHistogram {
     /// Adds a score in [0, 1].
     #[inline]
     pub fn add(&mut self, p: f64, y: bool) {
-        let b = ((p * HIST_BINS as f64) as usize).min(HIST_BINS - 1);
+        let b = bin_of(p);
         if y {
             self.pos[b] += 1;
         } else {
@@ -174,43 +174,191 @@ impl ScoreHistogram {
         }
     }
 
-    fn totals(&self) -> (f64, f64) {
-        (
-            self.pos.iter().sum::<u64>() as f64,
-            self.neg.iter().sum::<u64>() as f64,
-        )
-    }
-
     /// Approximate AUC: pairs in different bins are ordered by bin, pairs in one bin
     /// count one half.
     pub fn auc(&self) -> Value {
-        let (np, nn) = self.totals();
-        if np == 0.0 || nn == 0.0 {
-            return Err("one class only: ROC AUC is undefined");
-        }
-        let mut below = 0u128;
-        let mut u2 = 0u128;
-        for b in 0..self.pos.len() {
-            u2 += self.pos[b] as u128 * (2 * below + self.neg[b] as u128);
-            below += self.neg[b] as u128;
-        }
-        Ok(u2 as f64 / (2.0 * np * nn))
+        auc_of(self.pos.iter().copied().zip(self.neg.iter().copied()))
     }
 
     /// Upper bound of |approximate - exact| AUC: half the share of pairs sharing a bin.
     pub fn auc_error_bound(&self) -> Value {
-        let (np, nn) = self.totals();
-        if np == 0.0 || nn == 0.0 {
-            return Err("one class only: ROC AUC is undefined");
-        }
-        let same: u128 = self
-            .pos
-            .iter()
-            .zip(&self.neg)
-            .map(|(&a, &b)| a as u128 * b as u128)
-            .sum();
-        Ok(same as f64 / (2.0 * np * nn))
+        bound_of(self.pos.iter().copied().zip(self.neg.iter().copied()))
     }
+}
+
+/// The bin of a score in [0, 1].
+#[inline]
+pub fn bin_of(p: f64) -> usize {
+    ((p * HIST_BINS as f64) as usize).min(HIST_BINS - 1)
+}
+
+fn auc_of(bins: impl Iterator<Item = (u64, u64)>) -> Value {
+    let (mut below, mut u2, mut np, mut nn) = (0u128, 0u128, 0u128, 0u128);
+    for (p, n) in bins {
+        u2 += p as u128 * (2 * below + n as u128);
+        below += n as u128;
+        np += p as u128;
+        nn += n as u128;
+    }
+    if np == 0 || nn == 0 {
+        return Err("one class only: ROC AUC is undefined");
+    }
+    Ok(u2 as f64 / (2.0 * np as f64 * nn as f64))
+}
+
+fn bound_of(bins: impl Iterator<Item = (u64, u64)>) -> Value {
+    let (mut same, mut np, mut nn) = (0u128, 0u128, 0u128);
+    for (p, n) in bins {
+        same += p as u128 * n as u128;
+        np += p as u128;
+        nn += n as u128;
+    }
+    if np == 0 || nn == 0 {
+        return Err("one class only: ROC AUC is undefined");
+    }
+    Ok(same as f64 / (2.0 * np as f64 * nn as f64))
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<SparseHist> = std::cell::RefCell::new(SparseHist::default());
+}
+
+/// The bins of a [`ScoreHistogram`] that hold a score, for per-segment (or per-class)
+/// histograms in partials: as mergeable, and as small as the data in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SparseHist {
+    /// Bins in use, strictly increasing.
+    pub bins: Vec<u16>,
+    /// Positives per bin in use.
+    pub pos: Vec<u64>,
+    /// Negatives per bin in use.
+    pub neg: Vec<u64>,
+}
+
+impl SparseHist {
+    /// Builds from sorted keys `bin << 1 | y`.
+    pub fn from_sorted_keys(keys: &[u32]) -> Self {
+        let mut h = SparseHist::default();
+        for &k in keys {
+            let (b, y) = ((k >> 1) as u16, k & 1 == 1);
+            if h.bins.last() != Some(&b) {
+                h.bins.push(b);
+                h.pos.push(0);
+                h.neg.push(0);
+            }
+            let i = h.bins.len() - 1;
+            if y {
+                h.pos[i] += 1;
+            } else {
+                h.neg[i] += 1;
+            }
+        }
+        h
+    }
+
+    /// Adds `o` (a merge of the two sorted bin lists).
+    pub fn merge(&mut self, o: &SparseHist) {
+        if o.bins.is_empty() {
+            return;
+        }
+        if self.bins.is_empty() {
+            self.bins.extend_from_slice(&o.bins);
+            self.pos.extend_from_slice(&o.pos);
+            self.neg.extend_from_slice(&o.neg);
+            return;
+        }
+        // Merged into a per-thread scratch, then copied back into `self`'s buffers: merging
+        // thousands of per-segment histograms per chunk allocates nothing once warm.
+        SCRATCH.with(|cell| {
+            let mut scratch = cell.borrow_mut();
+            let out = &mut *scratch;
+            out.bins.clear();
+            out.pos.clear();
+            out.neg.clear();
+            let (mut i, mut j) = (0, 0);
+            while i < self.bins.len() || j < o.bins.len() {
+                let take_a =
+                    j >= o.bins.len() || (i < self.bins.len() && self.bins[i] <= o.bins[j]);
+                let take_b =
+                    i >= self.bins.len() || (j < o.bins.len() && o.bins[j] <= self.bins[i]);
+                let b = if take_a { self.bins[i] } else { o.bins[j] };
+                let (mut p, mut n) = (0, 0);
+                if take_a {
+                    p += self.pos[i];
+                    n += self.neg[i];
+                    i += 1;
+                }
+                if take_b {
+                    p += o.pos[j];
+                    n += o.neg[j];
+                    j += 1;
+                }
+                out.bins.push(b);
+                out.pos.push(p);
+                out.neg.push(n);
+            }
+            self.bins.clear();
+            self.bins.extend_from_slice(&out.bins);
+            self.pos.clear();
+            self.pos.extend_from_slice(&out.pos);
+            self.neg.clear();
+            self.neg.extend_from_slice(&out.neg);
+        });
+    }
+
+    /// Adds the counts into a dense histogram.
+    pub fn add_to(&self, dense: &mut ScoreHistogram) {
+        for (k, &b) in self.bins.iter().enumerate() {
+            dense.pos[b as usize] += self.pos[k];
+            dense.neg[b as usize] += self.neg[k];
+        }
+    }
+
+    /// Approximate AUC (as [`ScoreHistogram::auc`]).
+    pub fn auc(&self) -> Value {
+        auc_of(self.pos.iter().copied().zip(self.neg.iter().copied()))
+    }
+
+    /// Its error bound (as [`ScoreHistogram::auc_error_bound`]).
+    pub fn auc_error_bound(&self) -> Value {
+        bound_of(self.pos.iter().copied().zip(self.neg.iter().copied()))
+    }
+
+    /// Positives and negatives counted.
+    pub fn totals(&self) -> (u64, u64) {
+        (self.pos.iter().sum(), self.neg.iter().sum())
+    }
+
+    /// Whether decoded bytes are well formed (lengths agree, bins increasing and in range).
+    pub fn is_consistent(&self) -> bool {
+        self.bins.len() == self.pos.len()
+            && self.bins.len() == self.neg.len()
+            && self.bins.windows(2).all(|w| w[0] < w[1])
+            && self.bins.last().is_none_or(|&b| (b as usize) < HIST_BINS)
+            && self
+                .pos
+                .iter()
+                .chain(&self.neg)
+                .all(|&c| c < crate::performance::confusion::MAX_COUNT)
+    }
+}
+
+/// Histograms per group from keys `group << 32 | bin << 1 | y` (consumed, sorted here).
+pub fn sparse_by_group(mut keys: Vec<u64>, groups: usize) -> Vec<SparseHist> {
+    keys.sort_unstable();
+    let mut out = vec![SparseHist::default(); groups];
+    let mut start = 0;
+    while start < keys.len() {
+        let group = keys[start] >> 32;
+        let mut end = start;
+        while end < keys.len() && keys[end] >> 32 == group {
+            end += 1;
+        }
+        let low: Vec<u32> = keys[start..end].iter().map(|&k| k as u32).collect();
+        out[group as usize] = SparseHist::from_sorted_keys(&low);
+        start = end;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::performance::confusion::Value;
+use crate::performance::exact::ExactSum;
 
 /// Bins of the expected calibration error.
 pub const ECE_BINS: usize = 10;
@@ -22,7 +23,7 @@ pub struct CalibrationBins {
     /// Rows per bin.
     pub n: [u64; ECE_BINS],
     /// Sum of scores per bin.
-    pub score_sum: [f64; ECE_BINS],
+    pub score_sum: [ExactSum; ECE_BINS],
     /// Positives per bin.
     pub positives: [u64; ECE_BINS],
 }
@@ -33,7 +34,7 @@ impl CalibrationBins {
     pub fn add(&mut self, p: f64, y: bool) {
         let b = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
         self.n[b] += 1;
-        self.score_sum[b] += p;
+        self.score_sum[b].add(p);
         self.positives[b] += u64::from(y);
     }
 
@@ -41,9 +42,16 @@ impl CalibrationBins {
     pub fn merge(&mut self, o: &CalibrationBins) {
         for b in 0..ECE_BINS {
             self.n[b] += o.n[b];
-            self.score_sum[b] += o.score_sum[b];
+            self.score_sum[b].merge(&o.score_sum[b]);
             self.positives[b] += o.positives[b];
         }
+    }
+
+    /// Whether the exact sums decoded from bytes are well formed.
+    pub fn is_consistent(&self) -> bool {
+        use crate::performance::confusion::MAX_COUNT;
+        self.n.iter().chain(&self.positives).all(|&c| c < MAX_COUNT)
+            && self.score_sum.iter().all(ExactSum::is_consistent)
     }
 
     /// Expected calibration error.
@@ -56,7 +64,8 @@ impl CalibrationBins {
         for b in 0..ECE_BINS {
             if self.n[b] > 0 {
                 let nb = self.n[b] as f64;
-                e += nb / n as f64 * (self.score_sum[b] / nb - self.positives[b] as f64 / nb).abs();
+                e += nb / n as f64
+                    * (self.score_sum[b].value() / nb - self.positives[b] as f64 / nb).abs();
             }
         }
         Ok(e)

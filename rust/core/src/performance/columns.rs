@@ -110,7 +110,7 @@ where
 }
 
 /// The value that counts as the positive class of a binary label or prediction.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Positive {
     /// A boolean column's positive value.
     Bool(bool),
@@ -137,7 +137,7 @@ impl std::fmt::Display for Positive {
 pub const NULL_CODE: u8 = 2;
 
 /// A non-positive value met in a binary column, remembered to check there is only one.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Other {
     /// Integer or boolean.
     Int(i128),

@@ -17,6 +17,12 @@ use std::ops::AddAssign;
 
 use serde::{Deserialize, Serialize};
 
+use crate::performance::exact::ExactSum;
+
+/// The largest count a decoded accumulator may hold (2^48 rows): sums of counts then
+/// cannot overflow.
+pub const MAX_COUNT: u64 = 1 << 48;
+
 /// A metric value, or why it is undefined.
 pub type Value = std::result::Result<f64, &'static str>;
 
@@ -44,12 +50,12 @@ pub struct BinaryCounts {
     pub n_null: u64,
     /// Complete rows with a score.
     pub score_n: u64,
-    /// Sum of scores.
-    pub score_sum: f64,
+    /// Sum of scores (exact: independent of row order and partitioning).
+    pub score_sum: ExactSum,
     /// Sum of squared errors `(score - y)^2`.
-    pub brier_sum: f64,
+    pub brier_sum: ExactSum,
     /// Sum of `-(y ln p + (1 - y) ln(1 - p))`, p clipped to `[eps, 1 - eps]`.
-    pub log_loss_sum: f64,
+    pub log_loss_sum: ExactSum,
 }
 
 impl AddAssign<&BinaryCounts> for BinaryCounts {
@@ -60,9 +66,9 @@ impl AddAssign<&BinaryCounts> for BinaryCounts {
         self.fn_ += o.fn_;
         self.n_null += o.n_null;
         self.score_n += o.score_n;
-        self.score_sum += o.score_sum;
-        self.brier_sum += o.brier_sum;
-        self.log_loss_sum += o.log_loss_sum;
+        self.score_sum.merge(&o.score_sum);
+        self.brier_sum.merge(&o.brier_sum);
+        self.log_loss_sum.merge(&o.log_loss_sum);
     }
 }
 
@@ -78,6 +84,23 @@ pub fn log_loss_term(p: f64, y: bool) -> f64 {
 }
 
 impl BinaryCounts {
+    /// Whether the exact sums decoded from bytes are well formed.
+    pub fn is_consistent(&self) -> bool {
+        [
+            self.tp,
+            self.fp,
+            self.tn,
+            self.fn_,
+            self.n_null,
+            self.score_n,
+        ]
+        .iter()
+        .all(|&c| c < MAX_COUNT)
+            && self.score_sum.is_consistent()
+            && self.brier_sum.is_consistent()
+            && self.log_loss_sum.is_consistent()
+    }
+
     /// Adds one complete row.
     #[inline]
     pub fn add(&mut self, y: bool, yhat: bool) {
@@ -93,10 +116,10 @@ impl BinaryCounts {
     #[inline]
     pub fn add_score(&mut self, y: bool, p: f64) {
         self.score_n += 1;
-        self.score_sum += p;
+        self.score_sum.add(p);
         let d = p - f64::from(u8::from(y));
-        self.brier_sum += d * d;
-        self.log_loss_sum += log_loss_term(p, y);
+        self.brier_sum.add(d * d);
+        self.log_loss_sum.add(log_loss_term(p, y));
     }
 
     /// Complete rows.
@@ -181,15 +204,15 @@ impl BinaryCounts {
     }
     /// Mean score.
     pub fn mean_score(&self) -> Value {
-        ratio(self.score_sum, self.score_n as f64, "no scores")
+        ratio(self.score_sum.value(), self.score_n as f64, "no scores")
     }
     /// Brier score.
     pub fn brier(&self) -> Value {
-        ratio(self.brier_sum, self.score_n as f64, "no scores")
+        ratio(self.brier_sum.value(), self.score_n as f64, "no scores")
     }
     /// Log loss.
     pub fn log_loss(&self) -> Value {
-        ratio(self.log_loss_sum, self.score_n as f64, "no scores")
+        ratio(self.log_loss_sum.value(), self.score_n as f64, "no scores")
     }
 }
 
@@ -290,6 +313,14 @@ impl ClassCounts {
     /// Complete rows.
     pub fn n(&self) -> u64 {
         self.truth.iter().sum()
+    }
+
+    /// Whether decoded counts are plausible (see [`MAX_COUNT`]).
+    pub fn is_consistent(&self) -> bool {
+        self.n_null < MAX_COUNT
+            && [&self.tp, &self.predicted, &self.truth]
+                .iter()
+                .all(|v| v.iter().all(|&c| c < MAX_COUNT))
     }
 
     /// Adds `o` (same classes).

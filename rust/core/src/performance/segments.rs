@@ -14,11 +14,11 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::fairness::groups::KeyValue;
 use crate::performance::auc::exact_auc_sorted;
+use crate::performance::binary::BinaryChunk;
 use crate::performance::columns::NULL_CODE;
 use crate::performance::confusion::{BinaryCounts, ClassCounts, Value};
 use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
-use crate::performance::BinaryChunk;
 
 /// Exact ROC AUC per segment.
 pub fn segment_auc(enc: &[BinaryChunk], codes: &[Vec<u32>], g: usize) -> Vec<Value> {

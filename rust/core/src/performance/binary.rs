@@ -1,0 +1,269 @@
+//! The binary task: accumulation (one pass, or into a mergeable partial) and the report.
+//!
+//! # Definition
+//! Confusion counts and score sums per segment ([`BinaryCounts`]), calibration bins, and
+//! for ROC AUC either the scores themselves (exact mode, one pass) or per-segment score
+//! histograms ([`SparseHist`], partial mode: mergeable, the AUC within its reported bound).
+//!
+//! # Complexity
+//! One pass, O(1) per row; the exact AUC adds O(n log n), the partial's histograms
+//! O(n log(chunk)) (a sort of the scored rows' bin keys per chunk).
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float64Type;
+use arrow_array::{Array, ArrayRef};
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::fairness::groups::{Coded, KeyValue};
+use crate::performance::auc::{self, bin_of, ScoreHistogram, SparseHist};
+use crate::performance::calibration::CalibrationBins;
+use crate::performance::columns::{
+    self, encode_binary, merge_other, ordered_fold, Chunks, Other, NULL_CODE,
+};
+use crate::performance::confusion::{self, BinaryCounts, Value};
+use crate::performance::{segments, Report, Spec};
+
+/// Encoded binary columns of one chunk.
+pub struct BinaryChunk {
+    /// Labels (0, 1, [`NULL_CODE`]).
+    pub y: Vec<u8>,
+    /// Predictions.
+    pub yhat: Vec<u8>,
+    /// Scores, validated.
+    pub score: Option<ArrayRef>,
+}
+
+/// The mergeable accumulator of the binary task.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BinaryAcc {
+    /// Confusion counts and score sums per segment.
+    pub counts: Vec<BinaryCounts>,
+    /// Calibration bins of all scored rows.
+    pub cal: CalibrationBins,
+    /// Per segment, the score histogram (partial mode; empty in exact mode).
+    pub seg_hist: Vec<SparseHist>,
+    /// The one non-positive value met in the prediction.
+    pub other_prediction: Option<Other>,
+    /// The one non-positive value met in the label.
+    pub other_label: Option<Other>,
+}
+
+/// Where the ROC AUC of a report comes from.
+pub enum AucSource {
+    /// Exact, from the scores (one pass): the overall value and per segment.
+    Exact(Value, Option<Vec<Value>>, ScoreHistogram),
+    /// Approximate, from the per-segment histograms of a partial.
+    Histogram,
+}
+
+#[derive(Default)]
+struct ChunkPartial {
+    counts: Vec<BinaryCounts>,
+    cal: CalibrationBins,
+    hist: ScoreHistogram,
+    pos: Vec<f64>,
+    neg: Vec<f64>,
+    seg_hist: Vec<SparseHist>,
+}
+
+/// Accumulates the binary task; `partial` keeps per-segment histograms instead of the
+/// scores (and so no exact AUC).
+///
+/// # Errors
+/// Non-binary columns, NaN or out-of-range scores.
+pub fn accumulate(
+    chunks: &Chunks,
+    spec: &Spec,
+    coded: &Coded,
+    partial: bool,
+) -> Result<(BinaryAcc, Option<AucSource>)> {
+    let g = coded.keys.len();
+    let segmented = !spec.segment_by.is_empty();
+    // Encode once (kept for the per-segment AUC), checking that each column is binary.
+    let encoded: Vec<Result<(BinaryChunk, _, _)>> = {
+        use rayon::prelude::*;
+        chunks
+            .chunks
+            .par_iter()
+            .map(|c| {
+                let (yhat, op) = encode_binary(&c[0], &spec.prediction, &spec.positive)?;
+                let (y, ol) = encode_binary(&c[1], &spec.label, &spec.positive)?;
+                let score = match &spec.score {
+                    Some(name) => Some(columns::scores(&c[2], name)?),
+                    None => None,
+                };
+                Ok((BinaryChunk { y, yhat, score }, op, ol))
+            })
+            .collect()
+    };
+    let (mut other_p, mut other_l) = (None, None);
+    let mut enc = Vec::with_capacity(encoded.len());
+    for e in encoded {
+        let (c, op, ol) = e?;
+        merge_other(&spec.prediction, &spec.positive, &mut other_p, op)?;
+        merge_other(&spec.label, &spec.positive, &mut other_l, ol)?;
+        enc.push(c);
+    }
+    let init = ChunkPartial {
+        counts: vec![BinaryCounts::default(); g],
+        seg_hist: if partial {
+            vec![SparseHist::default(); g]
+        } else {
+            Vec::new()
+        },
+        ..ChunkPartial::default()
+    };
+    let acc = ordered_fold(
+        enc.len(),
+        init,
+        |c| {
+            let e = &enc[c];
+            let codes = &coded.codes[c];
+            let s = e.score.as_ref().map(|a| a.as_primitive::<Float64Type>());
+            let mut p = ChunkPartial {
+                counts: confusion::count_binary(codes, Some(&e.y), &e.yhat, s, g),
+                ..ChunkPartial::default()
+            };
+            if let Some(s) = s {
+                let values = s.values();
+                let mut keys: Vec<u64> = Vec::new();
+                for i in 0..e.y.len() {
+                    if e.y[i] == NULL_CODE || e.yhat[i] == NULL_CODE || s.is_null(i) {
+                        continue;
+                    }
+                    let (v, y) = (values[i], e.y[i] == 1);
+                    p.cal.add(v, y);
+                    if partial {
+                        let k = (bin_of(v) as u64) << 1 | u64::from(y);
+                        keys.push(u64::from(codes[i]) << 32 | k);
+                    } else {
+                        p.hist.add(v, y);
+                        if y {
+                            p.pos.push(v);
+                        } else {
+                            p.neg.push(v);
+                        }
+                    }
+                }
+                if partial {
+                    p.seg_hist = auc::sparse_by_group(keys, g);
+                }
+            }
+            Ok(p)
+        },
+        |acc, p| {
+            for (a, b) in acc.counts.iter_mut().zip(&p.counts) {
+                *a += b;
+            }
+            acc.cal.merge(&p.cal);
+            acc.hist.merge(&p.hist);
+            acc.pos.extend_from_slice(&p.pos);
+            acc.neg.extend_from_slice(&p.neg);
+            for (a, b) in acc.seg_hist.iter_mut().zip(&p.seg_hist) {
+                a.merge(b);
+            }
+            Ok(())
+        },
+    )?;
+    let out = BinaryAcc {
+        counts: acc.counts,
+        cal: acc.cal,
+        seg_hist: acc.seg_hist,
+        other_prediction: other_p,
+        other_label: other_l,
+    };
+    if partial || spec.score.is_none() {
+        return Ok((out, None));
+    }
+    let seg_aucs = segmented.then(|| segments::segment_auc(&enc, &coded.codes, g));
+    let overall = auc::exact_auc(acc.pos, acc.neg);
+    Ok((out, Some(AucSource::Exact(overall, seg_aucs, acc.hist))))
+}
+
+/// The report of an accumulated binary task.
+///
+/// # Errors
+/// Arrow errors building the segment table (a bug).
+pub fn report(
+    segment_by: &[String],
+    keys: &[Vec<KeyValue>],
+    acc: &BinaryAcc,
+    has_score: bool,
+    auc: Option<AucSource>,
+) -> Result<Report> {
+    let mut total = BinaryCounts::default();
+    for c in &acc.counts {
+        total += c;
+    }
+    let mut m: Vec<(&'static str, Value)> = vec![
+        ("n", Ok(total.n() as f64)),
+        ("n_null", Ok(total.n_null as f64)),
+        ("tp", Ok(total.tp as f64)),
+        ("fp", Ok(total.fp as f64)),
+        ("tn", Ok(total.tn as f64)),
+        ("fn", Ok(total.fn_ as f64)),
+        ("accuracy", total.accuracy()),
+        ("precision", total.precision()),
+        ("recall", total.tpr()),
+        ("f1", total.f1()),
+        ("specificity", total.tnr()),
+        ("fpr", total.fpr()),
+        ("base_rate", total.base_rate()),
+        ("selection_rate", total.selection_rate()),
+    ];
+    let mut auc_mode = None;
+    let mut seg_aucs = None;
+    if has_score {
+        let (overall, hist, segs) = match auc {
+            Some(AucSource::Exact(v, segs, hist)) => {
+                auc_mode = Some("exact");
+                (v, hist, segs)
+            }
+            _ => {
+                auc_mode = Some("histogram");
+                let mut hist = ScoreHistogram::default();
+                acc.seg_hist.iter().for_each(|h| h.add_to(&mut hist));
+                let segs = acc.seg_hist.iter().map(SparseHist::auc).collect();
+                (hist.auc(), hist, Some(segs))
+            }
+        };
+        seg_aucs = segs;
+        m.extend([
+            ("roc_auc", overall),
+            ("auc_approx", hist.auc()),
+            ("auc_approx_error_bound", hist.auc_error_bound()),
+            ("log_loss", total.log_loss()),
+            ("brier", total.brier()),
+            ("ece", acc.cal.ece()),
+            ("mean_score", total.mean_score()),
+        ]);
+    }
+    let segments = if segment_by.is_empty() {
+        None
+    } else {
+        let aucs = if has_score {
+            Some(seg_aucs.unwrap_or_default())
+        } else {
+            None
+        };
+        Some(segments::binary_table(segment_by, keys, &acc.counts, aucs)?)
+    };
+    Ok(Report {
+        metrics: m,
+        classes: Vec::new(),
+        segments,
+        auc_mode,
+    })
+}
+
+/// Adds `o` into `a`, both already aligned on the same segment keys.
+pub fn merge_aligned(a: &mut BinaryAcc, o: &BinaryAcc) {
+    for (x, y) in a.counts.iter_mut().zip(&o.counts) {
+        *x += y;
+    }
+    a.cal.merge(&o.cal);
+    for (x, y) in a.seg_hist.iter_mut().zip(&o.seg_hist) {
+        x.merge(y);
+    }
+}
