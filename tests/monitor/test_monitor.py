@@ -58,6 +58,38 @@ def test_window_profile_matches_direct_profile(rng: np.random.Generator) -> None
     assert w.profile["c"].frequencies() == direct["c"].frequencies()
 
 
+def test_one_row_batches_mixed_with_records_and_batches(rng: np.random.Generator) -> None:
+    # One-row tables take the records' path; a window mixing all three forms equals the
+    # profile of the same rows, and windows split at the same row counts.
+    ref = reference(rng)
+    cur = reference(rng, 2500)
+    mon = dl.Monitor(ref, window=1000, dispatch="manual", flush_rows=64)
+    for i in range(0, 700):
+        piece = cur.slice(i, 1)
+        mon.observe(piece if i % 2 else piece.to_pylist()[0])
+    for off in range(700, 2500, 100):
+        mon.observe(cur.slice(off, 100))
+    assert [w.rows for w in mon.history] == [1000, 1000]
+    rest = mon.close_window()
+    assert rest is not None and rest.rows == 500
+    first = cur.slice(0, 1000)
+    w = mon.history[0]
+    direct = dl.profile(first)
+    assert w.profile["x"].count == 1000
+    assert w.profile["x"].mean == pytest.approx(float(np.mean(first["x"])), rel=1e-12)
+    assert w.profile["y"].min == direct["y"].min and w.profile["y"].max == direct["y"].max
+    assert w.profile["c"].frequencies() == direct["c"].frequencies()
+    assert mon.rows_observed == 2500
+
+
+def test_one_row_batch_with_a_bad_schema_is_refused(rng: np.random.Generator) -> None:
+    mon = dl.Monitor(reference(rng), window=1000, dispatch="manual")
+    with pytest.raises(SchemaError):
+        mon.observe(pa.table({"x": [1.0]}))
+    mon.observe(reference(rng, 1))
+    assert mon.rows_observed == 1
+
+
 def test_injected_shift_is_detected(rng: np.random.Generator) -> None:
     ref = reference(rng)
     fired: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["WindowAccumulator", "records_to_table"]
+__all__ = ["WindowAccumulator", "concat_tables", "records_to_table"]
 
 ProfileFn = Callable[[pa.Table], Any]
 
@@ -42,7 +42,8 @@ def records_to_table(
     return pa.table(data)
 
 
-def _concat(tables: list[pa.Table]) -> pa.Table:
+def concat_tables(tables: list[pa.Table]) -> pa.Table:
+    """One table with one contiguous chunk per column (schemas unified when they differ)."""
     # Thousands of one-row chunks profile slowly: one contiguous chunk per column.
     if len(tables) == 1:
         return tables[0]
@@ -128,7 +129,7 @@ class WindowAccumulator:
             if shard.table_rows < self._flush_rows:
                 return
             tables, shard.tables, shard.table_rows = shard.tables, [], 0
-        self._add_profiled(shard, _concat(tables))
+        self._add_profiled(shard, concat_tables(tables))
 
     def _add_profiled(self, shard: _Shard, table: pa.Table) -> None:
         p = self._profile(table)
@@ -147,7 +148,7 @@ class WindowAccumulator:
             with shard.lock:
                 tables, shard.tables, shard.table_rows = shard.tables, [], 0
             if tables:
-                self._add_profiled(shard, _concat(tables))
+                self._add_profiled(shard, concat_tables(tables))
             profiles.extend(shard.profiles)
             outcomes.extend(shard.outcomes)
         out = pa.concat_tables(outcomes, promote_options="permissive") if outcomes else None

@@ -24,7 +24,7 @@ from driftline._arrow import to_table_like
 from driftline.actions.base import Action
 from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
-from driftline.monitor.accumulate import WindowAccumulator, records_to_table
+from driftline.monitor.accumulate import WindowAccumulator, concat_tables, records_to_table
 from driftline.monitor.quality import reference_kinds, schema_problems
 from driftline.monitor.result import WindowResult, judge
 from driftline.monitor.state import StateStore
@@ -222,6 +222,11 @@ class Monitor:
         if not self._feature_set <= record.keys():
             self._schema_error([f"missing columns {sorted(self._feature_set - record.keys())}"])
             return
+        self._append_one(record)
+
+    def _append_one(self, record: dict[str, Any] | pa.Table) -> None:
+        """One row (a dict, or a one-row table already checked against the schema) into
+        its window's pending records."""
         windows = self._windows
         assert not isinstance(windows, EventTimeWindows)  # observe() routes those as tables
         with self._lock:
@@ -246,9 +251,15 @@ class Monitor:
         finally:
             self._done([acc], 0)
 
-    def _to_table(self, records: list[dict[str, Any]]) -> pa.Table:
+    def _to_table(self, records: list[dict[str, Any] | pa.Table]) -> pa.Table:
         try:
-            return records_to_table(records, self._required, self._keep)
+            dicts = [r for r in records if isinstance(r, dict)]
+            if len(dicts) == len(records):
+                return records_to_table(dicts, self._required, self._keep)
+            tables = [r for r in records if not isinstance(r, dict)]
+            if dicts:
+                tables.append(records_to_table(dicts, self._required, self._keep))
+            return concat_tables(tables)
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
             # Records of mixed types: dropped as a data-quality finding, never a crash
             # in another caller's observe.
@@ -310,6 +321,10 @@ class Monitor:
             return
         if keep is not None:
             table = table.select(keep)
+        if table.num_rows == 1 and not isinstance(self._windows, EventTimeWindows):
+            # A service's one-row batch takes the records' path: one short lock.
+            self._append_one(table)
+            return
         pieces = self._assign(table)
         try:
             for acc, piece in pieces:
