@@ -29,6 +29,7 @@ from driftline.distributed._common import (
 )
 from driftline.distributed._compare import compare_distributed
 from driftline.distributed._metrics import MetricSpec
+from driftline.distributed._spark_files import parquet_scan_files, profile_tasks, run_file_tasks
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
@@ -82,11 +83,21 @@ def _num_partitions(df: Any) -> int | None:
         return None
 
 
-def _run(df: Any, spec: ProfileSpec, fan_in: int) -> Profile:
+def _parallelism(df: Any) -> int:
+    return int(df.sparkSession.sparkContext.defaultParallelism)
+
+
+def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Profile:
     missing = [c for c in spec.selected(df.columns) if c not in df.columns]
     if missing:
         raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
-    selected = df.select(*[df[f"`{c}`"] for c in spec.selected(df.columns)])
+    names = spec.selected(df.columns)
+    files = parquet_scan_files(df, names) if source == "auto" else None
+    tasks = profile_tasks(files, _parallelism(df)) if files else []
+    if tasks:
+        # A bare scan of local Parquet files: executors read the files themselves.
+        return merge_partials(run_file_tasks(df.sparkSession, tasks, names, spec), fan_in=fan_in)
+    selected = df.select(*[df[f"`{c}`"] for c in names])
     with _no_pandas_warning():
         partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
         n = _num_partitions(selected)
@@ -113,6 +124,7 @@ def profile(
     hll_p: int | None = None,
     freq_cap: int | None = None,
     fan_in: int = DEFAULT_FAN_IN,
+    source: str = "auto",
 ) -> Profile:
     """Profiles a PySpark DataFrame partition by partition; the same :class:`Profile` as
     :func:`driftline.profile` on the collected data.
@@ -129,6 +141,12 @@ def profile(
         Native threads per Spark task (default 1: Spark already runs a task per core).
     fan_in
         Partials merged per reduction step, on executors when there are more partitions.
+    source
+        ``"auto"`` (default): when ``df`` is a bare scan of local Parquet files (no
+        filter, join or computed column, no partition directories, columns of plain
+        numeric, boolean or string types), executors read the row groups from the files
+        with pyarrow, skipping Spark's export of every row to Arrow; otherwise, and with
+        ``"arrow"``, each partition's batches come through ``mapInArrow``.
 
     Returns
     -------
@@ -163,7 +181,9 @@ def profile(
         hll_p=hll_p,
         freq_cap=freq_cap,
     )
-    return with_bins(spec, lambda s: _run(df, s, fan_in))
+    if source not in ("auto", "arrow"):
+        raise ValueError(f"source must be 'auto' or 'arrow', got {source!r}")
+    return with_bins(spec, lambda s: _run(df, s, fan_in, source))
 
 
 def compare(
