@@ -18,7 +18,7 @@ setup: .venv/.native-stamp
 	$(PIP) install -q -c constraints.txt maturin pyarrow polars numpy numba scipy scikit-learn \
 		"sqlalchemy>=2" alembic "psycopg[binary]" cryptography typer rich fastapi uvicorn httptools uvloop httpx \
 		prometheus-client plotly pytest pytest-benchmark pytest-timeout hypothesis ruff mypy \
-		fairlearn pandas playwright tomli-w pyspark "dask[dataframe,distributed]" schemathesis
+		fairlearn pandas playwright tomli-w pyspark "dask[dataframe,distributed]" "ray[data]" schemathesis
 	touch $@
 
 .venv/.native-stamp: .venv/.deps-stamp $(RUST_SOURCES)

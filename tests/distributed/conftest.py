@@ -196,7 +196,7 @@ def dask_frame():  # type: ignore[no-untyped-def]
 def ray_frame():  # type: ignore[no-untyped-def]
     pytest.importorskip(
         "ray.data",
-        reason="Ray is not in the make test install (a 70 MB wheel and a slow cluster start for CI); pip install driftline[ray] to run the Ray tests",
+        reason="Ray is not installed here (make test installs it): pip install driftline[ray]",
     )
     import ray
 
