@@ -6,7 +6,6 @@ test (``DRIFTLINE_SCREENSHOTS`` chooses it)."""
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,27 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import ARGS, BROWSER_MARKS, CHROMIUM, free_port  # type: ignore[import-not-found]
 
 import driftline as dl
 from driftline.exceptions import NotFound
 from driftline.server import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
-    pytest.mark.timeout(300),
-]
+pytestmark = BROWSER_MARKS
 
 
 @dataclass
@@ -120,12 +105,6 @@ def _feed_monitor(app: Any, session: Any) -> None:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     import uvicorn
@@ -134,7 +113,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     url = f"sqlite:///{root / 'registry.db'}"
     tokens = _seed(url)
     registry = dl.Registry(url)
-    port = _free_port()
+    port = free_port()
     app = create_app(registry=registry)
     _feed_monitor(app, registry.session(tokens["carol"]))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -5,7 +5,6 @@ drill-down with its histograms; the console stays clean; screenshots are saved."
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,33 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_support import ARGS, BROWSER_MARKS, CHROMIUM, free_port  # type: ignore[import-not-found]
 from segments_world import DRIFTED, seed  # type: ignore[import-not-found]
 
 import driftline as dl
 from driftline.server import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
-    pytest.mark.timeout(300),
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +29,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str, P
     url = f"sqlite:///{root / 'registry.db'}"
     tokens = seed(url)
     registry = dl.Registry(url)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(registry=registry), host="127.0.0.1", port=port, log_level="warning"
