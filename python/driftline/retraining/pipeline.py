@@ -20,21 +20,13 @@ import numpy as np
 import pyarrow as pa
 
 from driftline.actions.base import DeliveryError, Suppressed
-from driftline.retraining import journal
+from driftline.retraining import holdout, journal
 from driftline.retraining.gates import Evaluation, Gate
+from driftline.retraining.holdout import FAIRNESS_METRICS, read_table
 from driftline.retraining.run import STEPS, RetrainingRun, TrainedModel, TrainingJob
 
 __all__ = ["FAIRNESS_METRICS", "RetrainingPipeline"]
 
-#: The fairness metrics an evaluation carries (with ``sensitive=`` columns).
-FAIRNESS_METRICS = (
-    "disparate_impact",
-    "demographic_parity_difference",
-    "demographic_parity_ratio",
-    "equalized_odds_difference",
-    "equalized_odds_ratio",
-    "equal_opportunity_difference",
-)
 _TAG_LIMIT = 256
 
 
@@ -42,30 +34,6 @@ def _as_list(v: str | Sequence[str] | None) -> list[str]:
     if v is None:
         return []
     return [v] if isinstance(v, str) else list(v)
-
-
-def _table(data: Any) -> pa.Table:
-    """Arrow data (any producer) or a Parquet file given as a Path, as a pyarrow Table."""
-    if isinstance(data, PathLike):
-        import pyarrow.parquet as pq
-
-        return pq.read_table(Path(data))
-    if isinstance(data, str):
-        raise TypeError("pass a pathlib.Path for a Parquet file (strings are not taken as paths)")
-    from driftline._arrow import to_table_like
-
-    t = to_table_like(data)
-    if isinstance(t, pa.Table):
-        return t
-    if isinstance(t, pa.RecordBatchReader):
-        return t.read_all()
-    return pa.table(t)
-
-
-def _put(table: pa.Table, name: str, values: Any) -> pa.Table:
-    arr = pa.array(np.asarray(values))
-    i = table.schema.get_field_index(name)
-    return table.set_column(i, name, arr) if i >= 0 else table.append_column(name, arr)
 
 
 class RetrainingPipeline:
@@ -376,7 +344,7 @@ class RetrainingPipeline:
         raw = self._source(self.data, run)
         if isinstance(raw, PathLike):
             run.data_uri = Path(raw).resolve().as_uri()
-        data = _table(raw)
+        data = read_table(raw)
         wanted = [self.label, *self.sensitive, *(self.features or [])]
         missing = sorted({c for c in wanted if c not in data.column_names})
         if missing:
@@ -388,7 +356,7 @@ class RetrainingPipeline:
             run.features = list(self.features)
         run.data = data
         if self.holdout is not None:
-            run.train_data, run.holdout = data, _table(self._source(self.holdout, run))
+            run.train_data, run.holdout = data, read_table(self._source(self.holdout, run))
         else:
             order = np.random.default_rng(self.seed).permutation(data.num_rows)
             cut = round(data.num_rows * self.holdout_share)
@@ -447,53 +415,20 @@ class RetrainingPipeline:
         return "passed", f"trained; artifact {out.artifact}", journal.plain(detail)
 
     def _scored(self, model: Any, table: pa.Table, cols: list[str]) -> pa.Table:
-        if hasattr(model, "feature_names_in_"):
-            X: Any = table.select(cols).to_pandas()
-        else:
-            X = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in cols])
-        out = _put(table, self.prediction, model.predict(X))
-        if self.task == "binary" and hasattr(model, "predict_proba"):
-            proba = np.asarray(model.predict_proba(X))
-            classes = list(getattr(model, "classes_", range(proba.shape[1])))
-            if proba.ndim == 2 and self.positive in classes:
-                out = _put(out, self.score, proba[:, classes.index(self.positive)])
-        return out
+        return holdout.scored(
+            model, table, cols, self.prediction, self.score, self.task, self.positive
+        )
 
     def _metrics(self, scored: pa.Table) -> tuple[dict[str, float | None], dict[str, str]]:
-        from driftline.fairness import fairness
-        from driftline.performance import performance
-
-        has_score = self.score in scored.column_names
-        perf = performance(
+        return holdout.metrics(
             scored,
             prediction=self.prediction,
             label=self.label,
-            score=self.score if has_score else None,
-            task=self.task,  # type: ignore[arg-type]
+            score=self.score,
+            task=self.task,
             positive=self.positive,
+            sensitive=self.sensitive,
         )
-        raw = perf.to_dict()
-        reasons = dict(raw.pop("undefined", {}) or {})
-        metrics: dict[str, float | None] = {
-            k: (None if v is None else float(v))
-            for k, v in raw.items()
-            if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-        }
-        if self.sensitive:
-            fair = fairness(
-                scored,
-                prediction=self.prediction,
-                label=self.label,
-                sensitive=self.sensitive,
-                positive=self.positive,
-            )
-            for m in FAIRNESS_METRICS:
-                v = getattr(fair, m)
-                metrics[m] = None if v is None else float(v)
-                why = fair.reason(m)
-                if why:
-                    reasons[m] = why
-        return journal.plain(metrics), reasons
 
     def _production(self) -> Any:
         number = self.session.get_model(self.model).production_version

@@ -1,0 +1,120 @@
+"""Scoring a candidate (and production) on the holdout, and the metrics the gates read."""
+
+from __future__ import annotations
+
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from driftline.retraining import journal
+
+__all__ = ["FAIRNESS_METRICS", "metrics", "put_column", "read_table", "scored"]
+
+#: The fairness metrics an evaluation carries (with ``sensitive=`` columns).
+FAIRNESS_METRICS = (
+    "disparate_impact",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "equal_opportunity_difference",
+)
+
+
+def read_table(data: Any) -> pa.Table:
+    """Arrow data (any producer) or a Parquet file given as a Path, as a pyarrow Table."""
+    if isinstance(data, PathLike):
+        import pyarrow.parquet as pq
+
+        return pq.read_table(Path(data))
+    if isinstance(data, str):
+        raise TypeError("pass a pathlib.Path for a Parquet file (strings are not taken as paths)")
+    from driftline._arrow import to_table_like
+
+    t = to_table_like(data)
+    if isinstance(t, pa.Table):
+        return t
+    if isinstance(t, pa.RecordBatchReader):
+        return t.read_all()
+    return pa.table(t)
+
+
+def put_column(table: pa.Table, name: str, values: Any) -> pa.Table:
+    """``table`` with column ``name`` set to ``values`` (replaced or appended)."""
+    arr = pa.array(np.asarray(values))
+    i = table.schema.get_field_index(name)
+    return table.set_column(i, name, arr) if i >= 0 else table.append_column(name, arr)
+
+
+def scored(
+    model: Any,
+    table: pa.Table,
+    cols: list[str],
+    prediction: str,
+    score: str,
+    task: str,
+    positive: Any,
+) -> pa.Table:
+    """The holdout with the model's predictions (and positive-class scores, binary)."""
+    if hasattr(model, "feature_names_in_"):
+        X: Any = table.select(cols).to_pandas()
+    else:
+        X = np.column_stack([table.column(c).to_numpy(zero_copy_only=False) for c in cols])
+    out = put_column(table, prediction, model.predict(X))
+    if task == "binary" and hasattr(model, "predict_proba"):
+        proba = np.asarray(model.predict_proba(X))
+        classes = list(getattr(model, "classes_", range(proba.shape[1])))
+        if proba.ndim == 2 and positive in classes:
+            out = put_column(out, score, proba[:, classes.index(positive)])
+    return out
+
+
+def metrics(
+    table: pa.Table,
+    *,
+    prediction: str,
+    label: str,
+    score: str,
+    task: str,
+    positive: Any,
+    sensitive: list[str],
+) -> tuple[dict[str, float | None], dict[str, str]]:
+    """Performance (and, with sensitive columns, fairness) metrics of a scored holdout, and
+    the reasons of the undefined ones."""
+    from driftline.fairness import fairness
+    from driftline.performance import performance
+
+    has_score = score in table.column_names
+    perf = performance(
+        table,
+        prediction=prediction,
+        label=label,
+        score=score if has_score else None,
+        task=task,  # type: ignore[arg-type]
+        positive=positive,
+    )
+    raw = perf.to_dict()
+    reasons = dict(raw.pop("undefined", {}) or {})
+    values: dict[str, float | None] = {
+        k: (None if v is None else float(v))
+        for k, v in raw.items()
+        if v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+    }
+    if sensitive:
+        fair = fairness(
+            table,
+            prediction=prediction,
+            label=label,
+            sensitive=sensitive,
+            positive=positive,
+        )
+        for m in FAIRNESS_METRICS:
+            v = getattr(fair, m)
+            values[m] = None if v is None else float(v)
+            why = fair.reason(m)
+            if why:
+                reasons[m] = why
+    return journal.plain(values), reasons
