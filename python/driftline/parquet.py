@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -51,14 +51,18 @@ def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     return unique
 
 
-def _row_groups(files: list[Path]) -> Iterator[tuple[Path, int]]:
+def _row_groups(files: list[Path]) -> tuple[list[tuple[Path, int]], int]:
+    """Every (file, row group) and the rows of all of them (from the footers)."""
+    groups: list[tuple[Path, int]] = []
+    rows = 0
     for f in files:
         try:
-            n = pq.ParquetFile(f).num_row_groups
+            meta = pq.ParquetFile(f).metadata
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{f}: not a readable Parquet file ({exc})") from exc
-        for i in range(n):
-            yield f, i
+        groups += [(f, i) for i in range(meta.num_row_groups)]
+        rows += meta.num_rows
+    return groups, rows
 
 
 def _progress(total: int, enabled: bool | None) -> Any:
@@ -113,7 +117,7 @@ def profile_parquet(
     2.0
     """
     files = parquet_files(path)
-    groups = list(_row_groups(files))
+    groups, total_rows = _row_groups(files)
     n_threads = threads or os.cpu_count() or 1
     cols = None if columns is None else [str(c) for c in columns]
     read_cols = cols
@@ -134,6 +138,8 @@ def profile_parquet(
         else {str(k): [float(e) for e in v] for k, v in edges.items()},
         "segment_by": segment_by,
         "threads": threads,
+        # Each row group's sketches are sized for the whole scan they will be merged into.
+        "expected_rows": total_rows,
     }
     if not groups:
         empty = pq.read_schema(files[0]).empty_table()

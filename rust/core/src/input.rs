@@ -102,7 +102,7 @@ pub fn numeric_values<'a>(column: &str, array: &'a ArrayRef) -> Result<(Cow<'a, 
             if nulls == 0 {
                 Cow::Borrowed(a.values().as_ref())
             } else {
-                Cow::Owned(a.iter().flatten().collect())
+                Cow::Owned(valid_values(a, |v| v))
             }
         }
         Float32 => prim::<Float32Type>(array, |v| v as f64),
@@ -161,12 +161,26 @@ fn prim<'a, T: ArrowPrimitiveType>(
     array: &'a ArrayRef,
     f: impl Fn(T::Native) -> f64,
 ) -> Cow<'a, [f64]> {
-    let a: &PrimitiveArray<T> = array.as_primitive::<T>();
-    if a.null_count() == 0 {
-        Cow::Owned(a.values().iter().map(|&v| f(v)).collect())
-    } else {
-        Cow::Owned(a.iter().flatten().map(f).collect())
+    Cow::Owned(valid_values(array.as_primitive::<T>(), f))
+}
+
+/// The non-null values of a primitive array, converted: copied run by run of valid slots
+/// (a test per value and a growing vector cost several times more).
+fn valid_values<T: ArrowPrimitiveType>(
+    a: &PrimitiveArray<T>,
+    f: impl Fn(T::Native) -> f64,
+) -> Vec<f64> {
+    let values = a.values();
+    let mut out = Vec::with_capacity(a.len() - a.null_count());
+    match a.nulls().filter(|n| n.null_count() > 0) {
+        None => out.extend(values.iter().map(|&v| f(v))),
+        Some(nulls) => {
+            for (start, end) in nulls.valid_slices() {
+                out.extend(values[start..end].iter().map(|&v| f(v)));
+            }
+        }
     }
+    out
 }
 
 /// Calls `f` with each category of a categorical or boolean array and how many times it
@@ -295,27 +309,133 @@ pub fn for_each_category(
 }
 
 /// Counts byte strings with one hash-table lookup each, then reports each distinct one.
+///
+/// The table's own hash need not be stable (the stable hash is taken once per distinct
+/// string by the caller): a string of up to 16 bytes is read as two words, hashed with one
+/// folded multiply and compared by those words, without a call to `memcmp`; a longer one
+/// falls back to xxh3 and a byte comparison. The short hash is keyed per process so that
+/// crafted inputs cannot pile strings onto one bucket.
 fn count_bytes<'a>(
     iter: impl Iterator<Item = Option<&'a [u8]>>,
     f: &mut impl FnMut(&[u8], u64),
 ) -> Result<u64> {
-    let mut table: hashbrown::HashTable<(u64, &'a [u8], u64)> = hashbrown::HashTable::new();
+    struct Entry<'a> {
+        hash: u64,
+        words: (u64, u64),
+        bytes: &'a [u8],
+        count: u64,
+    }
+    let mut table: hashbrown::HashTable<Entry<'a>> = hashbrown::HashTable::new();
     let mut nulls = 0u64;
+    let key = table_key();
     for v in iter {
         let Some(bytes) = v else {
             nulls += 1;
             continue;
         };
-        let h = crate::hash::hash_bytes(bytes);
-        match table.find_mut(h, |e| e.0 == h && e.1 == bytes) {
-            Some(e) => e.2 += 1,
+        let (hash, words) = short_key(bytes, key);
+        let found = if bytes.len() <= 16 {
+            table.find_mut(hash, |e| e.words == words && e.bytes.len() == bytes.len())
+        } else {
+            table.find_mut(hash, |e| e.hash == hash && e.bytes == bytes)
+        };
+        match found {
+            Some(e) => e.count += 1,
             None => {
-                table.insert_unique(h, (h, bytes, 1), |e| e.0);
+                table.insert_unique(
+                    hash,
+                    Entry {
+                        hash,
+                        words,
+                        bytes,
+                        count: 1,
+                    },
+                    |e| e.hash,
+                );
             }
         }
     }
-    for (_, bytes, c) in table.iter() {
-        f(bytes, *c);
+    for e in table.iter() {
+        f(e.bytes, e.count);
     }
     Ok(nulls)
+}
+
+/// This process's random key of [`short_key`].
+fn table_key() -> (u64, u64) {
+    use std::hash::BuildHasher;
+    static KEY: std::sync::OnceLock<(u64, u64)> = std::sync::OnceLock::new();
+    *KEY.get_or_init(|| {
+        let s = std::collections::hash_map::RandomState::new();
+        (s.hash_one(1u64) | 1, s.hash_one(2u64) | 1)
+    })
+}
+
+/// A table hash of a byte string and, for up to 16 bytes, two words that hold all of it.
+#[inline(always)]
+fn short_key(b: &[u8], key: (u64, u64)) -> (u64, (u64, u64)) {
+    let n = b.len();
+    let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+    let half = |s: &[u8]| u64::from(u32::from_le_bytes(s.try_into().unwrap_or([0; 4])));
+    let words = match n {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
+            0,
+        ),
+        4..=7 => (half(&b[..4]), half(&b[n - 4..])),
+        8..=16 => (word(&b[..8]), word(&b[n - 8..])),
+        _ => return (xxhash_rust::xxh3::xxh3_64_with_seed(b, key.0), (0, 0)),
+    };
+    let p = u128::from(words.0 ^ key.0) * u128::from(words.1 ^ key.1 ^ n as u64);
+    ((p as u64) ^ ((p >> 64) as u64), words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn counts_strings_of_every_length_exactly() {
+        // Near-duplicates of every length up to 40: each differs from another in one byte,
+        // at the start, the middle or the end, so the short keys must hold every byte.
+        let mut seed = 17u64;
+        let mut next = || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let mut base: Vec<Vec<u8>> = Vec::new();
+        for len in 0..=40usize {
+            let s: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            base.push(s.clone());
+            for pos in [0, len / 2, len.saturating_sub(1)] {
+                if len > 0 {
+                    let mut t = s.clone();
+                    t[pos] ^= 0x20;
+                    base.push(t);
+                }
+            }
+            let mut z = s.clone();
+            z.push(0);
+            base.push(z);
+        }
+        let rows: Vec<Option<&[u8]>> = (0..20_000)
+            .map(|i| (i % 13 != 0).then(|| base[next() % base.len()].as_slice()))
+            .collect();
+        let mut want: BTreeMap<&[u8], u64> = BTreeMap::new();
+        for r in rows.iter().flatten() {
+            *want.entry(*r).or_default() += 1;
+        }
+        let mut got: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
+        let nulls = count_bytes(rows.iter().copied(), &mut |b: &[u8], c| {
+            assert!(got.insert(b.to_vec(), c).is_none(), "reported twice");
+        })
+        .unwrap();
+        assert_eq!(nulls, rows.iter().filter(|r| r.is_none()).count() as u64);
+        let want: BTreeMap<Vec<u8>, u64> = want.into_iter().map(|(k, v)| (k.to_vec(), v)).collect();
+        assert_eq!(got, want);
+    }
 }

@@ -214,7 +214,7 @@ impl PyProfile {
 
 /// Profiles Arrow data (anything with `__arrow_c_stream__`).
 #[pyfunction]
-#[pyo3(signature = (data, *, columns=None, categorical=None, edges=None, bins=None, segment_by=None, threads=None, kll_k=None, hll_p=None, freq_cap=None))]
+#[pyo3(signature = (data, *, columns=None, categorical=None, edges=None, bins=None, segment_by=None, threads=None, kll_k=None, hll_p=None, freq_cap=None, expected_rows=None))]
 #[allow(clippy::too_many_arguments)]
 pub fn profile(
     py: Python<'_>,
@@ -228,6 +228,7 @@ pub fn profile(
     kll_k: Option<u16>,
     hll_p: Option<u8>,
     freq_cap: Option<usize>,
+    expected_rows: Option<u64>,
 ) -> PyResult<PyProfile> {
     let (schema, batches) = read_stream(py, data)?;
     let defaults = SketchConfig::default();
@@ -243,6 +244,7 @@ pub fn profile(
             freq_cap: freq_cap.unwrap_or(defaults.freq_cap),
         },
         threads,
+        expected_rows,
     };
     run_detached(py, move || {
         driftline_core::profile_batches(&schema, &batches, &opts)

@@ -179,6 +179,14 @@ impl ColumnProfile {
         })
     }
 
+    /// Sizes the quantile sketch's intake for a column of about `n` values in all (large
+    /// columns are sampled below the sketch's lowest level, within its error bound).
+    pub fn expect_values(&mut self, n: u64) {
+        if let Some(k) = self.quantiles.as_mut() {
+            k.set_sample_level(crate::sketch::kll::sample_level(n, k.k()));
+        }
+    }
+
     /// Folds an Arrow array (a chunk of this column) into the profile.
     pub fn update(&mut self, array: &ArrayRef) -> Result<()> {
         match self.kind {

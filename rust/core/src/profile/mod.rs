@@ -51,6 +51,11 @@ pub struct ProfileOptions {
     pub sketch: SketchConfig,
     /// Worker threads (default: `DRIFTLINE_MAX_THREADS` or the CPU count).
     pub threads: Option<usize>,
+    /// Rows the profile will summarise once merged with others (a caller profiling a file
+    /// row group by row group passes the file's rows): large inputs feed their quantile
+    /// sketches through a sampler sized for this many values (see
+    /// [`crate::sketch::kll::sample_level`]). Default: the rows of this call.
+    pub expected_rows: Option<u64>,
 }
 
 /// The profile of a table.
@@ -204,6 +209,8 @@ fn profile_targets(
     let units: Vec<(usize, usize)> = (0..targets.len())
         .flat_map(|t| (0..stripes.len()).map(move |s| (t, s)))
         .collect();
+    let row_count: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
+    let expected = opts.expected_rows.unwrap_or(0).max(row_count);
     let partials: Vec<Result<ColumnProfile>> = units
         .par_iter()
         .map(|&(t, s)| {
@@ -216,6 +223,7 @@ fn profile_targets(
                 &opts.sketch,
                 edges,
             )?;
+            acc.expect_values(expected);
             for &(b, off, len) in &chunks[stripes[s].clone()] {
                 let array: ArrayRef = batches[b].column(target.index).slice(off, len);
                 acc.update(&array)?;
@@ -241,7 +249,6 @@ fn profile_targets(
             columns.push(a);
         }
     }
-    let row_count = batches.iter().map(|b| b.num_rows() as u64).sum();
     if let Some(bins) = opts.bins {
         quantile_histograms(targets, batches, &chunks, &mut columns, bins, opts)?;
     }

@@ -15,6 +15,9 @@
 
 use serde::{Deserialize, Serialize};
 
+mod sampler;
+pub use sampler::sample_level;
+
 /// Default `k`: about 1.3% rank error.
 pub const DEFAULT_K: u16 = 200;
 const MIN_LEVEL_CAPACITY: usize = 8;
@@ -24,7 +27,7 @@ const MIN_LEVEL_CAPACITY: usize = 8;
 const BULK_LEVEL0: usize = 2048;
 
 /// A mergeable, deterministic KLL quantile sketch of `f64` values (NaN is never inserted).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kll {
     k: u16,
     n: u64,
@@ -34,6 +37,22 @@ pub struct Kll {
     max: f64,
     /// State of the coin generator (splitmix64), advanced at each compaction.
     coin: u64,
+    /// Bulk updates take one value per block of `2^sample_level` (see [`sampler`]); 0
+    /// takes every value. How values come in, not part of what the sketch holds.
+    #[serde(skip)]
+    sample_level: u8,
+}
+
+/// Equal sketches hold the same items; how they take in new values does not count.
+impl PartialEq for Kll {
+    fn eq(&self, other: &Self) -> bool {
+        self.k == other.k
+            && self.n == other.n
+            && self.levels == other.levels
+            && self.min == other.min
+            && self.max == other.max
+            && self.coin == other.coin
+    }
 }
 
 impl Default for Kll {
@@ -60,6 +79,7 @@ impl Kll {
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
             coin: 0x5EED_D41F_71E0_0001,
+            sample_level: 0,
         }
     }
 
@@ -124,6 +144,16 @@ impl Kll {
 
     /// Adds every value of a slice that is not NaN.
     pub fn update_slice(&mut self, values: &[f64]) {
+        if self.sample_level > 0 {
+            let clean: Vec<f64> = values.iter().copied().filter(|v| !v.is_nan()).collect();
+            let (lo, hi) = clean
+                .iter()
+                .fold((self.min, self.max), |(l, h), &v| (l.min(v), h.max(v)));
+            self.min = lo;
+            self.max = hi;
+            self.update_sampled(&clean);
+            return;
+        }
         let mut lo = self.min;
         let mut hi = self.max;
         let mut added = 0u64;
@@ -158,6 +188,10 @@ impl Kll {
         debug_assert!(!values.iter().any(|v| v.is_nan()));
         self.min = self.min.min(lo);
         self.max = self.max.max(hi);
+        if self.sample_level > 0 {
+            self.update_sampled(values);
+            return;
+        }
         for block in values.chunks(BULK_LEVEL0) {
             self.levels[0].extend_from_slice(block);
             self.n += block.len() as u64;
