@@ -255,6 +255,7 @@ impl ColumnProfile {
         if hash {
             let mut sum = 0u64;
             let mut hashes = [0u64; 256];
+            self.distinct.begin_bulk(values.len());
             for block in values.chunks(256) {
                 for (slot, &v) in hashes.iter_mut().zip(block) {
                     *slot = hash_f64(v);
@@ -265,6 +266,7 @@ impl ColumnProfile {
                 }
                 self.distinct.insert_hashes(hs);
             }
+            self.distinct.end_bulk();
             self.content_hash = self.content_hash.wrapping_add(sum);
         }
     }

@@ -126,11 +126,9 @@ impl Hll {
         }
     }
 
-    /// Adds many hashed values.
+    /// Adds many hashed values. Between [`Hll::begin_bulk`] and [`Hll::end_bulk`] the
+    /// registers are dense and each insert is one load and one store.
     pub fn insert_hashes(&mut self, hashes: &[u64]) {
-        if hashes.len() * 4 > self.m() {
-            self.densify();
-        }
         if let Registers::Dense(regs) = &mut self.registers {
             let p = self.p;
             for &h in hashes {
@@ -142,6 +140,32 @@ impl Hll {
         } else {
             for &h in hashes {
                 self.insert_hash(h);
+            }
+        }
+    }
+
+    /// Prepares for about `n` inserts: dense registers when there are enough of them to
+    /// repay the copy (a sparse insert costs a search and a shift).
+    pub fn begin_bulk(&mut self, n: usize) {
+        if n * 4 > self.m() {
+            self.densify();
+        }
+    }
+
+    /// Ends a bulk insert: back to the sparse layout when at most a quarter of the
+    /// registers are set, the layout one-by-one inserts would have kept, so the stored
+    /// sketch does not depend on how the values were batched.
+    pub fn end_bulk(&mut self) {
+        if let Registers::Dense(regs) = &self.registers {
+            let set = regs.iter().filter(|&&r| r > 0).count();
+            if set * 4 <= self.m() {
+                let pairs = regs
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &r)| r > 0)
+                    .map(|(i, &r)| (i as u16, r))
+                    .collect();
+                self.registers = Registers::Sparse(pairs);
             }
         }
     }
@@ -292,6 +316,27 @@ mod tests {
             let est = h.estimate();
             let tol = 3.0 * h.relative_error() * n as f64 + 1.0;
             assert!((est - n as f64).abs() <= tol, "n={n} est={est}");
+        }
+    }
+
+    #[test]
+    fn bulk_inserts_give_the_one_by_one_sketch() {
+        // Few distinct values (stays sparse) and many (goes dense), in blocks of any size.
+        for distinct in [1u64, 7, 900, 1_100, 50_000] {
+            let hashes: Vec<u64> = (0..60_000u64).map(|i| hash_u64(i % distinct)).collect();
+            let mut one = Hll::default();
+            for &h in &hashes {
+                one.insert_hash(h);
+            }
+            for block in [100usize, 2_000, 60_000] {
+                let mut bulk = Hll::default();
+                for part in hashes.chunks(block) {
+                    bulk.begin_bulk(part.len());
+                    bulk.insert_hashes(part);
+                    bulk.end_bulk();
+                }
+                assert_eq!(bulk, one, "distinct={distinct} block={block}");
+            }
         }
     }
 

