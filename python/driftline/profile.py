@@ -5,6 +5,13 @@ mean and variance of the finite values, a KLL quantile sketch (rank error about 
 default ``k = 200``), a HyperLogLog distinct count (1.6% relative standard error at the
 default precision 12), exact category counts up to a cap (10,000; then the most frequent
 with a stated error bound) and, when edges are given, an exact histogram.
+
+Columns of more than about 250,000 values feed their quantile sketch through the KLL
+paper's sampler: one value in each block of 2, 4, ... 64 consecutive values (picked by the
+sketch's seeded coin) enters with the block's weight, which sorts a fraction of the values
+and keeps the stated rank-error bound (the sampler's own deviation is held to 0.11 of it;
+measured worst error over the 1%..99% quantiles 0.41% at one million normal values).
+Everything else in the profile is computed from every value.
 """
 
 from __future__ import annotations

@@ -144,6 +144,47 @@ impl Hll {
         }
     }
 
+    /// The smallest register (0 while sparse): a hash whose register value would not
+    /// exceed it changes nothing.
+    pub fn floor(&self) -> u8 {
+        match &self.registers {
+            Registers::Dense(regs) => regs.iter().fold(u8::MAX, |m, &r| m.min(r)),
+            Registers::Sparse(_) => 0,
+        }
+    }
+
+    /// [`Hll::insert_hashes`] for hashes of which only those that could raise a register
+    /// above `floor` (a [`Hll::floor`] of this sketch, taken at any earlier time) are
+    /// looked at: past a few thousand values most hashes are dropped by one compare, and
+    /// the rest, gathered without a branch, update their registers.
+    pub fn insert_hashes_above(&mut self, hashes: &[u64], floor: u8) {
+        let p = self.p;
+        let bits = 64 - u32::from(p);
+        let Registers::Dense(regs) = &mut self.registers else {
+            return self.insert_hashes(hashes);
+        };
+        if floor == 0 || u32::from(floor) > bits {
+            return self.insert_hashes(hashes);
+        }
+        // A register value of at least `floor + 1` needs `floor` leading zeros below the
+        // index bits: `h << p` below 2^(64 - floor).
+        let limit = 1u64 << (64 - u32::from(floor));
+        let mut kept = [0u64; 256];
+        for block in hashes.chunks(256) {
+            let mut m = 0;
+            for &h in block {
+                kept[m] = h;
+                m += usize::from((h << p) < limit);
+            }
+            for &h in &kept[..m] {
+                let idx = (h >> bits) as usize;
+                let rho = ((h << p).leading_zeros().min(bits) + 1) as u8;
+                let r = &mut regs[idx];
+                *r = (*r).max(rho);
+            }
+        }
+    }
+
     /// Prepares for about `n` inserts: dense registers when there are enough of them to
     /// repay the copy (a sparse insert costs a search and a shift).
     pub fn begin_bulk(&mut self, n: usize) {
@@ -330,14 +371,44 @@ mod tests {
             }
             for block in [100usize, 2_000, 60_000] {
                 let mut bulk = Hll::default();
+                let mut above = Hll::default();
                 for part in hashes.chunks(block) {
                     bulk.begin_bulk(part.len());
                     bulk.insert_hashes(part);
                     bulk.end_bulk();
+                    above.begin_bulk(part.len());
+                    let floor = above.floor();
+                    above.insert_hashes_above(part, floor);
+                    above.end_bulk();
                 }
                 assert_eq!(bulk, one, "distinct={distinct} block={block}");
+                assert_eq!(above, one, "distinct={distinct} block={block}");
             }
         }
+    }
+
+    #[test]
+    fn the_floor_only_skips_hashes_that_change_nothing() {
+        // Registers raised to a floor first, then hashes of every register value: the
+        // filtered insert must equal the plain one exactly.
+        let mut base = Hll::new(8);
+        base.densify();
+        if let Registers::Dense(r) = &mut base.registers {
+            r.iter_mut()
+                .enumerate()
+                .for_each(|(i, v)| *v = 3 + (i % 3) as u8);
+        }
+        let floor = base.floor();
+        assert_eq!(floor, 3);
+        let hashes: Vec<u64> = (0..200_000u64)
+            .map(|i| hash_u64(i) >> (i % 12)) // many leading zeros after the index bits
+            .collect();
+        let mut plain = base.clone();
+        plain.insert_hashes(&hashes);
+        let mut above = base.clone();
+        above.insert_hashes_above(&hashes, floor);
+        assert_eq!(above, plain);
+        assert_ne!(plain, base);
     }
 
     #[test]
