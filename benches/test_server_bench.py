@@ -198,6 +198,7 @@ TARGET_VALUES_PER_SECOND = 20e6
 TARGET_SPEEDUP = 10.0
 JSON_LABEL = "json rows over HTTP"
 ARROW_LABEL = "arrow ipc over HTTP"
+ARROW_STREAM = "application/vnd.apache.arrow.stream"
 INGEST: dict[str, float] = {}
 # uvicorn parses with httptools when it is installed (the ``server`` extra), else with the
 # pure-Python h11, several times slower on large bodies.
@@ -233,6 +234,20 @@ def _batch() -> Any:
     return pa.table({f"f{i}": rng.normal(size=BATCH_ROWS) for i in range(N_COLUMNS)})
 
 
+def _json_body() -> bytes:
+    return json.dumps({"rows": _batch().to_pylist()}).encode()
+
+
+def _arrow_body() -> bytes:
+    import pyarrow as pa
+
+    table = _batch()
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return bytes(sink.getvalue())
+
+
 def _post(conn: http.client.HTTPConnection, url: str, body: bytes, headers: dict[str, str]) -> None:
     conn.request("POST", url, body=body, headers=headers)
     answer = conn.getresponse()
@@ -266,7 +281,7 @@ def _record_throughput(benchmark: Any, kind: str) -> float:
 def test_ingest_json_rows_over_http(benchmark: Any, live: Live, ingest_target: str) -> None:
     """The baseline: the same 10k rows as JSON ``{"rows": [...]}`` (what a client without
     Arrow sends)."""
-    body = json.dumps({"rows": _batch().to_pylist()}).encode()
+    body = _json_body()
     headers = {**live.headers, "Content-Type": "application/json"}
     with _connection(live) as conn:
         measure(
@@ -286,14 +301,8 @@ def test_ingest_arrow_ipc_over_http(benchmark: Any, live: Live, ingest_target: s
     Targets (issue 7): at least 20M values/s (one request of 100k values within 5 ms) and
     at least 10x the same rows sent as JSON, measured just before in the same run.
     """
-    import pyarrow as pa
-
-    table = _batch()
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    body = bytes(sink.getvalue())
-    headers = {**live.headers, "Content-Type": "application/vnd.apache.arrow.stream"}
+    body = _arrow_body()
+    headers = {**live.headers, "Content-Type": ARROW_STREAM}
     with _connection(live) as conn:
         measure(
             benchmark,
@@ -314,3 +323,33 @@ def test_ingest_arrow_ipc_over_http(benchmark: Any, live: Live, ingest_target: s
         f"\ningest arrow: {per_second / 1e6:.1f} M values/s{ratio} "
         f"(server parser {HTTP_PARSER}, load average {load})"
     )
+
+
+@pytest.mark.benchmark(group="server-ingest-pairs")
+def test_ingest_ratio_interleaved(benchmark: Any, live: Live, ingest_target: str) -> None:
+    """The JSON/Arrow time ratio from alternating requests, one of each per pair.
+
+    The cases above are timed one after the other; on a shared machine the load can change
+    between them. Here each pair sees the same load, and the median of the pairs' ratios
+    is reported (``extra_info["ratio"]``) next to the cases' own ratio.
+    """
+    bodies = [
+        (_json_body(), {**live.headers, "Content-Type": "application/json"}),
+        (_arrow_body(), {**live.headers, "Content-Type": ARROW_STREAM}),
+    ]
+
+    def pair(conn: http.client.HTTPConnection) -> float:
+        seconds = []
+        for body, headers in bodies:
+            start = time.perf_counter()
+            _post(conn, ingest_target, body, headers)
+            seconds.append(time.perf_counter() - start)
+        return seconds[0] / seconds[1]
+
+    with _connection(live) as conn:
+        ratios = benchmark.pedantic(
+            lambda: [pair(conn) for _ in range(INGEST_ROUNDS)], rounds=1, iterations=1
+        )
+    ratio = statistics.median(ratios)
+    benchmark.extra_info.update(ratio=ratio, pairs=len(ratios), load_average=os.getloadavg())
+    print(f"\ningest pairs: Arrow {ratio:.1f}x faster than JSON (median of {len(ratios)} pairs)")
