@@ -77,3 +77,20 @@ def test_zero_ttl_checks_every_time() -> None:
     cache.principal(reg, TOKEN)
     cache.principal(reg, TOKEN)
     assert reg.checks == 2
+
+
+def test_cached_never_reads_the_registry() -> None:
+    reg, cache = _Registry(), BearerCache(ttl_seconds=60)
+    assert cache.cached(TOKEN) is None
+    assert reg.checks == 0
+    p = cache.principal(reg, TOKEN)
+    assert cache.cached(TOKEN) is p and reg.checks == 1
+    cache.clear()
+    assert cache.cached(TOKEN) is None
+
+
+def test_cached_expires_with_the_ttl() -> None:
+    reg, cache = _Registry(), BearerCache(ttl_seconds=0.1)
+    cache.principal(reg, TOKEN)
+    time.sleep(0.15)
+    assert cache.cached(TOKEN) is None

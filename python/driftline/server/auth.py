@@ -180,16 +180,28 @@ class BearerCache:
         self._entries: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def cached(self, token: str) -> Principal | None:
+        """The token's principal if checked less than ``ttl_seconds`` ago, else None.
+
+        Never reads the registry, so the event loop can ask it directly: only a miss pays
+        the worker-thread hop of :meth:`principal`.
+        """
+        if self._ttl <= 0:
+            return None
+        key = hashlib.sha256(token.encode()).digest()
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[0] if hit is not None and hit[1] > time.monotonic() else None
+
     def principal(self, registry: Any, token: str) -> Principal | None:
         """The token's principal: cached when checked less than ``ttl_seconds`` ago."""
         if self._ttl <= 0:
             return _principal_for(registry, token)
+        hit = self.cached(token)
+        if hit is not None:
+            return hit
         key = hashlib.sha256(token.encode()).digest()
         now = time.monotonic()
-        with self._lock:
-            hit = self._entries.get(key)
-            if hit is not None and hit[1] > now:
-                return hit[0]
         principal = _principal_for(registry, token)
         if principal is not None:
             with self._lock:
@@ -287,8 +299,12 @@ def check_csrf(principal: Principal, submitted: str) -> bool:
     return bool(principal.csrf) and hmac.compare_digest(principal.csrf, submitted or "")
 
 
-def current_principal(request: Request) -> Principal:
-    """FastAPI dependency: the caller that :class:`SecuredRoute` authenticated."""
+async def current_principal(request: Request) -> Principal:
+    """FastAPI dependency: the caller that :class:`SecuredRoute` authenticated.
+
+    A coroutine although it never waits: FastAPI runs a plain function dependency on a
+    worker thread, a hop that costs more than this lookup.
+    """
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):
         # Only reachable from a public route asking for a principal: a programming error,
@@ -336,9 +352,11 @@ class SecuredRoute(APIRoute):
             else:
                 token = _bearer_token(request)
                 cache: BearerCache = request.app.state.bearer_cache
-                principal = (
-                    await run_in_threadpool(cache.principal, registry, token) if token else None
-                )
+                principal = None
+                if token:
+                    principal = cache.cached(token) or await run_in_threadpool(
+                        cache.principal, registry, token
+                    )
                 if principal is None:
                     return _unauthenticated()
             if permission not in principal.permissions:
