@@ -11,6 +11,7 @@ to the driver's interpreter so that workers find pyarrow and driftline.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -29,7 +30,12 @@ from driftline.distributed._common import (
 )
 from driftline.distributed._compare import compare_distributed
 from driftline.distributed._metrics import MetricSpec
-from driftline.distributed._spark_files import parquet_scan_files, profile_tasks, run_file_tasks
+from driftline.distributed._spark_files import (
+    parquet_scan_files,
+    profile_tasks,
+    run_file_tasks,
+    scan_rows,
+)
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
 
@@ -94,8 +100,10 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Prof
     names = spec.selected(df.columns)
     files = parquet_scan_files(df, names) if source == "auto" else None
     tasks = profile_tasks(files, _parallelism(df)) if files else []
-    if tasks:
-        # A bare scan of local Parquet files: executors read the files themselves.
+    if tasks and files:
+        # A bare scan of local Parquet files: executors read the files themselves, with
+        # sketches sized for the whole scan.
+        spec = dataclasses.replace(spec, expected_rows=scan_rows(files))
         return merge_partials(run_file_tasks(df.sparkSession, tasks, names, spec), fan_in=fan_in)
     selected = df.select(*[df[f"`{c}`"] for c in names])
     with _no_pandas_warning():

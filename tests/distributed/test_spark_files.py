@@ -104,3 +104,26 @@ def test_source_is_checked(spark_session: Any, parquet_dir: Any) -> None:
     df = spark_session.read.parquet(str(parquet_dir[0]))
     with pytest.raises(ValueError, match="source"):
         dls.profile(df, source="files")
+
+
+def test_file_tasks_size_their_sketches_for_the_whole_scan(tmp_path: Path) -> None:
+    # No Spark here: the driver's row count from the footers, and a task's profile with it.
+    from driftline.distributed._common import ProfileSpec
+    from driftline.distributed._spark_files import scan_rows
+
+    rng = np.random.default_rng(5)
+    files = []
+    for i in range(3):
+        f = tmp_path / f"p{i}.parquet"
+        pq.write_table(pa.table({"x": rng.normal(size=100_000)}), f, row_group_size=40_000)
+        files.append(str(f))
+    assert scan_rows(files) == 300_000
+    part = pq.read_table(files[0])
+    plain = ProfileSpec.build().profile(part)
+    sized = ProfileSpec(expected_rows=scan_rows(files) * 10).profile(part)
+    assert plain["x"].count == sized["x"].count == 100_000
+    assert plain != sized  # the task's sketch sampled, as one of the whole scan's would
+    x = np.sort(part["x"].to_numpy())
+    for q in (0.05, 0.5, 0.95):
+        r = np.searchsorted(x, sized["x"].quantile(q), side="right") / len(x)
+        assert abs(r - q) <= 3 * sized["x"].quantile_rank_error

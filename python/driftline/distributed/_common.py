@@ -87,6 +87,9 @@ class ProfileSpec:
     kll_k: int | None = None
     hll_p: int | None = None
     freq_cap: int | None = None
+    #: Rows of the whole job when the driver knows them (a Parquet scan's footers): each
+    #: partition's quantile sketches then sample as one profile of that many rows would.
+    expected_rows: int | None = None
 
     @classmethod
     def build(
@@ -156,6 +159,7 @@ class ProfileSpec:
                 kll_k=self.kll_k,
                 hll_p=self.hll_p,
                 freq_cap=self.freq_cap,
+                expected_rows=self.expected_rows,
             )
         )
 

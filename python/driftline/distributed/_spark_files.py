@@ -90,6 +90,11 @@ def profile_tasks(files: Sequence[str], parallelism: int) -> list[list[tuple[str
     return [pairs[i : i + size] for i in range(0, len(pairs), size)]
 
 
+def scan_rows(files: Sequence[str]) -> int:
+    """Rows of the scanned files, from their footers."""
+    return sum(pq.ParquetFile(f).metadata.num_rows for f in files)
+
+
 def _batches(task: Sequence[tuple[str, int]], columns: list[str]) -> Iterator[pa.RecordBatch]:
     opened: dict[str, pq.ParquetFile] = {}
     for path, rg in task:
