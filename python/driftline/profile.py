@@ -440,6 +440,7 @@ def profile(
     kll_k: int | None = None,
     hll_p: int | None = None,
     freq_cap: int | None = None,
+    expected_rows: int | None = None,
 ) -> Profile:
     """Profiles a table in one parallel pass over its Arrow buffers.
 
@@ -464,6 +465,11 @@ def profile(
     kll_k, hll_p, freq_cap
         Sketch sizes: KLL ``k`` (200), HyperLogLog precision (12), categories kept exactly
         (10,000).
+    expected_rows
+        Rows this profile will stand for once merged with others (a job profiling parts
+        of a known whole passes the whole's rows; never more than will be merged): large
+        totals let the quantile sketches sample within their bound. Default: this call's
+        rows.
 
     Examples
     --------
@@ -476,6 +482,10 @@ def profile(
         raise ValueError(f"bins must be a positive integer, got {bins!r}")
     if threads is not None and (not isinstance(threads, int) or threads < 1):
         raise ValueError(f"threads must be a positive integer, got {threads!r}")
+    if expected_rows is not None and (
+        isinstance(expected_rows, bool) or not isinstance(expected_rows, int) or expected_rows < 0
+    ):
+        raise ValueError(f"expected_rows must be a non-negative integer, got {expected_rows!r}")
     table = to_table_like(data)
     kwargs: dict[str, Any] = {
         "columns": None if columns is None else [str(c) for c in columns],
@@ -489,6 +499,7 @@ def profile(
         "kll_k": kll_k,
         "hll_p": hll_p,
         "freq_cap": freq_cap,
+        "expected_rows": expected_rows,
     }
     if isinstance(table, pa.RecordBatchReader):
         if bins is not None:

@@ -41,6 +41,26 @@ def test_row_count_windows_split_exactly(rng: np.random.Generator) -> None:
     assert mon.rows_observed == 3010
 
 
+def test_large_windows_keep_the_quantile_bound(rng: np.random.Generator) -> None:
+    # 600k rows in 10k-row batches: later batches sample their sketches for the window's
+    # rows so far (never more than the window holds), within the stated rank error.
+    mon = dl.Monitor(reference(rng), window=600_000, dispatch="manual")
+    xs = []
+    for _ in range(60):
+        batch = reference(rng, 10_000)
+        xs.append(batch["y"].to_numpy())
+        mon.observe(batch)
+    w = mon.history[-1]
+    assert w.rows == 600_000
+    y = np.sort(np.concatenate(xs))
+    col = w.profile["y"]
+    assert col.count == len(y) and col.min == y[0] and col.max == y[-1]
+    for q in (0.01, 0.1, 0.5, 0.9, 0.99):
+        r = np.searchsorted(y, col.quantile(q), side="right") / len(y)
+        assert abs(r - q) <= col.quantile_rank_error
+    assert col.mean == pytest.approx(float(y.mean()), rel=1e-12)
+
+
 def test_window_profile_matches_direct_profile(rng: np.random.Generator) -> None:
     ref = reference(rng)
     cur = reference(rng, 3000)

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 __all__ = ["WindowAccumulator", "concat_tables", "records_to_table"]
 
-ProfileFn = Callable[[pa.Table], Any]
+ProfileFn = Callable[[pa.Table, int], Any]
 
 
 def records_to_table(
@@ -96,6 +96,7 @@ class WindowAccumulator:
     ) -> None:
         self.key = key
         self.rows = 0
+        self._profiled_rows = 0
         self.inflight = 0
         self.full = False
         self.closing = False
@@ -132,7 +133,11 @@ class WindowAccumulator:
         self._add_profiled(shard, concat_tables(tables))
 
     def _add_profiled(self, shard: _Shard, table: pa.Table) -> None:
-        p = self._profile(table)
+        # The window's rows so far, this batch included, size the quantile sketches'
+        # sampler: never more than the window will hold once merged. (Unlocked: a lost
+        # update only undercounts, which samples less.)
+        self._profiled_rows += table.num_rows
+        p = self._profile(table, self._profiled_rows)
         with shard.lock:
             shard.profiles.append(p)
             self._keep_outcomes(shard, table)

@@ -269,7 +269,7 @@ class Monitor:
                 )
             return pa.table({c: pa.array([], pa.float64()) for c in self._required})
 
-    def _profile(self, table: pa.Table) -> Any:
+    def _profile(self, table: pa.Table, window_rows: int | None = None) -> Any:
         from driftline.profile import profile
 
         names = set(table.column_names)
@@ -282,8 +282,15 @@ class Monitor:
         if key is not None:
             # Segmented in the same native pass; partial profiles merge by key.
             table = table.select(list(dict.fromkeys([*cols, key])))
-            return profile(table, columns=cols, edges=edges, threads=threads, segment_by=key)
-        return profile(table.select(cols), edges=edges, threads=threads)
+            return profile(
+                table,
+                columns=cols,
+                edges=edges,
+                threads=threads,
+                segment_by=key,
+                expected_rows=window_rows,
+            )
+        return profile(table.select(cols), edges=edges, threads=threads, expected_rows=window_rows)
 
     def _acc(self, key: str) -> WindowAccumulator:
         acc = self._accs.get(key)
