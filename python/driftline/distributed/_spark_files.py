@@ -39,7 +39,7 @@ def _local_path(uri: str) -> str | None:
 def _plain_type(t: pa.DataType) -> bool:
     # Types whose values Spark hands to Arrow unchanged; temporal and decimal columns are
     # converted (units, time zones, precision) and go through mapInArrow instead.
-    return (
+    return bool(
         pa.types.is_integer(t)
         or pa.types.is_floating(t)
         or pa.types.is_boolean(t)
