@@ -29,9 +29,16 @@ use crate::{DriftlineError, Result};
 /// chunk's floats in L2 between the passes of the moments, large enough to amortise the
 /// per-chunk set-up.
 pub const CHUNK_ROWS: usize = 65_536;
-/// Each column's chunks are folded in this many contiguous stripes, then the stripes are
-/// merged in order: the result does not depend on the number of threads.
+/// Each column's chunks are folded in at most this many contiguous stripes, then the
+/// stripes are merged in order. The count depends on the data's shape only (see
+/// [`stripes`]), so the result does not depend on the number of threads.
 const STRIPES: usize = 16;
+/// Chunks a stripe holds at least: sketches fed several chunks in a row work less per
+/// value (the distinct-count sketch skips hashes below its filled registers).
+const CHUNKS_PER_STRIPE: usize = 4;
+/// Units of work (columns x stripes) a profile aims for, so that narrow tables still
+/// spread over many cores.
+const TARGET_UNITS: usize = 32;
 
 /// What to profile and how.
 #[derive(Debug, Clone, Default)]
@@ -160,8 +167,13 @@ fn chunks(batches: &[RecordBatch]) -> Vec<(usize, usize, usize)> {
     out
 }
 
-fn stripes(n: usize) -> Vec<std::ops::Range<usize>> {
-    let s = STRIPES.min(n).max(1);
+fn stripes(n: usize, columns: usize) -> Vec<std::ops::Range<usize>> {
+    let s = n
+        .div_ceil(CHUNKS_PER_STRIPE)
+        .max(TARGET_UNITS.div_ceil(columns.max(1)))
+        .min(STRIPES)
+        .min(n)
+        .max(1);
     (0..s).map(|i| (i * n / s)..((i + 1) * n / s)).collect()
 }
 
@@ -205,7 +217,7 @@ fn profile_targets(
     opts: &ProfileOptions,
 ) -> Result<Profile> {
     let chunks = chunks(batches);
-    let stripes = stripes(chunks.len());
+    let stripes = stripes(chunks.len(), targets.len());
     let units: Vec<(usize, usize)> = (0..targets.len())
         .flat_map(|t| (0..stripes.len()).map(move |s| (t, s)))
         .collect();
@@ -295,7 +307,8 @@ fn quantile_histograms(
         })
         .map(|(t, c)| (t, quantile_edges(c, bins)))
         .collect();
-    let stripes = stripes(chunks.len());
+    // Exact counts: any split gives the same result.
+    let stripes = stripes(chunks.len(), todo.len());
     let units: Vec<(usize, usize)> = (0..todo.len())
         .flat_map(|i| (0..stripes.len()).map(move |s| (i, s)))
         .collect();
