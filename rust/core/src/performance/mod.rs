@@ -17,6 +17,7 @@ pub mod cbpe;
 pub mod columns;
 pub mod confusion;
 pub mod exact;
+pub mod exact_batch;
 pub mod multiclass;
 pub mod onepass;
 pub mod partial;

@@ -26,7 +26,8 @@ use crate::performance::auc::{ScoreHistogram, HIST_BINS};
 use crate::performance::binary::BinaryChunk;
 use crate::performance::calibration::CalibrationBins;
 use crate::performance::columns::NULL_CODE;
-use crate::performance::confusion::{BinaryCounts, Value};
+use crate::performance::confusion::{log_loss_term, BinaryCounts, Value};
+use crate::performance::exact_batch::BATCH;
 use crate::performance::scatter::group_rows;
 use crate::performance::unit_sort::{sort_unit_keys, u2_of_sorted};
 
@@ -83,6 +84,7 @@ fn evaluate_group<'a>(
 ) -> Group {
     let mut g = Group::default();
     let mut flat = [0u64; 4];
+    let mut batch = ScoreBatch::default();
     keys.clear();
     for part in parts {
         for &r in part {
@@ -98,7 +100,7 @@ fn evaluate_group<'a>(
             }
             let (y, p) = (r >> 63, f64::from_bits(low));
             if sums {
-                g.counts.add_score(y == 1, p);
+                batch.push(&mut g.counts, y == 1, p);
             }
             if let Some(first) = cal {
                 g.cal.add(p, y == 1);
@@ -108,10 +110,53 @@ fn evaluate_group<'a>(
             keys.push(low << 1 | y);
         }
     }
+    batch.flush(&mut g.counts);
     (g.counts.tn, g.counts.fp, g.counts.fn_, g.counts.tp) = (flat[0], flat[1], flat[2], flat[3]);
     sort_unit_keys(keys);
     (g.u2, g.pos, g.neg) = u2_of_sorted(keys);
     g
+}
+
+/// The score terms of up to [`BATCH`] rows, added to the exact sums a batch at a time
+/// (the same sums as [`BinaryCounts::add_score`] row by row).
+struct ScoreBatch {
+    score: [f64; BATCH],
+    brier: [f64; BATCH],
+    log_loss: [f64; BATCH],
+    k: usize,
+}
+
+impl Default for ScoreBatch {
+    fn default() -> Self {
+        Self {
+            score: [0.0; BATCH],
+            brier: [0.0; BATCH],
+            log_loss: [0.0; BATCH],
+            k: 0,
+        }
+    }
+}
+
+impl ScoreBatch {
+    #[inline]
+    fn push(&mut self, c: &mut BinaryCounts, y: bool, p: f64) {
+        let d = p - f64::from(u8::from(y));
+        (self.score[self.k], self.brier[self.k]) = (p, d * d);
+        self.log_loss[self.k] = log_loss_term(p, y);
+        self.k += 1;
+        if self.k == BATCH {
+            self.flush(c);
+        }
+    }
+
+    fn flush(&mut self, c: &mut BinaryCounts) {
+        let k = self.k;
+        c.score_n += k as u64;
+        c.score_sum.add_batch(&mut self.score[..k]);
+        c.brier_sum.add_batch(&mut self.brier[..k]);
+        c.log_loss_sum.add_batch(&mut self.log_loss[..k]);
+        self.k = 0;
+    }
 }
 
 fn auc_value(u2: u128, pos: u64, neg: u64) -> Value {

@@ -47,7 +47,7 @@ const MAX_BUCKETS: usize = 4096;
 const MAX_DEPTH: usize = 3;
 
 /// Sorts keys `score.to_bits() << 1 | y` of scores in [0, 1] by value buckets: a counting
-/// sort on `(score - min) / (max - min)` cut into about n / 2 equal buckets, applied again
+/// sort on `(score - min) / (max - min)` cut into about n equal buckets, applied again
 /// inside large buckets, and an insertion sort inside small ones. Scores that are spread
 /// out (probabilities) sort in O(n); clustered ones fall back to a comparison sort after
 /// [`MAX_DEPTH`] levels. The bucket of a score is monotone in the score (a rounded
@@ -70,7 +70,7 @@ impl UnitSorter {
 
 fn sort_level(keys: &mut [u64], tmp: &mut [u64], counts: &mut [u32], depth: usize) {
     let n = keys.len();
-    if n <= 24 {
+    if n <= SMALL {
         insertion_sort(keys);
         return;
     }
@@ -86,7 +86,7 @@ fn sort_level(keys: &mut [u64], tmp: &mut [u64], counts: &mut [u32], depth: usiz
     }
     let val = |k: u64| f64::from_bits(k >> 1);
     let (lo, hi) = (val(kmin), val(kmax));
-    let nb = (n / 2).next_power_of_two().min(MAX_BUCKETS);
+    let nb = n.next_power_of_two().min(MAX_BUCKETS);
     let scale = nb as f64 / (hi - lo);
     if kmin >> 1 == kmax >> 1 || !scale.is_finite() {
         keys.sort_unstable();
@@ -109,21 +109,22 @@ fn sort_level(keys: &mut [u64], tmp: &mut [u64], counts: &mut [u32], depth: usiz
         c[b] += 1;
     }
     keys.copy_from_slice(tmp);
-    // After placing, c[b] is the end of bucket b (and the start of b + 1).
+    // After placing, c[b] is the end of bucket b (and the start of b + 1). Large buckets
+    // are sorted alone; then one insertion sort over the whole slice sorts the small ones,
+    // in O(n + sum of their squared sizes): keys only move within their bucket.
     let mut start = 0usize;
-    for b in 0..nb {
-        let end = c[b] as usize;
-        if end - start > 1 {
-            sort_level(
-                &mut keys[start..end],
-                &mut tmp[start..end],
-                rest,
-                depth + 1,
-            );
+    for &end in &c[..nb] {
+        let end = end as usize;
+        if end - start > SMALL {
+            sort_level(&mut keys[start..end], &mut tmp[start..end], rest, depth + 1);
         }
         start = end;
     }
+    insertion_sort(keys);
 }
+
+/// Buckets up to this size are left to the final insertion sort.
+const SMALL: usize = 24;
 
 fn insertion_sort(v: &mut [u64]) {
     for i in 1..v.len() {
@@ -156,10 +157,18 @@ mod tests {
             for i in 0..n {
                 let u = (next() as f64) / (1u64 << 53) as f64;
                 // Ties on a grid, or spread out; a cluster of tiny values in a few runs.
-                let v = if grid > 0.0 { (u * grid).round() / grid } else { u };
+                let v = if grid > 0.0 {
+                    (u * grid).round() / grid
+                } else {
+                    u
+                };
                 let v = if i % 7 == 0 { v * 1e-9 } else { v };
                 let y = next() % 3 == 0;
-                if y { pos.push(v) } else { neg.push(v) }
+                if y {
+                    pos.push(v)
+                } else {
+                    neg.push(v)
+                }
                 keys.push(v.to_bits() << 1 | u64::from(y));
             }
             let want = exact_auc_sorted(&pos, &neg).unwrap();
