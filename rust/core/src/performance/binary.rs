@@ -6,8 +6,10 @@
 //! histograms ([`SparseHist`], partial mode: mergeable, the AUC within its reported bound).
 //!
 //! # Complexity
-//! One pass, O(1) per row; the exact AUC adds O(n log n), the partial's histograms
-//! O(n log(chunk)) (a sort of the scored rows' bin keys per chunk).
+//! One pass, O(1) per row. The exact AUC sorts the scores by value buckets
+//! ([`onepass`]: rows grouped by score bucket overall and by segment per segment, O(n)
+//! for spread-out scores); the partial's histograms O(n log(chunk)) (a sort of the scored
+//! rows' bin keys per chunk).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;

@@ -4,7 +4,7 @@
 //! of all segments.
 //!
 //! # Definition
-//! The chunks are cut into a few contiguous blocks, one per worker thread; each block
+//! The chunks are cut into a few contiguous blocks, four per worker thread; each block
 //! counts its rows per segment, then places its records in segment order in a buffer of
 //! its own (stable: row order within a segment). A segment's rows are the concatenation of
 //! its slice of every block. Per-segment results that do not depend on the order of the
@@ -49,7 +49,9 @@ where
     F: Fn(usize) -> Result<R> + Sync,
 {
     let n = codes.len();
-    let per = n.div_ceil(rayon::current_num_threads().max(1)).max(1);
+    // A few blocks per thread, so that a thread slowed down (a busy machine) does not hold
+    // the others back; each block costs one count per segment.
+    let per = n.div_ceil(4 * rayon::current_num_threads().max(1)).max(1);
     let starts: Vec<usize> = (0..n).step_by(per).collect();
     let blocks: Vec<Result<(Vec<T>, Vec<usize>)>> = starts
         .into_par_iter()
