@@ -80,6 +80,11 @@ pub fn code_columns(chunks: &Chunks, cols: &[usize]) -> Result<Coded> {
             keys: vec![Vec::new()],
         });
     }
+    if let [j] = cols {
+        if let Some(coded) = crate::fairness::int_keys::code_int_column(&chunks.chunks, *j) {
+            return Ok(coded);
+        }
+    }
     let mut per_col: Vec<(Vec<Vec<u32>>, Vec<KeyValue>)> = Vec::with_capacity(cols.len());
     for &j in cols {
         let name = &chunks.names[j];

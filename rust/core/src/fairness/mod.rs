@@ -9,6 +9,7 @@
 //! counted in `n_null` and left out; a null sensitive value is a group of its own).
 
 pub mod groups;
+pub mod int_keys;
 pub mod partial;
 pub mod report;
 

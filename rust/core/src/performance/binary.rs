@@ -6,8 +6,10 @@
 //! histograms ([`SparseHist`], partial mode: mergeable, the AUC within its reported bound).
 //!
 //! # Complexity
-//! One pass, O(1) per row; the exact AUC adds O(n log n), the partial's histograms
-//! O(n log(chunk)) (a sort of the scored rows' bin keys per chunk).
+//! One pass, O(1) per row. The exact AUC sorts the scores by value buckets
+//! ([`onepass`]: rows grouped by score bucket overall and by segment per segment, O(n)
+//! for spread-out scores); the partial's histograms O(n log(chunk)) (a sort of the scored
+//! rows' bin keys per chunk).
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -22,7 +24,7 @@ use crate::performance::columns::{
     self, encode_binary, merge_other, ordered_fold, Chunks, Other, NULL_CODE,
 };
 use crate::performance::confusion::{self, BinaryCounts, Value};
-use crate::performance::{segments, Report, Spec};
+use crate::performance::{onepass, segments, Report, Spec};
 
 /// Encoded binary columns of one chunk.
 pub struct BinaryChunk {
@@ -61,9 +63,6 @@ pub enum AucSource {
 struct ChunkPartial {
     counts: Vec<BinaryCounts>,
     cal: CalibrationBins,
-    hist: ScoreHistogram,
-    pos: Vec<f64>,
-    neg: Vec<f64>,
     seg_hist: Vec<SparseHist>,
 }
 
@@ -79,7 +78,6 @@ pub fn accumulate(
     partial: bool,
 ) -> Result<(BinaryAcc, Option<AucSource>)> {
     let g = coded.keys.len();
-    let segmented = !spec.segment_by.is_empty();
     // Encode once (kept for the per-segment AUC), checking that each column is binary.
     let encoded: Vec<Result<(BinaryChunk, _, _)>> = {
         use rayon::prelude::*;
@@ -105,13 +103,12 @@ pub fn accumulate(
         merge_other(&spec.label, &spec.positive, &mut other_l, ol)?;
         enc.push(c);
     }
+    if !partial {
+        return one_pass(&enc, spec, coded, other_p, other_l);
+    }
     let init = ChunkPartial {
         counts: vec![BinaryCounts::default(); g],
-        seg_hist: if partial {
-            vec![SparseHist::default(); g]
-        } else {
-            Vec::new()
-        },
+        seg_hist: vec![SparseHist::default(); g],
         ..ChunkPartial::default()
     };
     let acc = ordered_fold(
@@ -134,21 +131,10 @@ pub fn accumulate(
                     }
                     let (v, y) = (values[i], e.y[i] == 1);
                     p.cal.add(v, y);
-                    if partial {
-                        let k = (bin_of(v) as u64) << 1 | u64::from(y);
-                        keys.push(u64::from(codes[i]) << 32 | k);
-                    } else {
-                        p.hist.add(v, y);
-                        if y {
-                            p.pos.push(v);
-                        } else {
-                            p.neg.push(v);
-                        }
-                    }
+                    let k = (bin_of(v) as u64) << 1 | u64::from(y);
+                    keys.push(u64::from(codes[i]) << 32 | k);
                 }
-                if partial {
-                    p.seg_hist = auc::sparse_by_group(keys, g);
-                }
+                p.seg_hist = auc::sparse_by_group(keys, g);
             }
             Ok(p)
         },
@@ -157,9 +143,6 @@ pub fn accumulate(
                 *a += b;
             }
             acc.cal.merge(&p.cal);
-            acc.hist.merge(&p.hist);
-            acc.pos.extend_from_slice(&p.pos);
-            acc.neg.extend_from_slice(&p.neg);
             for (a, b) in acc.seg_hist.iter_mut().zip(&p.seg_hist) {
                 a.merge(b);
             }
@@ -173,12 +156,43 @@ pub fn accumulate(
         other_prediction: other_p,
         other_label: other_l,
     };
-    if partial || spec.score.is_none() {
+    Ok((out, None))
+}
+
+/// The one pass with the exact AUC ([`onepass`]): overall, and per segment when asked.
+fn one_pass(
+    enc: &[BinaryChunk],
+    spec: &Spec,
+    coded: &Coded,
+    other_prediction: Option<Other>,
+    other_label: Option<Other>,
+) -> Result<(BinaryAcc, Option<AucSource>)> {
+    use rayon::prelude::*;
+    let recs: Vec<Vec<u64>> = enc.par_iter().map(onepass::records).collect();
+    let segmented = !spec.segment_by.is_empty();
+    let (counts, seg_aucs) = if segmented {
+        let (c, a) = onepass::segments(&recs, &coded.codes, coded.keys.len())?;
+        (Some(c), Some(a))
+    } else {
+        (None, None)
+    };
+    // With segments, the overall score sums are the segments' (exact sums add exactly).
+    let all = onepass::overall(&recs, !segmented)?;
+    let counts = match counts {
+        Some(c) => c,
+        None => vec![all.counts],
+    };
+    let out = BinaryAcc {
+        counts,
+        cal: all.cal,
+        seg_hist: Vec::new(),
+        other_prediction,
+        other_label,
+    };
+    if spec.score.is_none() {
         return Ok((out, None));
     }
-    let seg_aucs = segmented.then(|| segments::segment_auc(&enc, &coded.codes, g));
-    let overall = auc::exact_auc(acc.pos, acc.neg);
-    Ok((out, Some(AucSource::Exact(overall, seg_aucs, acc.hist))))
+    Ok((out, Some(AucSource::Exact(all.auc, seg_aucs, all.hist))))
 }
 
 /// The report of an accumulated binary task.

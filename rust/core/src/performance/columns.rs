@@ -226,7 +226,24 @@ pub fn encode_binary(
             };
             let mut last_other: Option<i128> = None;
             if a.null_count() == 0 {
-                // Fast path: no validity checks.
+                // Fast path without branches on the (random) labels: the first non-positive
+                // value is the other one, and any third value sends the chunk to the loop
+                // below, which names it.
+                let vals = a.values();
+                let first = vals.iter().map(|&v| v as i128).find(|&v| v != p);
+                let o = first.unwrap_or(p);
+                let mut third = false;
+                for (out, &v) in out.iter_mut().zip(vals.iter()) {
+                    let v = v as i128;
+                    *out = u8::from(v == p);
+                    third |= (v != p) & (v != o);
+                }
+                if !third {
+                    if let Some(o) = first {
+                        check_other!(Other::Int(o));
+                    }
+                    return Ok((out, other));
+                }
                 for (o, &v) in out.iter_mut().zip(a.values().iter()) {
                     let v = v as i128;
                     if v == p {
@@ -422,11 +439,14 @@ pub fn scores(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
 /// A NaN, naming the column.
 pub fn values(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let a = to_f64(array, column)?;
-    if a.as_primitive::<Float64Type>()
-        .iter()
-        .flatten()
-        .any(f64::is_nan)
-    {
+    let p = a.as_primitive::<Float64Type>();
+    let nan = if p.null_count() == 0 {
+        // Without nulls, the values buffer alone (a loop that vectorises).
+        p.values().iter().any(|v| v.is_nan())
+    } else {
+        p.iter().flatten().any(f64::is_nan)
+    };
+    if nan {
         return Err(DriftlineError::data(
             column,
             "NaN value; use null for a missing value",

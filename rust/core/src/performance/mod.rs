@@ -17,11 +17,15 @@ pub mod cbpe;
 pub mod columns;
 pub mod confusion;
 pub mod exact;
+pub mod exact_batch;
 pub mod multiclass;
+pub mod onepass;
 pub mod partial;
 pub mod regression;
+pub mod scatter;
 pub mod segments;
 pub mod table;
+pub mod unit_sort;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;

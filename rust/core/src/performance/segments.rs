@@ -1,86 +1,15 @@
-//! Per-segment results: the exact ROC AUC of every segment and the result tables (a row
-//! per segment).
+//! Per-segment result tables (a row per segment), from the per-segment accumulators.
 //!
 //! # Complexity
-//! The per-segment AUC buckets the scored rows by (segment, class) with a counting sort,
-//! O(n), then sorts each bucket, O(n log(n / segments)), in parallel over segments. Other
-//! metrics come from the per-segment accumulators, O(segments).
+//! O(segments).
 
-use arrow_array::cast::AsArray;
-use arrow_array::types::Float64Type;
-use arrow_array::{Array, RecordBatch};
-use rayon::prelude::*;
+use arrow_array::RecordBatch;
 
 use crate::error::Result;
 use crate::fairness::groups::KeyValue;
-use crate::performance::auc::exact_auc_sorted;
-use crate::performance::binary::BinaryChunk;
-use crate::performance::columns::NULL_CODE;
 use crate::performance::confusion::{BinaryCounts, ClassCounts, Value};
 use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
-
-/// Exact ROC AUC per segment.
-pub fn segment_auc(enc: &[BinaryChunk], codes: &[Vec<u32>], g: usize) -> Vec<Value> {
-    let scored = |e: &BinaryChunk, i: usize| -> bool {
-        e.y[i] != NULL_CODE
-            && e.yhat[i] != NULL_CODE
-            && e.score.as_ref().is_some_and(|s| s.is_valid(i))
-    };
-    let counts: Vec<Vec<usize>> = enc
-        .par_iter()
-        .zip(codes.par_iter())
-        .map(|(e, c)| {
-            let mut n = vec![0usize; 2 * g];
-            for i in 0..e.y.len() {
-                if scored(e, i) {
-                    n[2 * c[i] as usize + e.y[i] as usize] += 1;
-                }
-            }
-            n
-        })
-        .collect();
-    let mut start = vec![0usize; 2 * g + 1];
-    for n in &counts {
-        for (b, &v) in n.iter().enumerate() {
-            start[b + 1] += v;
-        }
-    }
-    for b in 0..2 * g {
-        start[b + 1] += start[b];
-    }
-    let mut buf = vec![0f64; start[2 * g]];
-    let mut next = start.clone();
-    for (e, c) in enc.iter().zip(codes) {
-        let Some(s) = e.score.as_ref() else { continue };
-        let values = s.as_primitive::<Float64Type>().values();
-        for i in 0..e.y.len() {
-            if scored(e, i) {
-                let b = 2 * c[i] as usize + e.y[i] as usize;
-                buf[next[b]] = values[i];
-                next[b] += 1;
-            }
-        }
-    }
-    // Disjoint mutable slices, one per (segment, class) bucket.
-    let mut slices: Vec<&mut [f64]> = Vec::with_capacity(2 * g);
-    let mut rest: &mut [f64] = &mut buf;
-    for b in 0..2 * g {
-        let (head, tail) = rest.split_at_mut(start[b + 1] - start[b]);
-        slices.push(head);
-        rest = tail;
-    }
-    let mut pairs: Vec<(&mut [f64], &mut [f64])> = Vec::with_capacity(g);
-    let mut it = slices.into_iter();
-    while let (Some(neg), Some(pos)) = (it.next(), it.next()) {
-        pairs.push((neg, pos));
-    }
-    pairs
-        .into_par_iter()
-        .with_min_len(64)
-        .map(|(neg, pos)| exact_auc_sorted(pos, neg))
-        .collect()
-}
 
 /// The per-segment table of a binary task.
 ///
