@@ -193,26 +193,14 @@ pub fn for_each_category(
 ) -> Result<u64> {
     use DataType::*;
     match array.data_type() {
-        Utf8 => count_bytes(
-            array
-                .as_string::<i32>()
-                .iter()
-                .map(|o| o.map(str::as_bytes)),
-            &mut f,
-        ),
-        LargeUtf8 => count_bytes(
-            array
-                .as_string::<i64>()
-                .iter()
-                .map(|o| o.map(str::as_bytes)),
-            &mut f,
-        ),
+        Utf8 => count_byte_array(array.as_string::<i32>(), &mut f),
+        LargeUtf8 => count_byte_array(array.as_string::<i64>(), &mut f),
         Utf8View => count_bytes(
             array.as_string_view().iter().map(|o| o.map(str::as_bytes)),
             &mut f,
         ),
-        Binary => count_bytes(array.as_binary::<i32>().iter(), &mut f),
-        LargeBinary => count_bytes(array.as_binary::<i64>().iter(), &mut f),
+        Binary => count_byte_array(array.as_binary::<i32>(), &mut f),
+        LargeBinary => count_byte_array(array.as_binary::<i64>(), &mut f),
         BinaryView => count_bytes(array.as_binary_view().iter(), &mut f),
         Boolean => {
             let b = array.as_boolean();
@@ -308,24 +296,53 @@ pub fn for_each_category(
     }
 }
 
+/// [`count_bytes`] over a string or binary array, walking its offsets directly when it
+/// has no nulls (no validity test and no option per value).
+fn count_byte_array<T: arrow_array::types::ByteArrayType>(
+    a: &arrow_array::GenericByteArray<T>,
+    f: &mut impl FnMut(&[u8], u64),
+) -> Result<u64>
+where
+    T::Native: AsRef<[u8]>,
+{
+    use arrow_buffer::ArrowNativeType;
+    if a.null_count() == 0 {
+        let data = a.value_data();
+        let offsets = a.value_offsets();
+        count_bytes(
+            offsets
+                .windows(2)
+                .map(|w| Some(&data[w[0].as_usize()..w[1].as_usize()])),
+            f,
+        )
+    } else {
+        count_bytes(
+            (0..a.len()).map(|i| a.is_valid(i).then(|| a.value(i).as_ref())),
+            f,
+        )
+    }
+}
+
 /// Counts byte strings with one hash-table lookup each, then reports each distinct one.
 ///
 /// The table's own hash need not be stable (the stable hash is taken once per distinct
-/// string by the caller): a string of up to 16 bytes is read as two words, hashed with one
-/// folded multiply and compared by those words, without a call to `memcmp`; a longer one
-/// falls back to xxh3 and a byte comparison. The short hash is keyed per process so that
-/// crafted inputs cannot pile strings onto one bucket.
+/// string by the caller). A string of up to 15 bytes is held in the table as two words
+/// that encode it exactly (its bytes and its length), hashed with one folded multiply and
+/// compared as two integers; a longer one is keyed by xxh3 and compared byte for byte.
+/// Entries are 32 bytes, so a thousand categories stay within the first cache levels. The
+/// hash is keyed per process so that crafted inputs cannot pile strings onto one bucket.
 fn count_bytes<'a>(
     iter: impl Iterator<Item = Option<&'a [u8]>>,
     f: &mut impl FnMut(&[u8], u64),
 ) -> Result<u64> {
-    struct Entry<'a> {
-        hash: u64,
+    struct Entry {
         words: (u64, u64),
-        bytes: &'a [u8],
         count: u64,
+        /// Index of the string in `seen`.
+        slot: usize,
     }
-    let mut table: hashbrown::HashTable<Entry<'a>> = hashbrown::HashTable::new();
+    let mut table: hashbrown::HashTable<Entry> = hashbrown::HashTable::new();
+    let mut seen: Vec<&'a [u8]> = Vec::new();
     let mut nulls = 0u64;
     let key = table_key();
     for v in iter {
@@ -333,35 +350,37 @@ fn count_bytes<'a>(
             nulls += 1;
             continue;
         };
-        let (hash, words) = short_key(bytes, key);
-        let found = if bytes.len() <= 16 {
-            table.find_mut(hash, |e| e.words == words && e.bytes.len() == bytes.len())
+        let words = words_of(bytes, key.0);
+        let hash = fold(words, key);
+        let found = if words.1 == LONG {
+            table.find_mut(hash, |e| e.words == words && seen[e.slot] == bytes)
         } else {
-            table.find_mut(hash, |e| e.hash == hash && e.bytes == bytes)
+            table.find_mut(hash, |e| e.words == words)
         };
         match found {
             Some(e) => e.count += 1,
             None => {
-                table.insert_unique(
-                    hash,
-                    Entry {
-                        hash,
-                        words,
-                        bytes,
-                        count: 1,
-                    },
-                    |e| e.hash,
-                );
+                let entry = Entry {
+                    words,
+                    count: 1,
+                    slot: seen.len(),
+                };
+                table.insert_unique(hash, entry, |e| fold(e.words, key));
+                seen.push(bytes);
             }
         }
     }
     for e in table.iter() {
-        f(e.bytes, e.count);
+        f(seen[e.slot], e.count);
     }
     Ok(nulls)
 }
 
-/// This process's random key of [`short_key`].
+/// Second word of a string longer than 15 bytes (no short string's second word has a
+/// top byte above 15).
+const LONG: u64 = u64::MAX;
+
+/// This process's random key of the table hash.
 fn table_key() -> (u64, u64) {
     use std::hash::BuildHasher;
     static KEY: std::sync::OnceLock<(u64, u64)> = std::sync::OnceLock::new();
@@ -371,24 +390,35 @@ fn table_key() -> (u64, u64) {
     })
 }
 
-/// A table hash of a byte string and, for up to 16 bytes, two words that hold all of it.
+/// Two words that encode a string of up to 15 bytes exactly: its first eight bytes, then
+/// the rest with the length in the top byte (overlapping loads, no per-byte loop). A
+/// longer string gets its keyed xxh3 and [`LONG`].
 #[inline(always)]
-fn short_key(b: &[u8], key: (u64, u64)) -> (u64, (u64, u64)) {
+fn words_of(b: &[u8], key: u64) -> (u64, u64) {
     let n = b.len();
-    let word = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
-    let half = |s: &[u8]| u64::from(u32::from_le_bytes(s.try_into().unwrap_or([0; 4])));
-    let words = match n {
-        0 => (0, 0),
+    let load8 = |s: &[u8]| u64::from_le_bytes(s.try_into().unwrap_or([0; 8]));
+    let load4 = |s: &[u8]| u64::from(u32::from_le_bytes(s.try_into().unwrap_or([0; 4])));
+    let len = (n as u64) << 56;
+    match n {
+        0 => (0, len),
         1..=3 => (
-            u64::from(b[0]) | u64::from(b[n / 2]) << 8 | u64::from(b[n - 1]) << 16,
-            0,
+            u64::from(b[0])
+                | u64::from(b[n / 2]) << (8 * (n / 2))
+                | u64::from(b[n - 1]) << (8 * (n - 1)),
+            len,
         ),
-        4..=7 => (half(&b[..4]), half(&b[n - 4..])),
-        8..=16 => (word(&b[..8]), word(&b[n - 8..])),
-        _ => return (xxhash_rust::xxh3::xxh3_64_with_seed(b, key.0), (0, 0)),
-    };
-    let p = u128::from(words.0 ^ key.0) * u128::from(words.1 ^ key.1 ^ n as u64);
-    ((p as u64) ^ ((p >> 64) as u64), words)
+        4..=7 => (load4(&b[..4]) | load4(&b[n - 4..]) << (8 * (n - 4)), len),
+        8 => (load8(b), len),
+        9..=15 => (load8(&b[..8]), load8(&b[n - 8..]) >> (8 * (16 - n)) | len),
+        _ => (xxhash_rust::xxh3::xxh3_64_with_seed(b, key), LONG),
+    }
+}
+
+/// The table hash of a string's words: one folded multiply.
+#[inline(always)]
+fn fold(words: (u64, u64), key: (u64, u64)) -> u64 {
+    let p = u128::from(words.0 ^ key.0) * u128::from(words.1 ^ key.1);
+    (p as u64) ^ ((p >> 64) as u64)
 }
 
 #[cfg(test)]
@@ -421,6 +451,13 @@ mod tests {
             let mut z = s.clone();
             z.push(0);
             base.push(z);
+        }
+        // Zero bytes: a string and the same string with trailing zeros are distinct.
+        for k in 0..20usize {
+            let mut z = vec![b'a'];
+            z.resize(1 + k, 0);
+            base.push(z);
+            base.push(vec![0; k]);
         }
         let rows: Vec<Option<&[u8]>> = (0..20_000)
             .map(|i| (i % 13 != 0).then(|| base[next() % base.len()].as_slice()))
