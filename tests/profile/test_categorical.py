@@ -96,3 +96,25 @@ def test_high_cardinality_distinct(rng: np.random.Generator) -> None:
     values = np.char.add("id-", np.arange(200_000).astype(str))
     c = dl.profile(pa.table({"c": pa.array(values)}))["c"]
     assert abs(c.distinct() - 200_000) <= 3 * c.distinct_error * 200_000
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string(), pa.binary()])
+def test_sliced_string_arrays_of_every_length_count_exactly(kind: pa.DataType) -> None:
+    # Lengths 0 to 36 (short strings are held as exact words, longer ones by hash and
+    # bytes), near-duplicates, with and without nulls, sliced off both ends.
+    rng = np.random.default_rng(8)
+    words = [("ab" * 20)[:n] for n in range(37)] + [("ab" * 20)[:n] + "\0" for n in range(16)]
+    vals: list[str | None] = [words[i] for i in rng.integers(0, len(words), 20_000)]
+    with_nulls = [None if i % 7 == 0 else v for i, v in enumerate(vals)]
+    for values in (vals, with_nulls):
+        data = (
+            [None if v is None else v.encode() for v in values] if kind == pa.binary() else values
+        )
+        arr = pa.array(data, type=kind).slice(13, 15_000)
+        want = collections.Counter(x for x in arr.to_pylist() if x is not None)
+        col = dl.profile(pa.table({"c": arr}))["c"]
+        got = col.frequencies()
+        if kind == pa.binary():
+            want = collections.Counter({k.decode(): v for k, v in want.items()})
+        assert got == dict(want)
+        assert col.null_count == arr.null_count
