@@ -19,7 +19,7 @@ xxh3): bytes from another format version, truncated or corrupted bytes raise
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self
 
 from driftline import _native
 from driftline.fairness import FairnessReport
@@ -35,7 +35,64 @@ __all__ = [
 ]
 
 
-class PerformancePartial:
+class _Partial:
+    """What both partials share: the native accumulators, their task, bytes and merges.
+    A subclass names its native type and adds its report."""
+
+    __slots__ = ("_inner", "task")
+    #: The native class (``_native.PerformancePartial`` or ``_native.FairnessPartial``).
+    _native_type: Any
+
+    def __init__(self, inner: Any, task: str) -> None:
+        self._inner = inner
+        self.task = task
+
+    def to_bytes(self) -> bytes:
+        """The partial as versioned, checksummed bytes (``DLPERF`` or ``DLFAIR`` format)."""
+        return bytes(self._inner.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Self:
+        """Reads bytes written by :meth:`to_bytes`.
+
+        Raises
+        ------
+        DecodeError
+            Bytes of another kind or format version, truncated or corrupted.
+        """
+        inner = cls._native_type.from_bytes(data)
+        return cls(inner, str(inner.task))
+
+    def merge(self, other: Self) -> Self:
+        """The partial of both sets of rows (counts and sums add; groups, segments and
+        classes matched by value).
+
+        Raises
+        ------
+        InvalidParameter
+            Partials of different evaluations (columns, task, positive, groups, segments).
+        """
+        if not isinstance(other, type(self)):
+            raise TypeError(f"can only merge a {type(self).__name__}, got {type(other).__name__}")
+        return type(self)(self._inner.merge(other._inner), self.task)
+
+    @classmethod
+    def merge_all(cls, partials: Iterable[Self | bytes]) -> Self | None:
+        """Merges many partials (objects or bytes) in one native call, in order; None
+        when there is none."""
+        items = list(partials)
+        if not items:
+            return None
+        blobs = [bytes(p) for p in items if isinstance(p, bytes | bytearray | memoryview)]
+        if len(blobs) == len(items):
+            merged = cls._native_type.merge_bytes(blobs)
+        else:
+            objs = [p if isinstance(p, cls) else cls.from_bytes(p) for p in items]  # type: ignore[arg-type]
+            merged = cls._native_type.merge_all([p._inner for p in objs])
+        return None if merged is None else cls(merged, str(merged.task))
+
+
+class PerformancePartial(_Partial):
     """The mergeable accumulators of :func:`driftline.performance` over some rows.
 
     Examples
@@ -48,46 +105,8 @@ class PerformancePartial:
     0.75
     """
 
-    __slots__ = ("_inner", "task")
-
-    def __init__(self, inner: Any, task: str) -> None:
-        self._inner = inner
-        self.task = task
-
-    def to_bytes(self) -> bytes:
-        """The partial as versioned, checksummed bytes (``DLPERF`` format)."""
-        return bytes(self._inner.to_bytes())
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> PerformancePartial:
-        """Reads bytes written by :meth:`to_bytes`.
-
-        Raises
-        ------
-        DecodeError
-            Bytes of another kind or format version, truncated or corrupted.
-        """
-        inner = _native.PerformancePartial.from_bytes(data)
-        return cls(inner, _task_of(inner))
-
-    def merge(self, other: PerformancePartial) -> PerformancePartial:
-        """The partial of both sets of rows (counts and sums add, segments and classes
-        matched by value).
-
-        Raises
-        ------
-        InvalidParameter
-            Partials of different evaluations (columns, task, positive, segments).
-        """
-        if not isinstance(other, PerformancePartial):
-            raise TypeError(f"can only merge a PerformancePartial, got {type(other).__name__}")
-        return PerformancePartial(self._inner.merge(other._inner), self.task)
-
-    @classmethod
-    def merge_all(cls, partials: Iterable[PerformancePartial | bytes]) -> PerformancePartial | None:
-        """Merges many partials (objects or bytes) in one native call, in order; None
-        when there is none."""
-        return _merge_all(cls, _native.PerformancePartial, partials)
+    __slots__ = ()
+    _native_type = _native.PerformancePartial
 
     def report(self) -> PerformanceReport:
         """The :class:`~driftline.performance.PerformanceReport` of the rows merged so far
@@ -98,7 +117,7 @@ class PerformancePartial:
         return f"PerformancePartial(task={self.task!r}, segments={self._inner.n_keys})"
 
 
-class FairnessPartial:
+class FairnessPartial(_Partial):
     """The mergeable accumulators of :func:`driftline.fairness` over some rows.
 
     Examples
@@ -111,45 +130,8 @@ class FairnessPartial:
     0.5
     """
 
-    __slots__ = ("_inner", "task")
-
-    def __init__(self, inner: Any, task: str) -> None:
-        self._inner = inner
-        self.task = task
-
-    def to_bytes(self) -> bytes:
-        """The partial as versioned, checksummed bytes (``DLFAIR`` format)."""
-        return bytes(self._inner.to_bytes())
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> FairnessPartial:
-        """Reads bytes written by :meth:`to_bytes`.
-
-        Raises
-        ------
-        DecodeError
-            Bytes of another kind or format version, truncated or corrupted.
-        """
-        inner = _native.FairnessPartial.from_bytes(data)
-        return cls(inner, _task_of(inner))
-
-    def merge(self, other: FairnessPartial) -> FairnessPartial:
-        """The partial of both sets of rows (groups matched by value).
-
-        Raises
-        ------
-        InvalidParameter
-            Partials of different evaluations.
-        """
-        if not isinstance(other, FairnessPartial):
-            raise TypeError(f"can only merge a FairnessPartial, got {type(other).__name__}")
-        return FairnessPartial(self._inner.merge(other._inner), self.task)
-
-    @classmethod
-    def merge_all(cls, partials: Iterable[FairnessPartial | bytes]) -> FairnessPartial | None:
-        """Merges many partials (objects or bytes) in one native call, in order; None
-        when there is none."""
-        return _merge_all(cls, _native.FairnessPartial, partials)
+    __slots__ = ()
+    _native_type = _native.FairnessPartial
 
     def report(self) -> FairnessReport:
         """The :class:`~driftline.fairness.FairnessReport` of the rows merged so far,
@@ -158,26 +140,6 @@ class FairnessPartial:
 
     def __repr__(self) -> str:
         return f"FairnessPartial(task={self.task!r}, groups={self._inner.n_keys})"
-
-
-P = TypeVar("P", "PerformancePartial", "FairnessPartial")
-
-
-def _task_of(inner: Any) -> str:
-    return str(inner.task)
-
-
-def _merge_all(cls: type[P], native: Any, partials: Iterable[P | bytes]) -> P | None:
-    items = list(partials)
-    if not items:
-        return None
-    blobs = [bytes(p) for p in items if isinstance(p, bytes | bytearray | memoryview)]
-    if len(blobs) == len(items):
-        merged = native.merge_bytes(blobs)
-    else:
-        objs = [p if isinstance(p, cls) else cls.from_bytes(p) for p in items]  # type: ignore[arg-type]
-        merged = native.merge_all([p._inner for p in objs])
-    return None if merged is None else cls(merged, _task_of(merged))
 
 
 def performance_partial(
