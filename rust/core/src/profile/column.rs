@@ -255,7 +255,7 @@ impl ColumnProfile {
         if hash {
             let mut sum = 0u64;
             let mut hashes = [0u64; 256];
-            self.distinct.begin_bulk(values.len());
+            let densified = self.distinct.begin_bulk(values.len());
             let mut floor = 0;
             for (i, block) in values.chunks(256).enumerate() {
                 // The registers fill as the column goes: a fresh floor every 2,048 values
@@ -272,7 +272,7 @@ impl ColumnProfile {
                 }
                 self.distinct.insert_hashes_above(hs, floor);
             }
-            self.distinct.end_bulk();
+            self.distinct.end_bulk(densified);
             self.content_hash = self.content_hash.wrapping_add(sum);
         }
     }

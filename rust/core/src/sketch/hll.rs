@@ -196,17 +196,26 @@ impl Hll {
     }
 
     /// Prepares for about `n` inserts: dense registers when there are enough of them to
-    /// repay the copy (a sparse insert costs a search and a shift).
-    pub fn begin_bulk(&mut self, n: usize) {
-        if n * 4 > self.m() {
+    /// repay the copy (a sparse insert costs a search and a shift). Returns whether it
+    /// turned a sparse sketch dense, for [`Hll::end_bulk`].
+    #[must_use]
+    pub fn begin_bulk(&mut self, n: usize) -> bool {
+        let sparse = matches!(self.registers, Registers::Sparse(_));
+        if sparse && n * 4 > self.m() {
             self.densify();
+            return true;
         }
+        false
     }
 
-    /// Ends a bulk insert: back to the sparse layout when at most a quarter of the
-    /// registers are set, the layout one-by-one inserts would have kept, so the stored
-    /// sketch does not depend on how the values were batched.
-    pub fn end_bulk(&mut self) {
+    /// Ends a bulk insert that `begin_bulk` made dense (`densified`): back to the sparse
+    /// layout when at most a quarter of the registers are set, the layout one-by-one
+    /// inserts would have kept, so the stored sketch does not depend on how the values
+    /// were batched. A sketch that was dense already stays so without a look.
+    pub fn end_bulk(&mut self, densified: bool) {
+        if !densified {
+            return;
+        }
         if let Registers::Dense(regs) = &self.registers {
             let set = regs.iter().filter(|&&r| r > 0).count();
             if set * 4 <= self.m() {
@@ -414,13 +423,13 @@ mod tests {
                 let mut bulk = Hll::default();
                 let mut above = Hll::default();
                 for part in hashes.chunks(block) {
-                    bulk.begin_bulk(part.len());
+                    let densified = bulk.begin_bulk(part.len());
                     bulk.insert_hashes(part);
-                    bulk.end_bulk();
-                    above.begin_bulk(part.len());
+                    bulk.end_bulk(densified);
+                    let densified = above.begin_bulk(part.len());
                     let floor = above.floor();
                     above.insert_hashes_above(part, floor);
-                    above.end_bulk();
+                    above.end_bulk(densified);
                 }
                 assert_eq!(bulk, one, "distinct={distinct} block={block}");
                 assert_eq!(above, one, "distinct={distinct} block={block}");
