@@ -72,15 +72,18 @@ impl AddAssign<&BinaryCounts> for BinaryCounts {
     }
 }
 
-/// Log loss of one probability, clipped as scikit-learn does.
-#[inline]
+/// Log loss of one probability, clipped as scikit-learn does:
+/// `-ln(clamp(if y { p } else { 1 - p }, eps, 1 - eps))`, eps = [`f64::EPSILON`].
+///
+/// Every path (one pass, chunk by chunk, partials, multiclass) computes its terms with
+/// this function or with [`log_loss_terms`](crate::performance::ln::log_loss_terms), which
+/// gives the same bits, and with [`ln`](crate::performance::ln::ln) rather than the
+/// platform's libm: the sums are then equal bit for bit whichever path and machine.
+#[inline(always)]
 pub fn log_loss_term(p: f64, y: bool) -> f64 {
     let eps = f64::EPSILON;
-    if y {
-        -p.clamp(eps, 1.0 - eps).ln()
-    } else {
-        -(1.0 - p).clamp(eps, 1.0 - eps).ln()
-    }
+    let q = if y { p } else { 1.0 - p };
+    -crate::performance::ln::ln(q.clamp(eps, 1.0 - eps))
 }
 
 impl BinaryCounts {

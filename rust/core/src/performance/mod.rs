@@ -18,6 +18,7 @@ pub mod columns;
 pub mod confusion;
 pub mod exact;
 pub mod exact_batch;
+pub mod ln;
 pub mod multiclass;
 pub mod onepass;
 pub mod partial;
