@@ -26,8 +26,9 @@ use crate::performance::auc::{ScoreHistogram, HIST_BINS};
 use crate::performance::binary::BinaryChunk;
 use crate::performance::calibration::CalibrationBins;
 use crate::performance::columns::NULL_CODE;
-use crate::performance::confusion::{log_loss_term, BinaryCounts, Value};
+use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::exact_batch::BATCH;
+use crate::performance::ln::log_loss_terms;
 use crate::performance::scatter::group_rows;
 use crate::performance::unit_sort::{sort_unit_keys, u2_of_sorted};
 
@@ -117,10 +118,12 @@ fn evaluate_group<'a>(
     g
 }
 
-/// The score terms of up to [`BATCH`] rows, added to the exact sums a batch at a time
-/// (the same sums as [`BinaryCounts::add_score`] row by row).
+/// The scores and labels of up to [`BATCH`] rows, whose terms are computed and added to
+/// the exact sums a batch at a time (the same sums as [`BinaryCounts::add_score`] row by
+/// row: each term has the same bits, and an exact sum does not depend on the order).
 struct ScoreBatch {
     score: [f64; BATCH],
+    y: [bool; BATCH],
     brier: [f64; BATCH],
     log_loss: [f64; BATCH],
     k: usize,
@@ -130,6 +133,7 @@ impl Default for ScoreBatch {
     fn default() -> Self {
         Self {
             score: [0.0; BATCH],
+            y: [false; BATCH],
             brier: [0.0; BATCH],
             log_loss: [0.0; BATCH],
             k: 0,
@@ -140,9 +144,7 @@ impl Default for ScoreBatch {
 impl ScoreBatch {
     #[inline]
     fn push(&mut self, c: &mut BinaryCounts, y: bool, p: f64) {
-        let d = p - f64::from(u8::from(y));
-        (self.score[self.k], self.brier[self.k]) = (p, d * d);
-        self.log_loss[self.k] = log_loss_term(p, y);
+        (self.score[self.k], self.y[self.k]) = (p, y);
         self.k += 1;
         if self.k == BATCH {
             self.flush(c);
@@ -151,6 +153,14 @@ impl ScoreBatch {
 
     fn flush(&mut self, c: &mut BinaryCounts) {
         let k = self.k;
+        let (p, y) = (&self.score[..k], &self.y[..k]);
+        // Whole-batch loops vectorise (the logarithm is branch-free); computed before
+        // `add_batch` overwrites the scores.
+        log_loss_terms(p, y, &mut self.log_loss[..k]);
+        for ((b, &p), &y) in self.brier[..k].iter_mut().zip(p).zip(y) {
+            let d = p - f64::from(u8::from(y));
+            *b = d * d;
+        }
         c.score_n += k as u64;
         c.score_sum.add_batch(&mut self.score[..k]);
         c.brier_sum.add_batch(&mut self.brier[..k]);
