@@ -118,11 +118,18 @@ impl BinaryCounts {
     /// Adds the score of one complete row.
     #[inline]
     pub fn add_score(&mut self, y: bool, p: f64) {
+        self.add_score_term(y, p, log_loss_term(p, y));
+    }
+
+    /// Adds the score of one complete row whose log-loss term, `log_loss_term(p, y)`, was
+    /// computed with a batch.
+    #[inline]
+    fn add_score_term(&mut self, y: bool, p: f64, log_loss: f64) {
         self.score_n += 1;
         self.score_sum.add(p);
         let d = p - f64::from(u8::from(y));
         self.brier_sum.add(d * d);
-        self.log_loss_sum.add(log_loss_term(p, y));
+        self.log_loss_sum.add(log_loss);
     }
 
     /// Complete rows.
@@ -247,13 +254,26 @@ pub fn count_binary(
         flat[g * 4 + (t as usize) * 2 + p as usize] += 1;
     }
     if let Some(s) = score {
+        use crate::performance::exact_batch::BATCH;
+        use crate::performance::ln::log_loss_terms;
         let values = s.values();
-        for i in 0..codes.len() {
-            let t = y.map_or(0, |y| y[i]);
-            if t == NULL_CODE || yhat[i] == NULL_CODE || s.is_null(i) {
-                continue;
+        // The log-loss terms of a block of rows at once, in a vectorised loop (the same
+        // bits as row by row); those of the rows left out are computed and not used.
+        let (mut terms, mut ys) = ([0.0; BATCH], [false; BATCH]);
+        for start in (0..codes.len()).step_by(BATCH) {
+            let end = (start + BATCH).min(codes.len());
+            let len = end - start;
+            for (k, b) in ys[..len].iter_mut().enumerate() {
+                *b = y.map_or(0, |y| y[start + k]) == 1;
             }
-            out[codes[i] as usize].add_score(t == 1, values[i]);
+            log_loss_terms(&values[start..end], &ys[..len], &mut terms[..len]);
+            for i in start..end {
+                let t = y.map_or(0, |y| y[i]);
+                if t == NULL_CODE || yhat[i] == NULL_CODE || s.is_null(i) {
+                    continue;
+                }
+                out[codes[i] as usize].add_score_term(t == 1, values[i], terms[i - start]);
+            }
         }
     }
     for (g, c) in out.iter_mut().enumerate() {
