@@ -31,7 +31,12 @@
 //! # Why
 //! The log-loss term is computed once per scored row; the libm call was ~10% of the
 //! binary performance pass. Here a batch of 256 terms is computed four lanes at a time
-//! (AVX2), and the result is fixed by the code above, not by the platform's libm.
+//! (AVX2), and the result is fixed by the code above, not by the platform's libm. On the
+//! 2-core x86-64-v3 development machine (`examples/ln_speed.rs`, 10M values, shared and
+//! noisy) [`log_loss_terms`] over batches of 256 takes ~2.7-4 ns a term against
+//! ~4.2-6.5 ns for the term with `f64::ln` row by row; called alone in a scalar loop,
+//! [`ln`] (~6-9 ns) is slower than glibc's table-driven `log` (~4-6 ns), so the hot
+//! paths call the batch form.
 //!
 //! # Complexity
 //! O(1) per value: about 30 floating-point operations, one of them a division.
