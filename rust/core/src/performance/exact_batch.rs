@@ -23,9 +23,9 @@
 //!
 //! # Complexity
 //! Two read passes over the batch (an integer max of the magnitude bits, then the two
-//! levels), eight lanes at a time in AVX2, and four [`ExactSum::add`] per batch. Measured
+//! levels), in AVX2, and four [`ExactSum::add`] per batch. Measured
 //! on the 2-core development machine (`examples/exact_sums.rs`, 10M gamma(2, 10) values):
-//! 0.85 ns per value against 2.1 ns for [`ExactSum::add`] one by one (2.4 ns before, with
+//! 0.7 ns per value against 2.1 ns for [`ExactSum::add`] one by one (2.4 ns before, with
 //! float sums of the `q` and a max pass per level).
 
 use crate::performance::exact::ExactSum;
@@ -35,9 +35,6 @@ use crate::performance::exact::ExactSum;
 pub const BATCH: usize = 256;
 /// Levels of extraction before the remaining values are added one by one.
 const MAX_LEVELS: usize = 4;
-/// Independent lanes: two AVX2 registers of doubles, so the lane loops compile to full
-/// vector instructions without a loop-carried dependency on one register.
-const LANES: usize = 8;
 /// The range of `k` (`sigma = 1.5 2^k`) a level accepts: its unit `2^(k - 52)` is a normal
 /// number, and its sum (below `2^(k + 7)`) and the high half of it stay finite.
 const K_MIN: i32 = -1022 + 52;
@@ -62,20 +59,9 @@ fn sigma(k: i32) -> (f64, u64) {
 /// max gives both the scale and the non-finite check (`f64::max` drops NaN and does not
 /// vectorise as well).
 fn max_abs_bits(xs: &[f64]) -> u64 {
-    let mut m = [0u64; LANES];
-    let mut it = xs.chunks_exact(LANES);
-    for c in &mut it {
-        for l in 0..LANES {
-            let a = c[l].to_bits() & ABS;
-            // Below 2^63: a signed comparison, which AVX2 has.
-            m[l] = if (a as i64) > (m[l] as i64) { a } else { m[l] };
-        }
-    }
-    for (l, x) in it.remainder().iter().enumerate() {
-        let a = x.to_bits() & ABS;
-        m[l] = if (a as i64) > (m[l] as i64) { a } else { m[l] };
-    }
-    m.into_iter().max().unwrap_or(0)
+    // Plain loops with integer reductions only: LLVM's loop vectorizer reorders integer
+    // reductions freely and emits full AVX2 (hand-made lane arrays came out as gathers).
+    xs.iter().fold(0, |m, x| m.max(x.to_bits() & ABS))
 }
 
 /// The `k` of the level for values of largest magnitude bits `m` (nonzero, finite): the
@@ -90,11 +76,13 @@ fn level_k(m: u64) -> Option<i32> {
 fn add_units(s: &mut ExactSum, units: i64, k: i32) {
     let hi = units >> 32;
     let lo = units - (hi << 32);
-    if hi != 0 {
-        s.add(hi as f64 * pow2(k - 20));
-    }
+    // The low part first: the first value added to an empty sum places its inline window
+    // (from one limb below that value, 192 bits up), and parts below it would spill.
     if lo != 0 {
         s.add(lo as f64 * pow2(k - 52));
+    }
+    if hi != 0 {
+        s.add(hi as f64 * pow2(k - 20));
     }
 }
 
@@ -107,31 +95,17 @@ fn add_units(s: &mut ExactSum, units: i64, k: i32) {
 fn extract(xs: &mut [f64], k: i32) -> (i64, u64) {
     let (s, sb) = sigma(k);
     // Wrapping sums of bits: the true sum minus n bits(sigma) fits in an i64.
-    let mut acc = [0u64; LANES];
-    let mut m = [0u64; LANES];
-    let step = |acc: &mut u64, m: &mut u64, x: &mut f64| {
+    let mut acc = 0u64;
+    let mut m = 0u64;
+    for x in xs.iter_mut() {
         let t = s + *x;
-        *acc = acc.wrapping_add(t.to_bits());
+        acc = acc.wrapping_add(t.to_bits());
         let r = *x - (t - s);
-        let a = r.to_bits() & ABS;
-        *m = if (a as i64) > (*m as i64) { a } else { *m };
+        m = m.max(r.to_bits() & ABS);
         *x = r;
-    };
-    let mut it = xs.chunks_exact_mut(LANES);
-    for c in &mut it {
-        for l in 0..LANES {
-            step(&mut acc[l], &mut m[l], &mut c[l]);
-        }
     }
-    for (l, x) in it.into_remainder().iter_mut().enumerate() {
-        step(&mut acc[l], &mut m[l], x);
-    }
-    let n = xs.len() as u64;
-    let sum = acc
-        .into_iter()
-        .fold(0u64, u64::wrapping_add)
-        .wrapping_sub(n.wrapping_mul(sb)) as i64;
-    (sum, m.into_iter().max().unwrap_or(0))
+    let sum = acc.wrapping_sub((xs.len() as u64).wrapping_mul(sb)) as i64;
+    (sum, m)
 }
 
 /// Two levels in one read-only pass, `sigma = 1.5 2^k` then `1.5 2^(k - 52)` (the first
@@ -140,35 +114,20 @@ fn extract(xs: &mut [f64], k: i32) -> (i64, u64) {
 fn extract2(xs: &[f64], k: i32) -> (i64, i64, bool) {
     let (s1, b1) = sigma(k);
     let (s2, b2) = sigma(k - 52);
-    let mut acc1 = [0u64; LANES];
-    let mut acc2 = [0u64; LANES];
-    let mut rest = [0u64; LANES];
-    let step = |acc1: &mut u64, acc2: &mut u64, rest: &mut u64, x: f64| {
+    let (mut acc1, mut acc2, mut rest) = (0u64, 0u64, 0u64);
+    for &x in xs {
         let t1 = s1 + x;
-        *acc1 = acc1.wrapping_add(t1.to_bits());
+        acc1 = acc1.wrapping_add(t1.to_bits());
         let r1 = x - (t1 - s1);
         let t2 = s2 + r1;
-        *acc2 = acc2.wrapping_add(t2.to_bits());
-        // -0.0 remainders (of a -0.0 value) set only the sign bit, masked at the end.
-        *rest |= (r1 - (t2 - s2)).to_bits();
-    };
-    let mut it = xs.chunks_exact(LANES);
-    for c in &mut it {
-        for l in 0..LANES {
-            step(&mut acc1[l], &mut acc2[l], &mut rest[l], c[l]);
-        }
-    }
-    for (l, &x) in it.remainder().iter().enumerate() {
-        step(&mut acc1[l], &mut acc2[l], &mut rest[l], x);
+        acc2 = acc2.wrapping_add(t2.to_bits());
+        // -0.0 remainders (of a -0.0 value) set only the sign bit, masked below.
+        rest |= (r1 - (t2 - s2)).to_bits();
     }
     let n = xs.len() as u64;
-    let total = |acc: [u64; LANES], b: u64| {
-        acc.into_iter()
-            .fold(0u64, u64::wrapping_add)
-            .wrapping_sub(n.wrapping_mul(b)) as i64
-    };
-    let rest = rest.into_iter().fold(0, |a, b| a | b) & ABS != 0;
-    (total(acc1, b1), total(acc2, b2), rest)
+    let u1 = acc1.wrapping_sub(n.wrapping_mul(b1)) as i64;
+    let u2 = acc2.wrapping_sub(n.wrapping_mul(b2)) as i64;
+    (u1, u2, rest & ABS != 0)
 }
 
 impl ExactSum {
@@ -190,8 +149,9 @@ impl ExactSum {
                 // The common case: two levels take every value within 2^-50 of the
                 // largest, in one pass that writes nothing.
                 let (u1, u2, rest) = extract2(xs, k);
-                add_units(self, u1, k);
+                // The smaller level first (see add_units).
                 add_units(self, u2, k - 52);
+                add_units(self, u1, k);
                 if !rest {
                     return;
                 }
