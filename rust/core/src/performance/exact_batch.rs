@@ -61,7 +61,8 @@ fn sigma(k: i32) -> (f64, u64) {
 fn max_abs_bits(xs: &[f64]) -> u64 {
     // Plain loops with integer reductions only: LLVM's loop vectorizer reorders integer
     // reductions freely and emits full AVX2 (hand-made lane arrays came out as gathers).
-    xs.iter().fold(0, |m, x| m.max(x.to_bits() & ABS))
+    // Magnitude bits are below 2^63: a signed max, which AVX2 compares directly.
+    xs.iter().fold(0, |m, x| m.max((x.to_bits() & ABS) as i64)) as u64
 }
 
 /// The `k` of the level for values of largest magnitude bits `m` (nonzero, finite): the
@@ -96,16 +97,16 @@ fn extract(xs: &mut [f64], k: i32) -> (i64, u64) {
     let (s, sb) = sigma(k);
     // Wrapping sums of bits: the true sum minus n bits(sigma) fits in an i64.
     let mut acc = 0u64;
-    let mut m = 0u64;
+    let mut m = 0i64;
     for x in xs.iter_mut() {
         let t = s + *x;
         acc = acc.wrapping_add(t.to_bits());
         let r = *x - (t - s);
-        m = m.max(r.to_bits() & ABS);
+        m = m.max((r.to_bits() & ABS) as i64);
         *x = r;
     }
     let sum = acc.wrapping_sub((xs.len() as u64).wrapping_mul(sb)) as i64;
-    (sum, m)
+    (sum, m as u64)
 }
 
 /// Two levels in one read-only pass, `sigma = 1.5 2^k` then `1.5 2^(k - 52)` (the first
