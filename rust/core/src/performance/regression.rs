@@ -19,7 +19,7 @@
 //!
 //! # Complexity
 //! O(1) per row; merge O(1) per group. [`RegressionSums::add_rows`] adds its eight exact
-//! sums a batch at a time ([`ExactSum::add_batch`]): about 45 ms for 10M rows on one core
+//! sums a batch at a time ([`ExactSum::add_batch`]): about 46 ms for 10M rows on one core
 //! of the 2-core development machine (`examples/exact_sums.rs`; 128 ms with the
 //! earlier batch extraction).
 
