@@ -18,7 +18,10 @@
 //! (relative error about 2^-104 (mean / std)^2).
 //!
 //! # Complexity
-//! O(1) per row; merge O(1) per group.
+//! O(1) per row; merge O(1) per group. [`RegressionSums::add_rows`] adds its eight exact
+//! sums a batch at a time ([`ExactSum::add_batch`]): about 46 ms for 10M rows on one core
+//! of the 2-core development machine (`examples/exact_sums.rs`; 128 ms with the
+//! earlier batch extraction).
 
 use serde::{Deserialize, Serialize};
 
