@@ -12,6 +12,7 @@ pub mod input;
 pub mod performance;
 pub mod pool;
 pub mod profile;
+pub mod scratch;
 pub mod sketch;
 pub mod stats;
 

@@ -24,7 +24,7 @@ use crate::performance::columns::{
     self, encode_binary, merge_other, ordered_fold, Chunks, Other, NULL_CODE,
 };
 use crate::performance::confusion::{self, BinaryCounts, Value};
-use crate::performance::{onepass, segments, Report, Spec};
+use crate::performance::{onepass, onepass_segments, segments, Report, Spec};
 
 /// Encoded binary columns of one chunk.
 pub struct BinaryChunk {
@@ -170,17 +170,14 @@ fn one_pass(
     use rayon::prelude::*;
     let recs: Vec<Vec<u64>> = enc.par_iter().map(onepass::records).collect();
     let segmented = !spec.segment_by.is_empty();
-    let (counts, seg_aucs) = if segmented {
-        let (c, a) = onepass::segments(&recs, &coded.codes, coded.keys.len())?;
-        (Some(c), Some(a))
+    let (all, counts, seg_aucs) = if segmented {
+        // The overall score sums are then the segments' (exact sums add exactly).
+        let (all, c, a) = onepass_segments::segmented(&recs, &coded.codes, coded.keys.len())?;
+        (all, c, Some(a))
     } else {
-        (None, None)
-    };
-    // With segments, the overall score sums are the segments' (exact sums add exactly).
-    let all = onepass::overall(&recs, !segmented)?;
-    let counts = match counts {
-        Some(c) => c,
-        None => vec![all.counts],
+        let all = onepass::overall(&recs, true)?;
+        let c = vec![all.counts.clone()];
+        (all, c, None)
     };
     let out = BinaryAcc {
         counts,

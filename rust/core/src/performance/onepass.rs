@@ -1,6 +1,6 @@
 //! The binary task's one pass with the exact ROC AUC: every row packed in a `u64`, then
-//! grouped by score bucket (the overall metrics) and, with segments, by segment (the
-//! per-segment metrics), each group evaluated alone with its accumulators in cache.
+//! grouped by score bucket, each bucket evaluated alone with its accumulators in cache
+//! (with segments, [`crate::performance::onepass_segments`] builds on these rows).
 //!
 //! # Definition
 //! A row is its label and prediction in the two top bits and its score's bits below them
@@ -13,8 +13,8 @@
 //! order of the rows, so every result equals the chunk-by-chunk pass bit for bit.
 //!
 //! # Complexity
-//! O(n) to pack and group, plus a sort per bucket and per segment (O(n) for spread-out
-//! scores, see [`crate::performance::unit_sort`]), in parallel over buckets and segments.
+//! O(n) to pack and group, plus a sort per bucket (O(n) for spread-out scores, see
+//! [`crate::performance::unit_sort`]), in parallel over buckets.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -24,23 +24,23 @@ use rayon::prelude::*;
 use crate::error::Result;
 use crate::performance::auc::{ScoreHistogram, HIST_BINS};
 use crate::performance::binary::BinaryChunk;
-use crate::performance::calibration::CalibrationBins;
+use crate::performance::calibration::{CalibrationBins, ECE_BINS};
 use crate::performance::columns::NULL_CODE;
 use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::exact_batch::BATCH;
 use crate::performance::ln::log_loss_terms;
 use crate::performance::scatter::group_rows;
-use crate::performance::unit_sort::{sort_unit_keys, u2_of_sorted};
+use crate::performance::unit_sort::{sort_unit_keys, u2_of_sorted, UnitKey};
 
-const Y: u64 = 1 << 63;
-const YHAT: u64 = 1 << 62;
+pub(crate) const Y: u64 = 1 << 63;
+pub(crate) const YHAT: u64 = 1 << 62;
 /// Low bits of a complete row without a score.
-const NO_SCORE: u64 = 0x3FF0_0000_0000_0001;
+pub(crate) const NO_SCORE: u64 = 0x3FF0_0000_0000_0001;
 /// Low bits of a row whose label or prediction is null.
-const NULL_ROW: u64 = 0x3FF0_0000_0000_0002;
+pub(crate) const NULL_ROW: u64 = 0x3FF0_0000_0000_0002;
 /// Score buckets of the overall pass (a power of two: the histogram's bins split them).
 pub const BUCKETS: usize = 4096;
-const BINS_PER_BUCKET: usize = HIST_BINS / BUCKETS;
+pub(crate) const BINS_PER_BUCKET: usize = HIST_BINS / BUCKETS;
 
 /// The packed rows of one encoded chunk (its score, if any, validated to [0, 1]).
 pub fn records(e: &BinaryChunk) -> Vec<u64> {
@@ -62,7 +62,7 @@ pub fn records(e: &BinaryChunk) -> Vec<u64> {
     out
 }
 
-/// What one group (a score bucket or a segment) adds up to.
+/// What one score bucket adds up to.
 #[derive(Default)]
 struct Group {
     counts: BinaryCounts,
@@ -103,25 +103,51 @@ fn evaluate_group<'a>(
             if sums {
                 batch.push(&mut g.counts, y == 1, p);
             }
-            if let Some(first) = cal {
-                g.cal.add(p, y == 1);
-                let b = crate::performance::auc::bin_of(p).saturating_sub(first);
-                g.hist[b.min(BINS_PER_BUCKET - 1)][y as usize] += 1;
-            }
             keys.push(low << 1 | y);
         }
     }
     batch.flush(&mut g.counts);
     (g.counts.tn, g.counts.fp, g.counts.fn_, g.counts.tp) = (flat[0], flat[1], flat[2], flat[3]);
     sort_unit_keys(keys);
+    if let Some(first) = cal {
+        calibrate_sorted(keys, first, &mut g.cal, &mut g.hist);
+    }
     (g.u2, g.pos, g.neg) = u2_of_sorted(keys);
     g
+}
+
+/// Adds a score bucket's sorted keys (`score bits << 1 | y`) to the calibration bins,
+/// each bin's scores a batch at a time (the bins' exact sums are those of adding them one
+/// by one), and to the bucket's histogram bins (`first`: its first bin).
+pub(crate) fn calibrate_sorted<T: UnitKey>(
+    keys: &[T],
+    first: usize,
+    cal: &mut CalibrationBins,
+    hist: &mut [[u64; 2]; BINS_PER_BUCKET],
+) {
+    let (mut buf, mut k, mut cur) = ([0f64; BATCH], 0usize, 0usize);
+    for r in keys {
+        let y = (r.key() & 1) as usize;
+        let p = f64::from_bits(r.key() >> 1);
+        let bin = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        if bin != cur || k == BATCH {
+            cal.score_sum[cur].add_batch(&mut buf[..k]);
+            (k, cur) = (0, bin);
+        }
+        buf[k] = p;
+        k += 1;
+        cal.n[bin] += 1;
+        cal.positives[bin] += y as u64;
+        let h = crate::performance::auc::bin_of(p).saturating_sub(first);
+        hist[h.min(BINS_PER_BUCKET - 1)][y] += 1;
+    }
+    cal.score_sum[cur].add_batch(&mut buf[..k]);
 }
 
 /// The scores and labels of up to [`BATCH`] rows, whose terms are computed and added to
 /// the exact sums a batch at a time (the same sums as [`BinaryCounts::add_score`] row by
 /// row: each term has the same bits, and an exact sum does not depend on the order).
-struct ScoreBatch {
+pub(crate) struct ScoreBatch {
     score: [f64; BATCH],
     y: [bool; BATCH],
     brier: [f64; BATCH],
@@ -143,7 +169,7 @@ impl Default for ScoreBatch {
 
 impl ScoreBatch {
     #[inline]
-    fn push(&mut self, c: &mut BinaryCounts, y: bool, p: f64) {
+    pub(crate) fn push(&mut self, c: &mut BinaryCounts, y: bool, p: f64) {
         (self.score[self.k], self.y[self.k]) = (p, y);
         self.k += 1;
         if self.k == BATCH {
@@ -151,7 +177,7 @@ impl ScoreBatch {
         }
     }
 
-    fn flush(&mut self, c: &mut BinaryCounts) {
+    pub(crate) fn flush(&mut self, c: &mut BinaryCounts) {
         let k = self.k;
         let (p, y) = (&self.score[..k], &self.y[..k]);
         // Whole-batch loops vectorise (the logarithm is branch-free); computed before
@@ -169,7 +195,7 @@ impl ScoreBatch {
     }
 }
 
-fn auc_value(u2: u128, pos: u64, neg: u64) -> Value {
+pub(crate) fn auc_value(u2: u128, pos: u64, neg: u64) -> Value {
     if pos == 0 {
         return Err("no positive labels: ROC AUC is undefined with one class");
     }
@@ -246,25 +272,4 @@ pub fn overall(recs: &[Vec<u64>], sums: bool) -> Result<Overall> {
     }
     out.auc = auc_value(u2, pos, below);
     Ok(out)
-}
-
-/// Confusion counts and score sums of every segment, and its exact ROC AUC.
-///
-/// # Errors
-/// None in practice; kept for the grouping's signature.
-pub fn segments(
-    recs: &[Vec<u64>],
-    codes: &[Vec<u32>],
-    g: usize,
-) -> Result<(Vec<BinaryCounts>, Vec<Value>)> {
-    let grouped = group_rows(codes, g, |c| Ok(&recs[c]))?;
-    let per: Vec<(BinaryCounts, Value)> = (0..g)
-        .into_par_iter()
-        .with_min_len(16)
-        .map_init(Vec::new, |keys, s| {
-            let r = evaluate_group(grouped.segment(s), keys, true, None);
-            (r.counts, auc_value(r.u2, r.pos, r.neg))
-        })
-        .collect();
-    Ok(per.into_iter().unzip())
 }

@@ -85,35 +85,47 @@ impl RegressionSums {
         for (tc, pc) in t.chunks(BATCH).zip(p.chunks(BATCH)) {
             let k = tc.len().min(pc.len());
             for i in 0..k {
-                let (t, p) = (tc[i], pc[i]);
-                let e = t - p;
-                let a = e.abs();
-                let den = t.abs() + p.abs();
-                let (hi, lo) = two_square(t);
-                buf[0][i] = e;
-                buf[1][i] = a;
-                buf[2][i] = e * e;
-                buf[3][i] = a / t.abs().max(f64::EPSILON);
-                // Adding 0 leaves an exact sum unchanged, as skipping the row does.
-                buf[4][i] = if den > 0.0 { 2.0 * a / den } else { 0.0 };
-                buf[5][i] = t;
-                buf[6][i] = hi;
-                buf[7][i] = lo;
+                write_terms(&mut buf, i, tc[i], pc[i]);
             }
             self.n += k as u64;
-            let sums = [
-                &mut self.sum_err,
-                &mut self.sum_abs,
-                &mut self.sum_sq,
-                &mut self.sum_ape,
-                &mut self.sum_sape,
-                &mut self.sum_y,
-                &mut self.sum_y2,
-                &mut self.sum_y2_lo,
-            ];
-            for (s, b) in sums.into_iter().zip(buf.iter_mut()) {
-                s.add_batch(&mut b[..k]);
+            self.add_buffers(&mut buf, k);
+        }
+    }
+
+    /// Adds rows `[label, prediction]`, a row whose label is NaN (the grouped pass's mark
+    /// of a null label or prediction) counted in `n_null`: as [`Self::add`] for the
+    /// others, a batch of rows at a time.
+    pub fn add_pairs(&mut self, rows: &[[f64; 2]]) {
+        let mut buf = [[0f64; BATCH]; 8];
+        for chunk in rows.chunks(BATCH) {
+            let mut nulls = 0u64;
+            for (i, &[t, p]) in chunk.iter().enumerate() {
+                let null = t.is_nan();
+                nulls += u64::from(null);
+                // A null row adds 0 to every sum, which leaves it unchanged.
+                let (t, p) = if null { (0.0, 0.0) } else { (t, p) };
+                write_terms(&mut buf, i, t, p);
             }
+            self.n += chunk.len() as u64 - nulls;
+            self.n_null += nulls;
+            self.add_buffers(&mut buf, chunk.len());
+        }
+    }
+
+    /// Adds the first `k` terms of each buffer to its sum.
+    fn add_buffers(&mut self, buf: &mut [[f64; BATCH]; 8], k: usize) {
+        let sums = [
+            &mut self.sum_err,
+            &mut self.sum_abs,
+            &mut self.sum_sq,
+            &mut self.sum_ape,
+            &mut self.sum_sape,
+            &mut self.sum_y,
+            &mut self.sum_y2,
+            &mut self.sum_y2_lo,
+        ];
+        for (s, b) in sums.into_iter().zip(buf.iter_mut()) {
+            s.add_batch(&mut b[..k]);
         }
     }
 
@@ -201,6 +213,24 @@ impl RegressionSums {
         }
         Ok(1.0 - sse / sst)
     }
+}
+
+/// Row `i`'s term of each sum (the terms of [`RegressionSums::add`]).
+#[inline]
+fn write_terms(buf: &mut [[f64; BATCH]; 8], i: usize, t: f64, p: f64) {
+    let e = t - p;
+    let a = e.abs();
+    let den = t.abs() + p.abs();
+    let (hi, lo) = two_square(t);
+    buf[0][i] = e;
+    buf[1][i] = a;
+    buf[2][i] = e * e;
+    buf[3][i] = a / t.abs().max(f64::EPSILON);
+    // Adding 0 leaves an exact sum unchanged, as skipping the row does.
+    buf[4][i] = if den > 0.0 { 2.0 * a / den } else { 0.0 };
+    buf[5][i] = t;
+    buf[6][i] = hi;
+    buf[7][i] = lo;
 }
 
 /// `t * t` as an exact pair `hi + lo` (Veltkamp split, Dekker product).
@@ -331,8 +361,9 @@ pub fn sum_chunks(
 /// sums each) nearly every row would miss the cache.
 const GROUPED_FROM: usize = 256;
 
-/// [`sum_chunks`] through rows grouped by segment (the label and the prediction of each
-/// row, NaN for a row with a null: NaN is refused in the data, so it marks nothing else).
+/// [`sum_chunks`] through rows grouped by segment: a counting sort of `[label,
+/// prediction]` per row (NaN for a row with a null: NaN is refused in the data, so it
+/// marks nothing else), each segment's rows then one contiguous run.
 fn sum_grouped(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
@@ -341,57 +372,63 @@ fn sum_grouped(
     groups: usize,
 ) -> crate::error::Result<Vec<RegressionSums>> {
     use crate::performance::columns::values;
-    use crate::performance::scatter::{group_rows, Grouped};
+    use crate::performance::counting::counting_sort;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Float64Type;
-    use arrow_array::Array;
+    use arrow_array::{Array, ArrayRef};
     use rayon::prelude::*;
-    let grouped: Grouped<[f64; 2]> = group_rows(codes, groups, |c| {
-        let p = values(&chunks.chunks[c][pred], prediction)?;
-        let y = values(&chunks.chunks[c][label], label_name)?;
-        let (y, p) = (
-            y.as_primitive::<Float64Type>(),
-            p.as_primitive::<Float64Type>(),
-        );
-        let (yv, pv) = (y.values(), p.values());
-        if y.null_count() == 0 && p.null_count() == 0 {
-            return Ok(yv
-                .iter()
-                .zip(pv.iter())
-                .map(|(&t, &q)| [t, q])
-                .collect::<Vec<_>>());
-        }
-        Ok((0..yv.len())
-            .map(|i| {
-                if y.is_null(i) || p.is_null(i) {
-                    [f64::NAN; 2]
+    let cols: Vec<crate::error::Result<(ArrayRef, ArrayRef)>> = chunks
+        .chunks
+        .par_iter()
+        .map(|c| {
+            Ok((
+                values(&c[label], label_name)?,
+                values(&c[pred], prediction)?,
+            ))
+        })
+        .collect();
+    let cols = cols.into_iter().collect::<crate::error::Result<Vec<_>>>()?;
+    let n = cols.len();
+    let blocks = (4 * rayon::current_num_threads().max(1)).clamp(1, n.max(1));
+    let per = n.div_ceil(blocks).max(1);
+    let range = |b: usize| (b * per).min(n)..((b + 1) * per).min(n);
+    let rows = counting_sort(
+        blocks,
+        groups,
+        |b, counts| {
+            for c in range(b) {
+                codes[c].iter().for_each(|&k| counts[k as usize] += 1);
+            }
+        },
+        |b, placer| {
+            for c in range(b) {
+                let (y, p) = (
+                    cols[c].0.as_primitive::<Float64Type>(),
+                    cols[c].1.as_primitive::<Float64Type>(),
+                );
+                let (yv, pv) = (y.values(), p.values());
+                if y.null_count() == 0 && p.null_count() == 0 {
+                    for ((&k, &t), &q) in codes[c].iter().zip(yv.iter()).zip(pv.iter()) {
+                        placer.put(k as usize, [t, q]);
+                    }
                 } else {
-                    [yv[i], pv[i]]
+                    for (i, &k) in codes[c].iter().enumerate() {
+                        let null = y.is_null(i) || p.is_null(i);
+                        placer.put(
+                            k as usize,
+                            if null { [f64::NAN; 2] } else { [yv[i], pv[i]] },
+                        );
+                    }
                 }
-            })
-            .collect())
-    })?;
+            }
+        },
+    )?;
     Ok((0..groups)
         .into_par_iter()
         .with_min_len(16)
         .map(|s| {
             let mut acc = RegressionSums::default();
-            let (mut ts, mut ps, mut k) = ([0f64; BATCH], [0f64; BATCH], 0);
-            for part in grouped.segment(s) {
-                for &[t, p] in part {
-                    if t.is_nan() {
-                        acc.n_null += 1;
-                        continue;
-                    }
-                    (ts[k], ps[k]) = (t, p);
-                    k += 1;
-                    if k == BATCH {
-                        acc.add_rows(&ts, &ps);
-                        k = 0;
-                    }
-                }
-            }
-            acc.add_rows(&ts[..k], &ps[..k]);
+            acc.add_pairs(rows.group(s));
             acc
         })
         .collect())
@@ -423,6 +460,23 @@ mod tests {
         let (mut a, mut b) = (RegressionSums::default(), RegressionSums::default());
         t.iter().zip(&p).for_each(|(&x, &y)| a.add(x, y));
         b.add_rows(&t, &p);
+        assert_eq!(a, b);
+        assert_eq!(a.r2().unwrap().to_bits(), b.r2().unwrap().to_bits());
+    }
+
+    #[test]
+    fn pairs_equal_rows_and_count_nan_marked_rows_as_null() {
+        let t: Vec<f64> = (0..700).map(|i| 3.0 + f64::from(i % 23) * 1.7).collect();
+        let p: Vec<f64> = t.iter().map(|&x| x * 0.97 + 0.4).collect();
+        let mut pairs: Vec<[f64; 2]> = t.iter().zip(&p).map(|(&a, &b)| [a, b]).collect();
+        // Null rows interleaved, across batch boundaries.
+        for at in [0, 255, 256, 300, 300, 702] {
+            pairs.insert(at, [f64::NAN; 2]);
+        }
+        let (mut a, mut b) = (RegressionSums::default(), RegressionSums::default());
+        a.add_rows(&t, &p);
+        a.n_null = 6;
+        b.add_pairs(&pairs);
         assert_eq!(a, b);
         assert_eq!(a.r2().unwrap().to_bits(), b.r2().unwrap().to_bits());
     }

@@ -1,0 +1,214 @@
+//! A parallel, stable counting sort into one buffer: records of several blocks placed by
+//! group, each group contiguous, the blocks' records in block order within a group.
+//!
+//! # Definition
+//! Each block first counts its records per group; a block's records of group `k` then go
+//! to `[start_k + (records of k in earlier blocks), ...)` of one shared buffer, so that
+//! group `k` is `buf[start_k..start_{k+1}]`, in block order and, within a block, in the
+//! order the block emits them. The blocks run in parallel and write disjoint ranges.
+//!
+//! # Assumptions
+//! A block emits exactly the records it counted, group by group. Every write is checked
+//! against the block's range of that group (a block that emits more than it counted
+//! panics, a bug); a block that emits fewer records than it counted is reported as an
+//! error. The buffer is a [`Scratch`] of plain data: a slot never written would hold a
+//! value (zero or a previous pass's), never uninitialised memory.
+//!
+//! # Complexity
+//! O(n + blocks x groups): a counting pass and a placing pass per block.
+
+use rayon::prelude::*;
+
+use crate::error::{DriftlineError, Result};
+use crate::scratch::Scratch;
+use bytemuck::Pod;
+
+/// Records grouped into one buffer: group `k` is `items[starts[k]..starts[k + 1]]`.
+pub struct Sorted<T: Pod> {
+    /// The records, group after group.
+    items: Scratch<T>,
+    /// Start of each group, and the end (`groups + 1` entries).
+    pub starts: Vec<usize>,
+}
+
+impl<T: Pod> Sorted<T> {
+    /// Every record, group after group.
+    pub fn items(&self) -> &[T] {
+        self.items.as_slice()
+    }
+
+    /// The records of group `k`.
+    pub fn group(&self, k: usize) -> &[T] {
+        &self.items()[self.starts[k]..self.starts[k + 1]]
+    }
+
+    /// Every group as its own mutable slice, in group order.
+    pub fn groups_mut(&mut self) -> Vec<&mut [T]> {
+        let mut out = Vec::with_capacity(self.starts.len().saturating_sub(1));
+        let mut rest = self.items.as_mut_slice();
+        for w in self.starts.windows(2) {
+            let (head, tail) = rest.split_at_mut(w[1] - w[0]);
+            out.push(head);
+            rest = tail;
+        }
+        out
+    }
+}
+
+/// Where a block places its records: the next free slot and the end of its range, per
+/// group.
+pub struct Placer<'a, T> {
+    out: SharedOut<T>,
+    next: &'a mut [usize],
+    end: &'a [usize],
+}
+
+impl<T> Placer<'_, T> {
+    /// Places `item` as the block's next record of group `k`.
+    ///
+    /// # Panics
+    /// When the block emits more records of `k` than it counted (a bug).
+    #[inline]
+    pub fn put(&mut self, k: usize, item: T) {
+        let at = self.next[k];
+        assert!(
+            at < self.end[k],
+            "a block placed more records than it counted"
+        );
+        // SAFETY: `at` lies in this block's range of group `k` (checked above), which no
+        // other block writes, and within the buffer (the ranges partition it).
+        unsafe { self.out.0.add(at).write(item) };
+        self.next[k] = at + 1;
+    }
+}
+
+/// The buffer's base pointer, shared by the blocks (each writes its own ranges only).
+struct SharedOut<T>(*mut T);
+
+impl<T> Clone for SharedOut<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for SharedOut<T> {}
+// SAFETY: blocks write disjoint ranges (checked by `Placer::put`); `T: Send` moves values.
+unsafe impl<T: Send> Sync for SharedOut<T> {}
+unsafe impl<T: Send> Send for SharedOut<T> {}
+
+/// Sorts the records of `blocks` blocks into `groups` groups: `count(b, counts)` adds
+/// block `b`'s records per group to `counts`; `place(b, placer)` then puts each of them,
+/// in order, with [`Placer::put`].
+///
+/// # Errors
+/// A block that placed fewer records than it counted (a bug).
+pub fn counting_sort<T, C, P>(blocks: usize, groups: usize, count: C, place: P) -> Result<Sorted<T>>
+where
+    T: Pod + Send + Sync,
+    C: Fn(usize, &mut [usize]) + Sync,
+    P: Fn(usize, &mut Placer<'_, T>) + Sync,
+{
+    let counts: Vec<Vec<usize>> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let mut c = vec![0usize; groups];
+            count(b, &mut c);
+            c
+        })
+        .collect();
+    // Group-major offsets: group k's slots are taken by block 0, then block 1, ...
+    let mut starts = Vec::with_capacity(groups + 1);
+    let mut next: Vec<Vec<usize>> = vec![vec![0; groups]; blocks];
+    let mut at = 0usize;
+    for k in 0..groups {
+        starts.push(at);
+        for b in 0..blocks {
+            next[b][k] = at;
+            at += counts[b][k];
+        }
+    }
+    starts.push(at);
+    let ends: Vec<Vec<usize>> = (0..blocks)
+        .map(|b| (0..groups).map(|k| next[b][k] + counts[b][k]).collect())
+        .collect();
+    let mut items: Scratch<T> = Scratch::new(at);
+    let out = SharedOut(items.as_mut_slice().as_mut_ptr());
+    let complete: Vec<bool> = next
+        .into_par_iter()
+        .enumerate()
+        .map(|(b, mut nx)| {
+            let mut placer = Placer {
+                out,
+                next: &mut nx,
+                end: &ends[b],
+            };
+            place(b, &mut placer);
+            nx == ends[b]
+        })
+        .collect();
+    if complete.iter().any(|c| !c) {
+        return Err(DriftlineError::data(
+            "",
+            "internal: a block placed fewer records than it counted",
+        ));
+    }
+    Ok(Sorted { items, starts })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sort_blocks(blocks: &[Vec<(usize, u64)>], groups: usize) -> Result<Sorted<u64>> {
+        counting_sort(
+            blocks.len(),
+            groups,
+            |b, c| blocks[b].iter().for_each(|&(k, _)| c[k] += 1),
+            |b, p| blocks[b].iter().for_each(|&(k, v)| p.put(k, v)),
+        )
+    }
+
+    #[test]
+    fn groups_stably_in_block_order() {
+        let blocks = vec![
+            vec![(2, 0), (0, 1), (2, 2), (1, 3)],
+            vec![(0, 10), (2, 11)],
+            vec![],
+            vec![(1, 30), (1, 31), (0, 32)],
+        ];
+        let s = sort_blocks(&blocks, 4).unwrap();
+        assert_eq!(s.group(0), &[1, 10, 32]);
+        assert_eq!(s.group(1), &[3, 30, 31]);
+        assert_eq!(s.group(2), &[0, 2, 11]);
+        assert!(s.group(3).is_empty());
+        assert_eq!(s.starts, vec![0, 3, 6, 9, 9]);
+    }
+
+    #[test]
+    fn a_block_that_places_fewer_records_is_an_error() {
+        let r = counting_sort::<u64, _, _>(
+            2,
+            3,
+            |_, c| c[1] += 1,
+            |b, p| {
+                if b == 0 {
+                    p.put(1, 7)
+                }
+            },
+        );
+        assert!(r.is_err());
+    }
+
+    #[test]
+    #[should_panic(expected = "more records than it counted")]
+    fn a_block_that_places_more_records_panics() {
+        let _ = counting_sort::<u64, _, _>(
+            1,
+            2,
+            |_, c| c[0] += 1,
+            |_, p| {
+                p.put(0, 1);
+                p.put(0, 2);
+            },
+        );
+    }
+}
