@@ -364,6 +364,9 @@ const GROUPED_FROM: usize = 256;
 /// [`sum_chunks`] through rows grouped by segment: a counting sort of `[label,
 /// prediction]` per row (NaN for a row with a null: NaN is refused in the data, so it
 /// marks nothing else), each segment's rows then one contiguous run.
+///
+/// # Errors
+/// As [`sum_chunks`]: a NaN names the first column holding one, in row order.
 fn sum_grouped(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
@@ -371,19 +374,22 @@ fn sum_grouped(
     codes: &[Vec<u32>],
     groups: usize,
 ) -> crate::error::Result<Vec<RegressionSums>> {
-    use crate::performance::columns::values;
+    use crate::performance::columns::{to_f64, values};
     use crate::performance::counting::counting_sort;
     use arrow_array::cast::AsArray;
     use arrow_array::types::Float64Type;
     use arrow_array::{Array, ArrayRef};
     use rayon::prelude::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // Read as floats; NaN (refused) is looked for while placing the rows, not in a pass
+    // of its own: the data is read once.
     let cols: Vec<crate::error::Result<(ArrayRef, ArrayRef)>> = chunks
         .chunks
         .par_iter()
         .map(|c| {
             Ok((
-                values(&c[label], label_name)?,
-                values(&c[pred], prediction)?,
+                to_f64(&c[label], label_name)?,
+                to_f64(&c[pred], prediction)?,
             ))
         })
         .collect();
@@ -392,6 +398,7 @@ fn sum_grouped(
     let blocks = (4 * rayon::current_num_threads().max(1)).clamp(1, n.max(1));
     let per = n.div_ceil(blocks).max(1);
     let range = |b: usize| (b * per).min(n)..((b + 1) * per).min(n);
+    let nan_seen = AtomicBool::new(false);
     let rows = counting_sort(
         blocks,
         groups,
@@ -401,6 +408,7 @@ fn sum_grouped(
             }
         },
         |b, placer| {
+            let mut nan = false;
             for c in range(b) {
                 let (y, p) = (
                     cols[c].0.as_primitive::<Float64Type>(),
@@ -409,20 +417,30 @@ fn sum_grouped(
                 let (yv, pv) = (y.values(), p.values());
                 if y.null_count() == 0 && p.null_count() == 0 {
                     for ((&k, &t), &q) in codes[c].iter().zip(yv.iter()).zip(pv.iter()) {
+                        nan |= t.is_nan() | q.is_nan();
                         placer.put(k as usize, [t, q]);
                     }
                 } else {
                     for (i, &k) in codes[c].iter().enumerate() {
                         let null = y.is_null(i) || p.is_null(i);
-                        placer.put(
-                            k as usize,
-                            if null { [f64::NAN; 2] } else { [yv[i], pv[i]] },
-                        );
+                        let row = if null { [f64::NAN; 2] } else { [yv[i], pv[i]] };
+                        nan |= !null && (row[0].is_nan() | row[1].is_nan());
+                        placer.put(k as usize, row);
                     }
                 }
             }
+            if nan {
+                nan_seen.store(true, Ordering::Relaxed);
+            }
         },
     )?;
+    if nan_seen.load(Ordering::Relaxed) {
+        // The error names the first column with a NaN, in row order.
+        for c in &chunks.chunks {
+            values(&c[label], label_name)?;
+            values(&c[pred], prediction)?;
+        }
+    }
     Ok((0..groups)
         .into_par_iter()
         .with_min_len(16)
