@@ -132,3 +132,24 @@ def test_cbpe_estimates_known_accuracy_under_covariate_shift() -> None:
         ref, cur, prediction="p", label="y", score="s", calibration="histogram"
     )
     assert abs(hist.accuracy - true_acc) < 0.02
+
+
+@pytest.mark.parametrize("with_null", [False, True])
+def test_nan_with_many_segments_names_the_column(with_null: bool) -> None:
+    # 300 segments take the grouped pass, which finds NaN while placing the rows.
+    n = 3000
+    p = np.arange(n, dtype=float)
+    p[2500] = np.nan
+    y = pa.array(np.ones(n), mask=np.arange(n) == 7 if with_null else None)
+    data = pa.table({"y": y, "p": p, "seg": np.arange(n) % 300})
+    with pytest.raises(DataError, match=r"'p'.*NaN"):
+        dl.performance(data, prediction="p", label="y", task="regression", segment_by="seg")
+    ok = dl.performance(
+        data.set_column(1, "p", pa.array(np.nan_to_num(p))),
+        prediction="p",
+        label="y",
+        task="regression",
+        segment_by="seg",
+    )
+    assert ok.segments is not None and ok.segments.height == 300
+    assert ok.n_null == int(with_null)

@@ -7,8 +7,9 @@
 //! column: dense, in sorted key order, null (when present) as the first group.
 //!
 //! # Complexity
-//! Three parallel passes over the column (range, values present, codes) and O(range) for
-//! the table; used when the range is at most about four values per row.
+//! Two parallel passes over the column (range and values present, a chunk at a time while
+//! it is in cache; codes) and O(range) for the table, or three when a chunk's own range is
+//! wide; used when the range is at most about four values per row.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
@@ -33,18 +34,35 @@ pub fn code_int_column(chunks: &[Vec<ArrayRef>], j: usize) -> Option<Coded> {
     }
 }
 
+/// A chunk's range of values, whether it has nulls, its length, and the values present
+/// in it (from its `lo`) when its range is at most [`LOCAL_SPAN`] values per row.
+struct ChunkStats {
+    lo: i64,
+    hi: i64,
+    any_null: bool,
+    len: usize,
+    present: Option<Vec<bool>>,
+}
+
+/// Largest range per row of a chunk whose values present are marked in its first pass.
+const LOCAL_SPAN: usize = 4;
+
 fn code<T>(chunks: &[Vec<ArrayRef>], j: usize) -> Option<Coded>
 where
     T: ArrowPrimitiveType,
     T::Native: Into<i64>,
 {
     let col = |c: &Vec<ArrayRef>| c[j].as_primitive::<T>().clone();
-    let stats: Vec<(i64, i64, bool, usize)> = chunks
+    // Per chunk: its range and, while the chunk is in cache, the values present in it
+    // (when that range is small against the chunk), so that the column is read once for
+    // both.
+    let stats: Vec<ChunkStats> = chunks
         .par_iter()
         .map(|c| {
             let a = col(c);
+            let no_nulls = a.null_count() == 0;
             let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-            if a.null_count() == 0 {
+            if no_nulls {
                 // Without nulls, the values buffer alone (a loop that vectorises).
                 for &v in a.values().iter() {
                     let v: i64 = v.into();
@@ -58,13 +76,33 @@ where
                     hi = hi.max(v);
                 }
             }
-            (lo, hi, a.null_count() > 0, a.len())
+            let span = i128::from(hi) - i128::from(lo) + 1;
+            let present = (hi >= lo && span <= (LOCAL_SPAN * a.len()) as i128).then(|| {
+                let mut p = vec![false; span as usize];
+                let mut mark = |v: T::Native| {
+                    let v: i64 = v.into();
+                    p[(v - lo) as usize] = true;
+                };
+                if no_nulls {
+                    a.values().iter().for_each(|&v| mark(v));
+                } else {
+                    a.iter().flatten().for_each(&mut mark);
+                }
+                p
+            });
+            ChunkStats {
+                lo,
+                hi,
+                any_null: !no_nulls,
+                len: a.len(),
+                present,
+            }
         })
         .collect();
-    let lo = stats.iter().map(|s| s.0).min()?;
-    let hi = stats.iter().map(|s| s.1).max()?;
-    let any_null = stats.iter().any(|s| s.2);
-    let rows: usize = stats.iter().map(|s| s.3).sum();
+    let lo = stats.iter().map(|s| s.lo).min()?;
+    let hi = stats.iter().map(|s| s.hi).max()?;
+    let any_null = stats.iter().any(|s| s.any_null);
+    let rows: usize = stats.iter().map(|s| s.len).sum();
     if hi < lo {
         return None;
     }
@@ -73,31 +111,37 @@ where
         return None;
     }
     let range = range as usize;
-    let present = chunks
-        .par_iter()
-        .map(|c| {
-            let a = col(c);
-            let mut p = vec![false; range];
-            if a.null_count() == 0 {
-                for &v in a.values().iter() {
-                    let v: i64 = v.into();
-                    p[(v - lo) as usize] = true;
-                }
-            } else {
-                for v in a.iter().flatten() {
-                    let v: i64 = v.into();
-                    p[(v - lo) as usize] = true;
-                }
+    let present = if stats.iter().all(|s| s.hi < s.lo || s.present.is_some()) {
+        let mut all = vec![false; range];
+        for s in &stats {
+            if let Some(p) = &s.present {
+                let at = (s.lo - lo) as usize;
+                all[at..at + p.len()]
+                    .iter_mut()
+                    .zip(p)
+                    .for_each(|(x, &y)| *x |= y);
             }
-            p
-        })
-        .reduce(
-            || vec![false; range],
-            |mut a, b| {
-                a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
-                a
-            },
-        );
+        }
+        all
+    } else {
+        chunks
+            .par_iter()
+            .map(|c| {
+                let mut p = vec![false; range];
+                for v in col(c).iter().flatten() {
+                    let v: i64 = v.into();
+                    p[(v - lo) as usize] = true;
+                }
+                p
+            })
+            .reduce(
+                || vec![false; range],
+                |mut a, b| {
+                    a.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                    a
+                },
+            )
+    };
     let mut keys = Vec::new();
     if any_null {
         keys.push(vec![KeyValue::Null]);
@@ -126,4 +170,69 @@ where
         })
         .collect();
     Some(Coded { codes, keys })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::Int64Array;
+    use std::sync::Arc;
+
+    /// Reference: the sorted distinct values' ranks, null first.
+    fn reference(chunks: &[Vec<Option<i64>>]) -> (Vec<Vec<u32>>, Vec<Vec<KeyValue>>) {
+        let mut distinct: Vec<Option<i64>> = chunks.iter().flatten().copied().collect();
+        distinct.sort();
+        distinct.dedup();
+        let rank = |v: Option<i64>| distinct.binary_search(&v).unwrap() as u32;
+        let codes = chunks
+            .iter()
+            .map(|c| c.iter().map(|&v| rank(v)).collect())
+            .collect();
+        let keys = distinct
+            .iter()
+            .map(|v| vec![v.map_or(KeyValue::Null, KeyValue::Int)])
+            .collect();
+        (codes, keys)
+    }
+
+    fn coded(chunks: &[Vec<Option<i64>>]) -> Option<Coded> {
+        let arrays: Vec<Vec<ArrayRef>> = chunks
+            .iter()
+            .map(|c| vec![Arc::new(Int64Array::from(c.clone())) as ArrayRef])
+            .collect();
+        code_int_column(&arrays, 0)
+    }
+
+    #[test]
+    fn codes_are_the_ranks_of_the_values_present_with_null_first() {
+        let wide: Vec<Option<i64>> = (0..10).map(|i| Some(i * 1000 - 4000)).collect();
+        let cases: Vec<Vec<Vec<Option<i64>>>> = vec![
+            // Several chunks, values missing from the range, negative values.
+            vec![
+                (0..5000).map(|i| Some((i * 7) % 300 - 100)).collect(),
+                vec![Some(-100), Some(450), Some(3)],
+                vec![],
+            ],
+            // Nulls in one chunk only.
+            vec![vec![Some(5), None, Some(2)], vec![Some(9), Some(5)]],
+            // A chunk whose own range is wide against its length (a pass of its own for
+            // the values present), next to narrow ones.
+            vec![(0..4000).map(|i| Some(i % 17)).collect(), wide.clone()],
+            vec![wide],
+        ];
+        for chunks in &cases {
+            let got = coded(chunks).unwrap();
+            let (codes, keys) = reference(chunks);
+            assert_eq!(got.codes, codes);
+            assert_eq!(got.keys, keys);
+        }
+    }
+
+    #[test]
+    fn wide_ranges_and_all_null_columns_take_the_general_path() {
+        assert!(coded(&[vec![Some(i64::MIN), Some(i64::MAX)]]).is_none());
+        assert!(coded(&[vec![Some(0), Some(1 << 40)]]).is_none());
+        assert!(coded(&[vec![None, None]]).is_none());
+        assert!(coded(&[vec![]]).is_none());
+    }
 }
