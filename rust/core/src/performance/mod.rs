@@ -139,9 +139,7 @@ pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> 
     names.extend(spec.segment_by.iter().map(String::as_str));
     let first_score = names.len();
     names.extend(spec.class_scores.iter().map(|(_, s)| s.as_str()));
-    let t0 = std::time::Instant::now();
     let chunks = Chunks::new(batches, &names, CHUNK_ROWS)?;
-    eprintln!("  chunks {:?}", t0.elapsed());
     let seg_cols: Vec<usize> = (first_seg..first_score).collect();
     let coded = code_columns(&chunks, &seg_cols)?;
     Ok(Prepared {
@@ -152,9 +150,7 @@ pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> 
 }
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
-    let t0 = std::time::Instant::now();
     let p = prepare(batches, spec)?;
-    eprintln!("prepare {:?}", t0.elapsed());
     let segmented = !spec.segment_by.is_empty();
     match spec.task {
         Task::Binary => {
