@@ -24,6 +24,8 @@ use crate::performance::auc::{self, bin_of, SparseHist};
 use crate::performance::columns::{self, ordered_fold, Chunks};
 use crate::performance::confusion::{self, ClassCounts, Value};
 use crate::performance::exact::ExactSum;
+use crate::performance::exact_batch::BATCH;
+use crate::performance::ln::log_loss_terms;
 use crate::performance::{segments, Report, Spec};
 
 /// Score sums of the multiclass task.
@@ -188,6 +190,7 @@ pub fn accumulate(
                 ..ChunkScores::default()
             };
             out.scores.positives = vec![0; ks];
+            let (mut true_p, mut held) = ([0f64; BATCH], 0usize);
             for i in 0..pc.len() {
                 let (p, t) = (mp[pc[i] as usize], ml[lc[i] as usize]);
                 if p == u32::MAX || t == u32::MAX || s.iter().any(|a| a.is_null(i)) {
@@ -205,10 +208,14 @@ pub fn accumulate(
                 }
                 out.scores.n += 1;
                 out.scores.positives[jt as usize] += 1;
-                let pt = s[jt as usize].values()[i];
-                out.scores
-                    .log_loss_sum
-                    .add(confusion::log_loss_term(pt, true));
+                // The true class's probability; its log-loss terms are computed and added a
+                // batch at a time (vectorised; the same exact sum as one by one).
+                true_p[held] = s[jt as usize].values()[i];
+                held += 1;
+                if held == BATCH {
+                    add_log_loss(&mut out.scores.log_loss_sum, &mut true_p, held);
+                    held = 0;
+                }
                 for (j, a) in s.iter().enumerate() {
                     let (v, y) = (a.values()[i], j as u32 == jt);
                     if partial {
@@ -221,6 +228,7 @@ pub fn accumulate(
                     }
                 }
             }
+            add_log_loss(&mut out.scores.log_loss_sum, &mut true_p, held);
             if partial {
                 out.scores.hist = auc::sparse_by_group(std::mem::take(&mut out.keys), ks);
             }
@@ -353,4 +361,11 @@ pub fn remap_counts(c: &ClassCounts, from: &[KeyValue], to: &[KeyValue]) -> Clas
         out.truth[j] = c.truth[i];
     }
     out
+}
+
+/// Adds the log-loss terms of the first `k` true-class probabilities of `p` to `sum`.
+fn add_log_loss(sum: &mut ExactSum, p: &mut [f64; BATCH], k: usize) {
+    let mut terms = [0f64; BATCH];
+    log_loss_terms(&p[..k], &[true; BATCH][..k], &mut terms[..k]);
+    sum.add_batch(&mut terms[..k]);
 }
