@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from sklearn import metrics as skm
 
@@ -166,6 +167,41 @@ def test_regression_segments_two_columns() -> None:
     assert abs(row["mae"] - skm.mean_absolute_error(sub["y"], sub["p"])) < TOL
     assert abs(row["r2"] - skm.r2_score(sub["y"], sub["p"])) < 1e-8
     assert r.worst("mae", 1)["mae"][0] == r.segments["mae"].max()
+
+
+@pytest.mark.parametrize("segments", [40, 700])
+def test_regression_integer_segments_equal_string_segments_and_sklearn(segments: int) -> None:
+    # Integer segment keys are coded while the rows are grouped, string keys through the
+    # general coding: the same rows give the same sums, bit for bit.
+    rng = np.random.default_rng(segments)
+    n = 30_000
+    seg = rng.integers(-5, segments - 5, n)
+    y = rng.gamma(2, 3, n)
+    seg_null = rng.random(n) < 0.01
+    t = pa.table(
+        {
+            "seg": pa.array(seg, mask=seg_null),
+            "y": pa.array(y, mask=rng.random(n) < 0.02),
+            "p": y * rng.normal(1, 0.1, n),
+        }
+    )
+    kw = dict(prediction="p", label="y", task="regression")
+    by_int = dl.performance(t, **kw, segment_by="seg")
+    as_str = t.set_column(0, "seg", pc.cast(t["seg"], pa.string()))
+    by_str = dl.performance(as_str, **kw, segment_by="seg")
+    assert by_int.segments is not None and by_str.segments is not None
+    assert by_int.segments.height == by_str.segments.height == segments + 1
+    assert by_int.segments["seg"][0] is None  # the null key first
+    a = by_int.segments.with_columns(pl.col("seg").cast(pl.String)).sort("seg", nulls_last=True)
+    b = by_str.segments.sort("seg", nulls_last=True)
+    assert a.equals(b)
+    assert by_int.to_dict() == by_str.to_dict()
+    row = by_int.segments.row(3, named=True)
+    sub = t.filter(pc.equal(t["seg"], row["seg"])).drop_null()
+    yy, pp = sub["y"].to_numpy(), sub["p"].to_numpy()
+    assert row["n"] == len(yy)
+    assert abs(row["mae"] - skm.mean_absolute_error(yy, pp)) < TOL
+    assert abs(row["r2"] - skm.r2_score(yy, pp)) < 1e-8
 
 
 def test_100k_segments() -> None:

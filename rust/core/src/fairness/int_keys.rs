@@ -22,32 +22,112 @@ use crate::fairness::groups::{Coded, KeyValue};
 /// Codes column `j` of `chunks`, or `None` when it is not a signed integer column or an
 /// unsigned one of at most 32 bits, when it holds no value, or when its range is large.
 pub fn code_int_column(chunks: &[Vec<ArrayRef>], j: usize) -> Option<Coded> {
+    let l = int_lookup(chunks, j)?;
+    let codes = chunks
+        .par_iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            l.codes_into(&c[j], &mut out);
+            out
+        })
+        .collect();
+    Some(Coded {
+        codes,
+        keys: l.keys,
+    })
+}
+
+/// The code of every value of an integer column: its rank among the values present
+/// (null first), read from a table indexed by value. Lets a pass code a chunk into a small
+/// buffer of its own instead of writing every row's code out first.
+pub struct IntLookup {
+    /// The key tuple of each code, sorted (`[Null]` first when the column has nulls).
+    pub keys: Vec<Vec<KeyValue>>,
+    /// Smallest value.
+    lo: i64,
+    /// Code of value `lo + i`.
+    rank: Vec<u32>,
+    /// Codes an array of the column's type.
+    code: fn(&IntLookup, &ArrayRef, &mut Vec<u32>),
+    /// Per chunk, from its smallest value, the rows of each value, and its nulls (`None`
+    /// when a chunk's range was too wide to count in its first pass).
+    counts: Option<Vec<(i64, Vec<u32>, u32)>>,
+}
+
+impl IntLookup {
+    /// Adds chunk `c`'s rows per code to `out` (indexed by code) and returns `true`, or
+    /// returns `false` when the chunks' values were not counted.
+    pub fn add_chunk_counts(&self, c: usize, out: &mut [usize]) -> bool {
+        let Some(counts) = &self.counts else {
+            return false;
+        };
+        let (lo, per_value, nulls) = &counts[c];
+        // (A chunk without values has no counts, and its `lo` is not a value.)
+        let at = lo.wrapping_sub(self.lo) as usize;
+        for (i, &n) in per_value.iter().enumerate() {
+            if n > 0 {
+                out[self.rank[at + i] as usize] += n as usize;
+            }
+        }
+        // Null is code 0.
+        out[0] += *nulls as usize;
+        true
+    }
+
+    /// Replaces `out` by the codes of `array`'s rows (an array of the coded column).
+    pub fn codes_into(&self, array: &ArrayRef, out: &mut Vec<u32>) {
+        out.clear();
+        (self.code)(self, array, out);
+    }
+}
+
+fn codes_of<T>(l: &IntLookup, array: &ArrayRef, out: &mut Vec<u32>)
+where
+    T: ArrowPrimitiveType,
+    T::Native: Into<i64>,
+{
+    let a = array.as_primitive::<T>();
+    let at = |v: T::Native| -> u32 {
+        let v: i64 = v.into();
+        l.rank[(v - l.lo) as usize]
+    };
+    if a.null_count() == 0 {
+        out.extend(a.values().iter().map(|&v| at(v)));
+    } else {
+        // Null is code 0: the first key.
+        out.extend(a.iter().map(|v| v.map_or(0, at)));
+    }
+}
+
+/// The lookup of column `j`, or `None` as [`code_int_column`].
+pub fn int_lookup(chunks: &[Vec<ArrayRef>], j: usize) -> Option<IntLookup> {
     match chunks.first()?.get(j)?.data_type() {
-        DataType::Int8 => code::<Int8Type>(chunks, j),
-        DataType::Int16 => code::<Int16Type>(chunks, j),
-        DataType::Int32 => code::<Int32Type>(chunks, j),
-        DataType::Int64 => code::<Int64Type>(chunks, j),
-        DataType::UInt8 => code::<UInt8Type>(chunks, j),
-        DataType::UInt16 => code::<UInt16Type>(chunks, j),
-        DataType::UInt32 => code::<UInt32Type>(chunks, j),
+        DataType::Int8 => lookup::<Int8Type>(chunks, j),
+        DataType::Int16 => lookup::<Int16Type>(chunks, j),
+        DataType::Int32 => lookup::<Int32Type>(chunks, j),
+        DataType::Int64 => lookup::<Int64Type>(chunks, j),
+        DataType::UInt8 => lookup::<UInt8Type>(chunks, j),
+        DataType::UInt16 => lookup::<UInt16Type>(chunks, j),
+        DataType::UInt32 => lookup::<UInt32Type>(chunks, j),
         _ => None,
     }
 }
 
-/// A chunk's range of values, whether it has nulls, its length, and the values present
-/// in it (from its `lo`) when its range is at most [`LOCAL_SPAN`] values per row.
+/// A chunk's range of values, whether it has nulls, its length, and the count of each
+/// value in it (from its `lo`) when its range is at most [`LOCAL_SPAN`] values per row.
 struct ChunkStats {
     lo: i64,
     hi: i64,
     any_null: bool,
     len: usize,
-    present: Option<Vec<bool>>,
+    present: Option<Vec<u32>>,
 }
 
-/// Largest range per row of a chunk whose values present are marked in its first pass.
-const LOCAL_SPAN: usize = 4;
+/// Largest range per row of a chunk whose values are counted in its first pass (the
+/// counts then take at most two words per row, 8 bytes).
+const LOCAL_SPAN: usize = 2;
 
-fn code<T>(chunks: &[Vec<ArrayRef>], j: usize) -> Option<Coded>
+fn lookup<T>(chunks: &[Vec<ArrayRef>], j: usize) -> Option<IntLookup>
 where
     T: ArrowPrimitiveType,
     T::Native: Into<i64>,
@@ -78,10 +158,10 @@ where
             }
             let span = i128::from(hi) - i128::from(lo) + 1;
             let present = (hi >= lo && span <= (LOCAL_SPAN * a.len()) as i128).then(|| {
-                let mut p = vec![false; span as usize];
+                let mut p = vec![0u32; span as usize];
                 let mut mark = |v: T::Native| {
                     let v: i64 = v.into();
-                    p[(v - lo) as usize] = true;
+                    p[(v - lo) as usize] += 1;
                 };
                 if no_nulls {
                     a.values().iter().for_each(|&v| mark(v));
@@ -119,7 +199,7 @@ where
                 all[at..at + p.len()]
                     .iter_mut()
                     .zip(p)
-                    .for_each(|(x, &y)| *x |= y);
+                    .for_each(|(x, &y)| *x |= y > 0);
             }
         }
         all
@@ -153,23 +233,30 @@ where
             keys.push(vec![KeyValue::Int(lo + i as i64)]);
         }
     }
-    let codes = chunks
-        .par_iter()
-        .map(|c| {
-            let a = col(c);
-            let at = |v: T::Native| -> u32 {
-                let v: i64 = v.into();
-                rank[(v - lo) as usize]
-            };
-            if a.null_count() == 0 {
-                a.values().iter().map(|&v| at(v)).collect()
-            } else {
-                // Null is code 0: the first key.
-                a.iter().map(|v| v.map_or(0, at)).collect()
-            }
-        })
-        .collect();
-    Some(Coded { codes, keys })
+    // Each chunk's rows per code, when every chunk counted its values.
+    let counts = stats
+        .iter()
+        .all(|s| s.present.is_some() || s.hi < s.lo)
+        .then(|| {
+            stats
+                .into_iter()
+                .map(|s| {
+                    let nulls = (s.len
+                        - s.present
+                            .as_ref()
+                            .map_or(0, |p| p.iter().map(|&c| c as usize).sum()))
+                        as u32;
+                    (s.lo, s.present.unwrap_or_default(), nulls)
+                })
+                .collect()
+        });
+    Some(IntLookup {
+        keys,
+        lo,
+        rank,
+        code: codes_of::<T>,
+        counts,
+    })
 }
 
 #[cfg(test)]
@@ -213,18 +300,40 @@ mod tests {
                 vec![Some(-100), Some(450), Some(3)],
                 vec![],
             ],
-            // Nulls in one chunk only.
-            vec![vec![Some(5), None, Some(2)], vec![Some(9), Some(5)]],
+            // Nulls in one chunk only; a chunk of nulls alone.
+            vec![
+                vec![Some(5), None, Some(2)],
+                vec![Some(9), Some(8)],
+                vec![None, None],
+            ],
             // A chunk whose own range is wide against its length (a pass of its own for
             // the values present), next to narrow ones.
             vec![(0..4000).map(|i| Some(i % 17)).collect(), wide.clone()],
             vec![wide],
         ];
-        for chunks in &cases {
+        for (case, chunks) in cases.iter().enumerate() {
             let got = coded(chunks).unwrap();
             let (codes, keys) = reference(chunks);
             assert_eq!(got.codes, codes);
             assert_eq!(got.keys, keys);
+            // The rows per code counted in the first pass, where every chunk was counted.
+            let arrays: Vec<Vec<ArrayRef>> = chunks
+                .iter()
+                .map(|c| vec![Arc::new(Int64Array::from(c.clone())) as ArrayRef])
+                .collect();
+            let l = int_lookup(&arrays, 0).unwrap();
+            for (c, chunk_codes) in codes.iter().enumerate() {
+                let mut want = vec![0usize; keys.len()];
+                chunk_codes.iter().for_each(|&k| want[k as usize] += 1);
+                let mut got = vec![0usize; keys.len()];
+                if l.add_chunk_counts(c, &mut got) {
+                    assert_eq!(got, want, "case {case} chunk {c}");
+                } else {
+                    // Only a chunk whose own range is wide (against its length) leaves
+                    // the counts out: the three-row chunk of case 0, the wide ones.
+                    assert_ne!(case, 1);
+                }
+            }
         }
     }
 

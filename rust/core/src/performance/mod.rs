@@ -150,6 +150,21 @@ pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> 
 }
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
+    let no_scores = spec.score.is_none() && spec.class_scores.is_empty();
+    if let (Task::Regression, [seg], true) = (spec.task, spec.segment_by.as_slice(), no_scores) {
+        // One integer segment column: coded a chunk at a time while the rows are grouped.
+        let names = [spec.prediction.as_str(), spec.label.as_str(), seg.as_str()];
+        let chunks = Chunks::new(batches, &names, CHUNK_ROWS)?;
+        if let Some(lookup) = crate::fairness::int_keys::int_lookup(&chunks.chunks, 2) {
+            let sums = regression::sum_by_int_segments(
+                &chunks,
+                (0, &spec.prediction),
+                (1, &spec.label),
+                (2, &lookup),
+            )?;
+            return regression_report(spec, &lookup.keys, &sums, true);
+        }
+    }
     let p = prepare(batches, spec)?;
     let segmented = !spec.segment_by.is_empty();
     match spec.task {

@@ -25,6 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::fairness::int_keys::IntLookup;
 use crate::performance::confusion::{ratio, Value};
 use crate::performance::exact::ExactSum;
 use crate::performance::exact_batch::BATCH;
@@ -320,7 +321,7 @@ pub fn sum_chunks(
             chunks,
             (pred, prediction),
             (label, label_name),
-            codes,
+            SegmentCodes::Rows(codes),
             groups,
         );
     }
@@ -356,6 +357,67 @@ pub fn sum_chunks(
     Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
+/// Where the grouped pass finds each row's segment.
+enum SegmentCodes<'a> {
+    /// Written out, per chunk.
+    Rows(&'a [Vec<u32>]),
+    /// Looked up from column `.1` of each chunk, a chunk at a time.
+    Lookup(&'a IntLookup, usize),
+}
+
+impl SegmentCodes<'_> {
+    /// The codes of chunk `c`'s rows (`buf`: the lookup's scratch).
+    fn of_chunk<'s>(
+        &'s self,
+        chunks: &'s crate::performance::columns::Chunks,
+        c: usize,
+        buf: &'s mut Vec<u32>,
+    ) -> &'s [u32] {
+        match self {
+            Self::Rows(codes) => &codes[c],
+            Self::Lookup(l, j) => {
+                l.codes_into(&chunks.chunks[c][*j], buf);
+                buf
+            }
+        }
+    }
+}
+
+/// [`sum_chunks`] by one integer segment column (column `seg` of each chunk) coded through
+/// `lookup`: with many segments the grouped pass codes each chunk as it reads it, so no
+/// row's code is written out.
+///
+/// # Errors
+/// As [`sum_chunks`].
+pub fn sum_by_int_segments(
+    chunks: &crate::performance::columns::Chunks,
+    pred: (usize, &str),
+    label: (usize, &str),
+    (seg, lookup): (usize, &IntLookup),
+) -> crate::error::Result<Vec<RegressionSums>> {
+    use rayon::prelude::*;
+    let groups = lookup.keys.len();
+    if groups >= GROUPED_FROM {
+        return sum_grouped(
+            chunks,
+            pred,
+            label,
+            SegmentCodes::Lookup(lookup, seg),
+            groups,
+        );
+    }
+    let codes: Vec<Vec<u32>> = chunks
+        .chunks
+        .par_iter()
+        .map(|c| {
+            let mut out = Vec::new();
+            lookup.codes_into(&c[seg], &mut out);
+            out
+        })
+        .collect();
+    sum_chunks(chunks, pred, label, &codes, groups)
+}
+
 /// Groups from which the rows are first grouped by segment: each row then updates
 /// accumulators already in cache, where with thousands of groups (some kilobytes of exact
 /// sums each) nearly every row would miss the cache.
@@ -371,7 +433,7 @@ fn sum_grouped(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
     (label, label_name): (usize, &str),
-    codes: &[Vec<u32>],
+    codes: SegmentCodes<'_>,
     groups: usize,
 ) -> crate::error::Result<Vec<RegressionSums>> {
     use crate::performance::columns::{to_f64, values};
@@ -403,25 +465,35 @@ fn sum_grouped(
         blocks,
         groups,
         |b, counts| {
+            let mut buf = Vec::new();
             for c in range(b) {
-                codes[c].iter().for_each(|&k| counts[k as usize] += 1);
+                if let SegmentCodes::Lookup(l, _) = codes {
+                    // Counted when the lookup was built: no pass over the column.
+                    if l.add_chunk_counts(c, counts) {
+                        continue;
+                    }
+                }
+                let codes = codes.of_chunk(chunks, c, &mut buf);
+                codes.iter().for_each(|&k| counts[k as usize] += 1);
             }
         },
         |b, placer| {
             let mut nan = false;
+            let mut buf = Vec::new();
             for c in range(b) {
+                let codes = codes.of_chunk(chunks, c, &mut buf);
                 let (y, p) = (
                     cols[c].0.as_primitive::<Float64Type>(),
                     cols[c].1.as_primitive::<Float64Type>(),
                 );
                 let (yv, pv) = (y.values(), p.values());
                 if y.null_count() == 0 && p.null_count() == 0 {
-                    for ((&k, &t), &q) in codes[c].iter().zip(yv.iter()).zip(pv.iter()) {
+                    for ((&k, &t), &q) in codes.iter().zip(yv.iter()).zip(pv.iter()) {
                         nan |= t.is_nan() | q.is_nan();
                         placer.put(k as usize, [t, q]);
                     }
                 } else {
-                    for (i, &k) in codes[c].iter().enumerate() {
+                    for (i, &k) in codes.iter().enumerate() {
                         let null = y.is_null(i) || p.is_null(i);
                         let row = if null { [f64::NAN; 2] } else { [yv[i], pv[i]] };
                         nan |= !null && (row[0].is_nan() | row[1].is_nan());
