@@ -64,14 +64,16 @@ pub fn records(e: &BinaryChunk) -> Vec<u64> {
 
 /// What one score bucket adds up to.
 #[derive(Default)]
-struct Group {
-    counts: BinaryCounts,
-    cal: CalibrationBins,
+pub(crate) struct Group {
+    /// Counts and score sums (when the pass computes them).
+    pub(crate) counts: BinaryCounts,
+    pub(crate) cal: CalibrationBins,
     /// Positives and negatives of the histogram bins in the bucket, `[bin][y]`.
-    hist: [[u64; 2]; BINS_PER_BUCKET],
-    u2: u128,
-    pos: u64,
-    neg: u64,
+    pub(crate) hist: [[u64; 2]; BINS_PER_BUCKET],
+    /// The bucket's share of twice U, its positives and negatives.
+    pub(crate) u2: u128,
+    pub(crate) pos: u64,
+    pub(crate) neg: u64,
 }
 
 /// Evaluates one group's rows: counts, and with `sums` the score sums; with `cal` the
@@ -248,6 +250,11 @@ pub fn overall(recs: &[Vec<u64>], sums: bool) -> Result<Overall> {
             evaluate_group(grouped.segment(b), keys, sums, Some(b * BINS_PER_BUCKET))
         })
         .collect();
+    Ok(combine(&groups))
+}
+
+/// The overall results of the score buckets' groups, in bucket order.
+pub(crate) fn combine(groups: &[Group]) -> Overall {
     let mut out = Overall {
         counts: BinaryCounts::default(),
         cal: CalibrationBins::default(),
@@ -271,5 +278,5 @@ pub fn overall(recs: &[Vec<u64>], sums: bool) -> Result<Overall> {
         below += g.neg;
     }
     out.auc = auc_value(u2, pos, below);
-    Ok(out)
+    out
 }

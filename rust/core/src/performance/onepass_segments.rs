@@ -22,13 +22,11 @@
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::performance::auc::{ScoreHistogram, HIST_BINS};
-use crate::performance::calibration::CalibrationBins;
 use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::counting::counting_sort;
 use crate::performance::onepass::{
-    auc_value, calibrate_sorted, Overall, ScoreBatch, BINS_PER_BUCKET, BUCKETS, NO_SCORE, NULL_ROW,
-    Y, YHAT,
+    auc_value, calibrate_sorted, combine, Group, Overall, ScoreBatch, BINS_PER_BUCKET, BUCKETS,
+    NO_SCORE, NULL_ROW, Y, YHAT,
 };
 use crate::performance::unit_sort::{sort_unit_records, u2_of_sorted, UnitSorter};
 
@@ -53,20 +51,10 @@ fn score_key(r: u64) -> u64 {
     (r & !(Y | YHAT)) << 1 | r >> 63
 }
 
-/// What one score bucket adds to the overall results.
-#[derive(Default)]
-struct BucketSum {
-    cal: CalibrationBins,
-    hist: [[u64; 2]; BINS_PER_BUCKET],
-    u2: u128,
-    pos: u64,
-    neg: u64,
-}
-
 /// Sorts bucket `b`'s rows by key and walks them: calibration bins, histogram, and the
 /// bucket's share of twice U.
-fn walk_bucket(b: usize, rows: &mut [[u64; 2]], sorter: &mut UnitSorter<[u64; 2]>) -> BucketSum {
-    let mut out = BucketSum::default();
+fn walk_bucket(b: usize, rows: &mut [[u64; 2]], sorter: &mut UnitSorter<[u64; 2]>) -> Group {
+    let mut out = Group::default();
     if b == BUCKETS {
         return out;
     }
@@ -144,7 +132,7 @@ pub fn segmented(
             }
         },
     )?;
-    let sums: Vec<BucketSum> = by_score
+    let buckets: Vec<Group> = by_score
         .groups_mut()
         .into_par_iter()
         .enumerate()
@@ -152,28 +140,7 @@ pub fn segmented(
             walk_bucket(b, rows, sorter)
         })
         .collect();
-    let mut all = Overall {
-        counts: BinaryCounts::default(),
-        cal: CalibrationBins::default(),
-        hist: ScoreHistogram::default(),
-        auc: Err(""),
-    };
-    let (mut u2, mut pos, mut below) = (0u128, 0u64, 0u64);
-    for (b, s) in sums.iter().enumerate() {
-        all.cal.merge(&s.cal);
-        for (j, h) in s.hist.iter().enumerate() {
-            let bin = b * BINS_PER_BUCKET + j;
-            if bin < HIST_BINS {
-                all.hist.pos[bin] += h[1];
-                all.hist.neg[bin] += h[0];
-            }
-        }
-        // Each positive of this bucket also outranks every negative of the lower buckets.
-        u2 += s.u2 + 2 * u128::from(s.pos) * u128::from(below);
-        pos += s.pos;
-        below += s.neg;
-    }
-    all.auc = auc_value(u2, pos, below);
+    let all = combine(&buckets);
     // By segment, over contiguous ranges of the rows in score order: stable, so each
     // segment's rows stay in score order.
     let rows = by_score.items();
