@@ -21,10 +21,10 @@ use crate::fairness::groups::{Coded, KeyValue};
 use crate::performance::auc::{self, bin_of, ScoreHistogram, SparseHist};
 use crate::performance::calibration::CalibrationBins;
 use crate::performance::columns::{
-    self, encode_binary, merge_other, ordered_fold, Chunks, Other, NULL_CODE,
+    self, encode_binary, merge_other, ordered_fold, Chunks, Other, SegmentCodes, NULL_CODE,
 };
 use crate::performance::confusion::{self, BinaryCounts, Value};
-use crate::performance::{onepass, onepass_segments, segments, Report, Spec};
+use crate::performance::{onepass, segments, Report, Spec};
 
 /// Encoded binary columns of one chunk.
 pub struct BinaryChunk {
@@ -78,7 +78,10 @@ pub fn accumulate(
     partial: bool,
 ) -> Result<(BinaryAcc, Option<AucSource>)> {
     let g = coded.keys.len();
-    // Encode once (kept for the per-segment AUC), checking that each column is binary.
+    if !partial {
+        return exact(chunks, spec, &SegmentCodes::Rows(&coded.codes), g);
+    }
+    // Encode once, checking that each column is binary.
     let encoded: Vec<Result<(BinaryChunk, _, _)>> = {
         use rayon::prelude::*;
         chunks
@@ -102,9 +105,6 @@ pub fn accumulate(
         merge_other(&spec.prediction, &spec.positive, &mut other_p, op)?;
         merge_other(&spec.label, &spec.positive, &mut other_l, ol)?;
         enc.push(c);
-    }
-    if !partial {
-        return one_pass(&enc, spec, coded, other_p, other_l);
     }
     let init = ChunkPartial {
         counts: vec![BinaryCounts::default(); g],
@@ -159,36 +159,35 @@ pub fn accumulate(
     Ok((out, None))
 }
 
-/// The one pass with the exact AUC ([`onepass`]): overall, and per segment when asked.
-fn one_pass(
-    enc: &[BinaryChunk],
+/// The one pass with the exact AUC ([`onepass`]): overall, and per segment when asked
+/// (`groups` segments coded by `codes`; columns: prediction, label, then the score).
+///
+/// # Errors
+/// As [`accumulate`].
+pub fn exact(
+    chunks: &Chunks,
     spec: &Spec,
-    coded: &Coded,
-    other_prediction: Option<Other>,
-    other_label: Option<Other>,
+    codes: &SegmentCodes<'_>,
+    groups: usize,
 ) -> Result<(BinaryAcc, Option<AucSource>)> {
-    use rayon::prelude::*;
-    let recs: Vec<Vec<u64>> = enc.par_iter().map(onepass::records).collect();
-    let segmented = !spec.segment_by.is_empty();
-    let (all, counts, seg_aucs) = if segmented {
-        // The overall score sums are then the segments' (exact sums add exactly).
-        let (all, c, a) = onepass_segments::segmented(&recs, &coded.codes, coded.keys.len())?;
-        (all, c, Some(a))
-    } else {
-        let all = onepass::overall(&recs, true)?;
-        let c = vec![all.counts.clone()];
-        (all, c, None)
+    let cols = onepass::BinaryColumns {
+        prediction: (0, &spec.prediction),
+        label: (1, &spec.label),
+        score: spec.score.as_deref().map(|s| (2, s)),
+        positive: &spec.positive,
     };
+    let all = onepass::one_pass(chunks, &cols, codes, groups)?;
     let out = BinaryAcc {
-        counts,
+        counts: all.counts,
         cal: all.cal,
         seg_hist: Vec::new(),
-        other_prediction,
-        other_label,
+        other_prediction: all.other_prediction,
+        other_label: all.other_label,
     };
     if spec.score.is_none() {
         return Ok((out, None));
     }
+    let seg_aucs = (!spec.segment_by.is_empty()).then_some(all.aucs);
     Ok((out, Some(AucSource::Exact(all.auc, seg_aucs, all.hist))))
 }
 

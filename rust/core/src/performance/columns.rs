@@ -474,3 +474,37 @@ pub fn scores_any(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     }
     Ok(a)
 }
+
+/// Where a pass finds each row's segment.
+pub enum SegmentCodes<'a> {
+    /// One segment: every row's code is 0.
+    One,
+    /// Written out, per chunk.
+    Rows(&'a [Vec<u32>]),
+    /// Looked up from column `.1` of each chunk, a chunk at a time.
+    Lookup(&'a crate::fairness::int_keys::IntLookup, usize),
+}
+
+impl SegmentCodes<'_> {
+    /// The codes of chunk `c`'s rows (`buf`: scratch for the lookup and for one segment).
+    pub fn of_chunk<'s>(
+        &'s self,
+        chunks: &'s Chunks,
+        c: usize,
+        buf: &'s mut Vec<u32>,
+    ) -> &'s [u32] {
+        match self {
+            Self::One => {
+                let n = chunks.chunks[c].first().map_or(0, |a| a.len());
+                buf.clear();
+                buf.resize(n, 0);
+                buf
+            }
+            Self::Rows(codes) => &codes[c],
+            Self::Lookup(l, j) => {
+                l.codes_into(&chunks.chunks[c][*j], buf);
+                buf
+            }
+        }
+    }
+}

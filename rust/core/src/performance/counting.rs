@@ -219,24 +219,26 @@ unsafe impl<T: Send> Send for SharedOut<T> {}
 
 /// Sorts the records of `blocks` blocks into `groups` groups: `count(b, counts)` adds
 /// block `b`'s records per group to `counts`; `place(b, placer)` then puts each of them,
-/// in order, with [`Placer::put`].
+/// in order, with [`Placer::put`]. Either may fail (bad data met while reading it).
 ///
 /// # Errors
-/// A block that placed fewer records than it counted (a bug).
+/// The first error of `count`, else of `place` (in block order); a block that placed
+/// fewer records than it counted (a bug).
 pub fn counting_sort<T, C, P>(blocks: usize, groups: usize, count: C, place: P) -> Result<Sorted<T>>
 where
     T: Pod + Send + Sync,
-    C: Fn(usize, &mut [usize]) + Sync,
-    P: Fn(usize, &mut Placer<'_, T>) + Sync,
+    C: Fn(usize, &mut [usize]) -> Result<()> + Sync,
+    P: Fn(usize, &mut Placer<'_, T>) -> Result<()> + Sync,
 {
-    let counts: Vec<Vec<usize>> = (0..blocks)
+    let counts: Vec<Result<Vec<usize>>> = (0..blocks)
         .into_par_iter()
         .map(|b| {
             let mut c = vec![0usize; groups];
-            count(b, &mut c);
-            c
+            count(b, &mut c)?;
+            Ok(c)
         })
         .collect();
+    let counts = counts.into_iter().collect::<Result<Vec<_>>>()?;
     // Group-major offsets: group k's slots are taken by block 0, then block 1, ...
     let mut starts = Vec::with_capacity(groups + 1);
     let mut next: Vec<Vec<usize>> = vec![vec![0; groups]; blocks];
@@ -254,17 +256,18 @@ where
         .collect();
     let mut items: Scratch<T> = Scratch::new(at);
     let out = SharedOut(items.as_mut_slice().as_mut_ptr());
-    let complete: Vec<bool> = next
+    let complete: Vec<Result<bool>> = next
         .into_par_iter()
         .enumerate()
         .map(|(b, mut nx)| {
             let mut placer = Placer::new(out, &mut nx, &ends[b]);
-            place(b, &mut placer);
+            let placed = place(b, &mut placer);
             placer.finish();
             drop(placer);
-            nx == ends[b]
+            placed.map(|()| nx == ends[b])
         })
         .collect();
+    let complete = complete.into_iter().collect::<Result<Vec<bool>>>()?;
     if complete.iter().any(|c| !c) {
         return Err(DriftlineError::data(
             "",
@@ -282,8 +285,14 @@ mod tests {
         counting_sort(
             blocks.len(),
             groups,
-            |b, c| blocks[b].iter().for_each(|&(k, _)| c[k] += 1),
-            |b, p| blocks[b].iter().for_each(|&(k, v)| p.put(k, v)),
+            |b, c| {
+                blocks[b].iter().for_each(|&(k, _)| c[k] += 1);
+                Ok(())
+            },
+            |b, p| {
+                blocks[b].iter().for_each(|&(k, v)| p.put(k, v));
+                Ok(())
+            },
         )
     }
 
@@ -327,8 +336,14 @@ mod tests {
             let s = counting_sort(
                 blocks.len(),
                 groups,
-                |b, c| blocks[b].iter().for_each(|&(k, _)| c[k] += 1),
-                |b, p| blocks[b].iter().for_each(|&(k, v)| p.put(k, v)),
+                |b, c| {
+                    blocks[b].iter().for_each(|&(k, _)| c[k] += 1);
+                    Ok(())
+                },
+                |b, p| {
+                    blocks[b].iter().for_each(|&(k, v)| p.put(k, v));
+                    Ok(())
+                },
             )
             .unwrap();
             let mut want: Vec<(usize, T)> = blocks.concat();
@@ -349,14 +364,50 @@ mod tests {
         let r = counting_sort::<u64, _, _>(
             2,
             3,
-            |_, c| c[1] += 1,
+            |_, c| {
+                c[1] += 1;
+                Ok(())
+            },
             |b, p| {
                 if b == 0 {
                     p.put(1, 7)
                 }
+                Ok(())
             },
         );
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn a_failing_block_is_the_error() {
+        let r = counting_sort::<u64, _, _>(
+            3,
+            2,
+            |_, c| {
+                c[0] += 1;
+                Ok(())
+            },
+            |b, p| {
+                p.put(0, 1);
+                if b >= 1 {
+                    return Err(DriftlineError::data("x", format!("block {b}")));
+                }
+                Ok(())
+            },
+        );
+        assert!(r.err().expect("an error").to_string().contains("block 1"));
+        let r = counting_sort::<u64, _, _>(
+            2,
+            2,
+            |b, _| {
+                if b == 1 {
+                    return Err(DriftlineError::data("y", "counting"));
+                }
+                Ok(())
+            },
+            |_, _| Ok(()),
+        );
+        assert!(r.err().expect("an error").to_string().contains("counting"));
     }
 
     #[test]
@@ -365,10 +416,14 @@ mod tests {
         let _ = counting_sort::<u64, _, _>(
             1,
             2,
-            |_, c| c[0] += 1,
+            |_, c| {
+                c[0] += 1;
+                Ok(())
+            },
             |_, p| {
                 p.put(0, 1);
                 p.put(0, 2);
+                Ok(())
             },
         );
     }

@@ -19,16 +19,15 @@ pub mod confusion;
 pub mod counting;
 pub mod exact;
 pub mod exact_batch;
+pub mod fixed_sum;
 pub mod ln;
 pub mod multiclass;
 pub mod onepass;
-pub mod onepass_segments;
 pub mod partial;
 pub mod regression;
-pub mod scatter;
+pub mod score_walk;
 pub mod segments;
 pub mod table;
-pub mod unit_sort;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -36,7 +35,7 @@ use arrow_array::RecordBatch;
 
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::{code_columns, Coded, KeyValue};
-use columns::{encode_binary, merge_other, Chunks, Positive, CHUNK_ROWS};
+use columns::{encode_binary, merge_other, Chunks, Positive, SegmentCodes, CHUNK_ROWS};
 use confusion::Value;
 use regression::RegressionSums;
 
@@ -119,6 +118,20 @@ pub(crate) struct Prepared {
 }
 
 pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> {
+    let (chunks, first_seg) = prepare_chunks(batches, spec)?;
+    let first_score = first_seg + spec.segment_by.len();
+    let seg_cols: Vec<usize> = (first_seg..first_score).collect();
+    let coded = code_columns(&chunks, &seg_cols)?;
+    Ok(Prepared {
+        chunks,
+        coded,
+        first_score,
+    })
+}
+
+/// The columns of a spec cut into chunks: prediction, label, the score if any, the
+/// segment columns (from the index returned), then the class scores.
+pub(crate) fn prepare_chunks(batches: &[RecordBatch], spec: &Spec) -> Result<(Chunks, usize)> {
     let mut names: Vec<&str> = vec![&spec.prediction, &spec.label];
     if let Some(s) = &spec.score {
         if spec.task != Task::Binary {
@@ -137,58 +150,67 @@ pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> 
     }
     let first_seg = names.len();
     names.extend(spec.segment_by.iter().map(String::as_str));
-    let first_score = names.len();
     names.extend(spec.class_scores.iter().map(|(_, s)| s.as_str()));
     let chunks = Chunks::new(batches, &names, CHUNK_ROWS)?;
-    let seg_cols: Vec<usize> = (first_seg..first_score).collect();
-    let coded = code_columns(&chunks, &seg_cols)?;
-    Ok(Prepared {
-        chunks,
-        coded,
-        first_score,
-    })
+    Ok((chunks, first_seg))
 }
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
-    let no_scores = spec.score.is_none() && spec.class_scores.is_empty();
-    if let (Task::Regression, [seg], true) = (spec.task, spec.segment_by.as_slice(), no_scores) {
-        // One integer segment column: coded a chunk at a time while the rows are grouped.
-        let names = [spec.prediction.as_str(), spec.label.as_str(), seg.as_str()];
-        let chunks = Chunks::new(batches, &names, CHUNK_ROWS)?;
-        if let Some(lookup) = crate::fairness::int_keys::int_lookup(&chunks.chunks, 2) {
-            let sums = regression::sum_by_int_segments(
+    let segmented = !spec.segment_by.is_empty();
+    if spec.task != Task::Multiclass {
+        // Binary and regression code the segments while they read the rows: one integer
+        // segment column through a lookup table, a chunk at a time.
+        let (chunks, first_seg) = prepare_chunks(batches, spec)?;
+        let lookup = match spec.segment_by.len() {
+            1 => crate::fairness::int_keys::int_lookup(&chunks.chunks, first_seg),
+            _ => None,
+        };
+        let coded;
+        let (codes, keys) = match &lookup {
+            Some(l) => (SegmentCodes::Lookup(l, first_seg), &l.keys),
+            None if !segmented => (SegmentCodes::One, &*NO_SEGMENT_KEYS),
+            None => {
+                let cols: Vec<usize> = (first_seg..first_seg + spec.segment_by.len()).collect();
+                coded = code_columns(&chunks, &cols)?;
+                (SegmentCodes::Rows(&coded.codes), &coded.keys)
+            }
+        };
+        if spec.task == Task::Binary {
+            let (acc, auc) = binary::exact(&chunks, spec, &codes, keys.len())?;
+            return binary::report(&spec.segment_by, keys, &acc, spec.score.is_some(), auc);
+        }
+        let sums = match &codes {
+            SegmentCodes::Lookup(l, j) => regression::sum_by_int_segments(
                 &chunks,
                 (0, &spec.prediction),
                 (1, &spec.label),
-                (2, &lookup),
-            )?;
-            return regression_report(spec, &lookup.keys, &sums, true);
-        }
+                (*j, l),
+            )?,
+            SegmentCodes::Rows(c) => regression::sum_chunks(
+                &chunks,
+                (0, &spec.prediction),
+                (1, &spec.label),
+                c,
+                keys.len(),
+            )?,
+            SegmentCodes::One => regression::sum_chunks(
+                &chunks,
+                (0, &spec.prediction),
+                (1, &spec.label),
+                &code_columns(&chunks, &[])?.codes,
+                1,
+            )?,
+        };
+        return regression_report(spec, keys, &sums, segmented);
     }
     let p = prepare(batches, spec)?;
-    let segmented = !spec.segment_by.is_empty();
-    match spec.task {
-        Task::Binary => {
-            let (acc, auc) = binary::accumulate(&p.chunks, spec, &p.coded, false)?;
-            binary::report(
-                &spec.segment_by,
-                &p.coded.keys,
-                &acc,
-                spec.score.is_some(),
-                auc,
-            )
-        }
-        Task::Multiclass => {
-            let (acc, exact) =
-                multiclass::accumulate(&p.chunks, spec, &p.coded, p.first_score, false)?;
-            multiclass::report(spec, &p.coded.keys, &acc, exact)
-        }
-        Task::Regression => {
-            let sums = regression_sums(&p.chunks, spec, &p.coded)?;
-            regression_report(spec, &p.coded.keys, &sums, segmented)
-        }
-    }
+    let (acc, exact) = multiclass::accumulate(&p.chunks, spec, &p.coded, p.first_score, false)?;
+    multiclass::report(spec, &p.coded.keys, &acc, exact)
 }
+
+/// The key of the one group of a pass without segments.
+static NO_SEGMENT_KEYS: std::sync::LazyLock<Vec<Vec<KeyValue>>> =
+    std::sync::LazyLock::new(|| vec![Vec::new()]);
 
 pub(crate) fn regression_sums(
     chunks: &Chunks,

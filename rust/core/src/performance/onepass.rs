@@ -1,282 +1,386 @@
-//! The binary task's one pass with the exact ROC AUC: every row packed in a `u64`, then
-//! grouped by score bucket, each bucket evaluated alone with its accumulators in cache
-//! (with segments, [`crate::performance::onepass_segments`] builds on these rows).
+//! The binary task's one pass with the exact ROC AUC, overall and per segment: the rows
+//! placed by score bucket straight from the input columns, then each range of buckets
+//! sorted and walked once ([`crate::performance::score_walk`]).
 //!
 //! # Definition
-//! A row is its label and prediction in the two top bits and its score's bits below them
-//! (a score in [0, 1] has both top bits clear: its sign and its top exponent bit), or one
-//! of two markers just above 1.0, where no valid score is: a complete row without a score,
-//! a row with a null label or prediction. Scores are grouped by value into [`BUCKETS`]
-//! equal buckets over [0, 1]; a bucket's scores are sorted and walked for its share of
-//! twice the Mann-Whitney U, and the buckets add up in order (each positive also outranks
-//! every negative of the lower buckets). The counts and exact sums do not depend on the
-//! order of the rows, so every result equals the chunk-by-chunk pass bit for bit.
+//! A first parallel pass over the score column checks it (no NaN, in [0, 1]) and counts
+//! the scored rows per score bucket ([`BUCKETS`] equal buckets over [0, 1]). A second one
+//! encodes the label and the prediction and looks up the segment a chunk at a time (while
+//! the chunk is in cache), and places every scored row, `[score bits << 1 | y, segment |
+//! prediction << 32 | null << 33]`, in its bucket with a counting sort
+//! ([`counting_sort`]); a row without a score is counted on the spot (confusion counts
+//! only). A row with a null label or prediction keeps its place but is marked: it counts
+//! in `n_null` and in nothing else. Every count and exact sum is independent of the order
+//! of the rows, so each equals the chunk-by-chunk pass's bit for bit.
 //!
 //! # Complexity
-//! O(n) to pack and group, plus a sort per bucket (O(n) for spread-out scores, see
-//! [`crate::performance::unit_sort`]), in parallel over buckets.
+//! Two reads of the score column and one of the others; the placed rows (16 bytes each)
+//! written once and read once by the walk.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
-use arrow_array::Array;
-use rayon::prelude::*;
+use arrow_array::{Array, ArrayRef};
+use std::sync::Mutex;
 
 use crate::error::Result;
 use crate::performance::auc::{ScoreHistogram, HIST_BINS};
-use crate::performance::binary::BinaryChunk;
-use crate::performance::calibration::{CalibrationBins, ECE_BINS};
-use crate::performance::columns::NULL_CODE;
+use crate::performance::calibration::CalibrationBins;
+use crate::performance::columns::{
+    self, encode_binary, merge_other, Chunks, Other, Positive, SegmentCodes, NULL_CODE,
+};
 use crate::performance::confusion::{BinaryCounts, Value};
-use crate::performance::exact_batch::BATCH;
-use crate::performance::ln::log_loss_terms;
-use crate::performance::scatter::group_rows;
-use crate::performance::unit_sort::{sort_unit_keys, u2_of_sorted, UnitKey};
+use crate::performance::counting::counting_sort;
+use crate::performance::score_walk::{walk, Unscored};
 
-pub(crate) const Y: u64 = 1 << 63;
-pub(crate) const YHAT: u64 = 1 << 62;
-/// Low bits of a complete row without a score.
-pub(crate) const NO_SCORE: u64 = 0x3FF0_0000_0000_0001;
-/// Low bits of a row whose label or prediction is null.
-pub(crate) const NULL_ROW: u64 = 0x3FF0_0000_0000_0002;
-/// Score buckets of the overall pass (a power of two: the histogram's bins split them).
+/// Score buckets of the pass (a power of two: the histogram's bins split them).
 pub const BUCKETS: usize = 4096;
+/// Histogram bins per score bucket.
 pub(crate) const BINS_PER_BUCKET: usize = HIST_BINS / BUCKETS;
+/// Payload bit of a placed row: its prediction is positive.
+pub(crate) const PRED: u64 = 1 << 32;
+/// Payload bit of a placed row: its label or prediction is null.
+pub(crate) const NULL: u64 = 1 << 33;
 
-/// The packed rows of one encoded chunk (its score, if any, validated to [0, 1]).
-pub fn records(e: &BinaryChunk) -> Vec<u64> {
-    let s = e.score.as_ref().map(|a| a.as_primitive::<Float64Type>());
-    let mut out = Vec::with_capacity(e.y.len());
-    for i in 0..e.y.len() {
-        let (t, p) = (e.y[i], e.yhat[i]);
-        if t == NULL_CODE || p == NULL_CODE {
-            out.push(NULL_ROW);
-            continue;
-        }
-        let low = match s {
-            // Adding +0.0 turns -0.0 into +0.0 (clear sign bit); no sum changes.
-            Some(s) if s.is_valid(i) => (s.values()[i] + 0.0).to_bits(),
-            _ => NO_SCORE,
-        };
-        out.push(low | u64::from(t) << 63 | u64::from(p) << 62);
-    }
-    out
+/// The score bucket of a score in [0, 1] (`p * 4096` is exact: the bucket's histogram
+/// bins are `2b` and `2b + 1`).
+#[inline]
+pub(crate) fn bucket_of(p: f64) -> usize {
+    ((p * BUCKETS as f64) as usize).min(BUCKETS - 1)
 }
 
-/// What one score bucket adds up to.
-#[derive(Default)]
-pub(crate) struct Group {
-    /// Counts and score sums (when the pass computes them).
-    pub(crate) counts: BinaryCounts,
-    pub(crate) cal: CalibrationBins,
-    /// Positives and negatives of the histogram bins in the bucket, `[bin][y]`.
-    pub(crate) hist: [[u64; 2]; BINS_PER_BUCKET],
-    /// The bucket's share of twice U, its positives and negatives.
-    pub(crate) u2: u128,
-    pub(crate) pos: u64,
-    pub(crate) neg: u64,
+/// The columns of the binary task: indices into each chunk, and names for the errors.
+pub struct BinaryColumns<'a> {
+    /// Prediction column.
+    pub prediction: (usize, &'a str),
+    /// Label column.
+    pub label: (usize, &'a str),
+    /// Score column, if any.
+    pub score: Option<(usize, &'a str)>,
+    /// The positive class.
+    pub positive: &'a Positive,
 }
 
-/// Evaluates one group's rows: counts, and with `sums` the score sums; with `cal` the
-/// calibration bins and histogram (`first_bin`: the group's first histogram bin); and the
-/// sorted scores' share of twice U.
-fn evaluate_group<'a>(
-    parts: impl Iterator<Item = &'a [u64]>,
-    keys: &mut Vec<u64>,
-    sums: bool,
-    cal: Option<usize>,
-) -> Group {
-    let mut g = Group::default();
-    let mut flat = [0u64; 4];
-    let mut batch = ScoreBatch::default();
-    keys.clear();
-    for part in parts {
-        for &r in part {
-            let low = r & !(Y | YHAT);
-            if low == NULL_ROW {
-                g.counts.n_null += 1;
-                continue;
-            }
-            // Index y * 2 + yhat, as in `count_binary`.
-            flat[(r >> 62) as usize] += 1;
-            if low == NO_SCORE {
-                continue;
-            }
-            let (y, p) = (r >> 63, f64::from_bits(low));
-            if sums {
-                batch.push(&mut g.counts, y == 1, p);
-            }
-            keys.push(low << 1 | y);
-        }
-    }
-    batch.flush(&mut g.counts);
-    (g.counts.tn, g.counts.fp, g.counts.fn_, g.counts.tp) = (flat[0], flat[1], flat[2], flat[3]);
-    sort_unit_keys(keys);
-    if let Some(first) = cal {
-        calibrate_sorted(keys, first, &mut g.cal, &mut g.hist);
-    }
-    (g.u2, g.pos, g.neg) = u2_of_sorted(keys);
-    g
-}
-
-/// Adds a score bucket's sorted keys (`score bits << 1 | y`) to the calibration bins,
-/// each bin's scores a batch at a time (the bins' exact sums are those of adding them one
-/// by one), and to the bucket's histogram bins (`first`: its first bin).
-pub(crate) fn calibrate_sorted<T: UnitKey>(
-    keys: &[T],
-    first: usize,
-    cal: &mut CalibrationBins,
-    hist: &mut [[u64; 2]; BINS_PER_BUCKET],
-) {
-    let (mut buf, mut k, mut cur) = ([0f64; BATCH], 0usize, 0usize);
-    for r in keys {
-        let y = (r.key() & 1) as usize;
-        let p = f64::from_bits(r.key() >> 1);
-        let bin = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
-        if bin != cur || k == BATCH {
-            cal.score_sum[cur].add_batch(&mut buf[..k]);
-            (k, cur) = (0, bin);
-        }
-        buf[k] = p;
-        k += 1;
-        cal.n[bin] += 1;
-        cal.positives[bin] += y as u64;
-        let h = crate::performance::auc::bin_of(p).saturating_sub(first);
-        hist[h.min(BINS_PER_BUCKET - 1)][y] += 1;
-    }
-    cal.score_sum[cur].add_batch(&mut buf[..k]);
-}
-
-/// The scores and labels of up to [`BATCH`] rows, whose terms are computed and added to
-/// the exact sums a batch at a time (the same sums as [`BinaryCounts::add_score`] row by
-/// row: each term has the same bits, and an exact sum does not depend on the order).
-pub(crate) struct ScoreBatch {
-    score: [f64; BATCH],
-    y: [bool; BATCH],
-    brier: [f64; BATCH],
-    log_loss: [f64; BATCH],
-    k: usize,
-}
-
-impl Default for ScoreBatch {
-    fn default() -> Self {
-        Self {
-            score: [0.0; BATCH],
-            y: [false; BATCH],
-            brier: [0.0; BATCH],
-            log_loss: [0.0; BATCH],
-            k: 0,
-        }
-    }
-}
-
-impl ScoreBatch {
-    #[inline]
-    pub(crate) fn push(&mut self, c: &mut BinaryCounts, y: bool, p: f64) {
-        (self.score[self.k], self.y[self.k]) = (p, y);
-        self.k += 1;
-        if self.k == BATCH {
-            self.flush(c);
-        }
-    }
-
-    pub(crate) fn flush(&mut self, c: &mut BinaryCounts) {
-        let k = self.k;
-        let (p, y) = (&self.score[..k], &self.y[..k]);
-        // Whole-batch loops vectorise (the logarithm is branch-free); computed before
-        // `add_batch` overwrites the scores.
-        log_loss_terms(p, y, &mut self.log_loss[..k]);
-        for ((b, &p), &y) in self.brier[..k].iter_mut().zip(p).zip(y) {
-            let d = p - f64::from(u8::from(y));
-            *b = d * d;
-        }
-        c.score_n += k as u64;
-        c.score_sum.add_batch(&mut self.score[..k]);
-        c.brier_sum.add_batch(&mut self.brier[..k]);
-        c.log_loss_sum.add_batch(&mut self.log_loss[..k]);
-        self.k = 0;
-    }
-}
-
-pub(crate) fn auc_value(u2: u128, pos: u64, neg: u64) -> Value {
-    if pos == 0 {
-        return Err("no positive labels: ROC AUC is undefined with one class");
-    }
-    if neg == 0 {
-        return Err("no negative labels: ROC AUC is undefined with one class");
-    }
-    Ok(u2 as f64 / (2.0 * pos as f64 * neg as f64))
-}
-
-/// The overall result of the one pass.
-pub struct Overall {
-    /// Counts and score sums (score sums only when asked).
-    pub counts: BinaryCounts,
-    /// Calibration bins.
+/// What the one pass adds up to.
+pub struct OnePass {
+    /// Per segment, confusion counts and exact score sums.
+    pub counts: Vec<BinaryCounts>,
+    /// Per segment, the exact ROC AUC.
+    pub aucs: Vec<Value>,
+    /// Calibration bins of every scored row.
     pub cal: CalibrationBins,
-    /// The score histogram (the approximate AUC).
+    /// Score histogram of every scored row.
     pub hist: ScoreHistogram,
-    /// Exact ROC AUC.
+    /// The exact ROC AUC of every scored row.
     pub auc: Value,
+    /// The non-positive value met in the prediction.
+    pub other_prediction: Option<Other>,
+    /// The non-positive value met in the label.
+    pub other_label: Option<Other>,
 }
 
-/// The overall counts, calibration, histogram and exact AUC of packed rows; `sums`: also
-/// the score sums (without segments; with them the segments' sums add up to these).
+/// What a block of chunks met besides its placed rows.
+#[derive(Default)]
+struct BlockExtra {
+    /// Per chunk, the non-positive values of the prediction and the label.
+    others: Vec<(Option<Other>, Option<Other>)>,
+    /// Counts of the rows without a score.
+    unscored: Unscored,
+}
+
+/// Blocks of a pass: a few per thread, so that a thread slowed down (a busy machine) does
+/// not hold the others back.
+fn block_count(items: usize) -> usize {
+    (4 * rayon::current_num_threads().max(1)).clamp(1, items.max(1))
+}
+
+/// The one pass over `chunks` with `groups` segments coded by `codes`.
 ///
 /// # Errors
-/// None in practice; kept for the grouping's signature.
-pub fn overall(recs: &[Vec<u64>], sums: bool) -> Result<Overall> {
-    // Bucket BUCKETS holds the rows without a score.
-    let codes: Vec<Vec<u32>> = recs
-        .par_iter()
-        .map(|r| {
-            r.iter()
-                .map(|&r| {
-                    let low = r & !(Y | YHAT);
-                    if low >= NO_SCORE {
-                        BUCKETS as u32
-                    } else {
-                        // p * 4096 is exact: the bucket's histogram bins are 2b and 2b + 1.
-                        ((f64::from_bits(low) * BUCKETS as f64) as usize).min(BUCKETS - 1) as u32
+/// A NaN or out-of-range score, a label or prediction that is not binary, each naming
+/// its column.
+pub fn one_pass(
+    chunks: &Chunks,
+    cols: &BinaryColumns<'_>,
+    codes: &SegmentCodes<'_>,
+    groups: usize,
+) -> Result<OnePass> {
+    let n = chunks.chunks.len();
+    let blocks = block_count(n);
+    let per = n.div_ceil(blocks).max(1);
+    let range = |b: usize| (b * per).min(n)..((b + 1) * per).min(n);
+    let extras: Vec<Mutex<BlockExtra>> = (0..blocks).map(|_| Mutex::default()).collect();
+    let placed = counting_sort(
+        blocks,
+        BUCKETS,
+        |b, counts| {
+            if let Some((j, name)) = cols.score {
+                for c in range(b) {
+                    count_scores(&chunks.chunks[c][j], name, counts)?;
+                }
+            }
+            Ok(())
+        },
+        |b, placer| {
+            let mut extra = BlockExtra {
+                unscored: Unscored::new(groups),
+                ..BlockExtra::default()
+            };
+            let mut buf = Vec::new();
+            for c in range(b) {
+                let chunk = &chunks.chunks[c];
+                let (yhat, op) =
+                    encode_binary(&chunk[cols.prediction.0], cols.prediction.1, cols.positive)?;
+                let (y, ol) = encode_binary(&chunk[cols.label.0], cols.label.1, cols.positive)?;
+                extra.others.push((op, ol));
+                let codes = codes.of_chunk(chunks, c, &mut buf);
+                let Some((j, name)) = cols.score else {
+                    for i in 0..y.len() {
+                        extra.unscored.add(codes[i], y[i], yhat[i]);
                     }
-                })
-                .collect()
-        })
-        .collect();
-    let grouped = group_rows(&codes, BUCKETS + 1, |c| Ok(&recs[c]))?;
-    drop(codes);
-    let groups: Vec<Group> = (0..=BUCKETS)
-        .into_par_iter()
-        .map_init(Vec::new, |keys, b| {
-            evaluate_group(grouped.segment(b), keys, sums, Some(b * BINS_PER_BUCKET))
-        })
-        .collect();
-    Ok(combine(&groups))
+                    continue;
+                };
+                let s = columns::to_f64(&chunk[j], name)?;
+                place_chunk(&y, &yhat, &s, codes, &mut extra.unscored, |k, r| {
+                    placer.put(k, r)
+                });
+            }
+            *extras[b].lock().unwrap_or_else(|e| e.into_inner()) = extra;
+            Ok(())
+        },
+    )?;
+    let (mut other_p, mut other_l) = (None, None);
+    let mut unscored = Vec::with_capacity(blocks);
+    for e in extras {
+        let e = e.into_inner().unwrap_or_else(|e| e.into_inner());
+        for (op, ol) in e.others {
+            merge_other(cols.prediction.1, cols.positive, &mut other_p, op)?;
+            merge_other(cols.label.1, cols.positive, &mut other_l, ol)?;
+        }
+        unscored.push(e.unscored);
+    }
+    let mut out = walk(placed, groups, &unscored)?;
+    out.other_prediction = other_p;
+    out.other_label = other_l;
+    Ok(out)
 }
 
-/// The overall results of the score buckets' groups, in bucket order.
-pub(crate) fn combine(groups: &[Group]) -> Overall {
-    let mut out = Overall {
-        counts: BinaryCounts::default(),
-        cal: CalibrationBins::default(),
-        hist: ScoreHistogram::default(),
-        auc: Err(""),
-    };
-    let (mut u2, mut pos, mut below) = (0u128, 0u64, 0u64);
-    for (b, g) in groups.iter().enumerate() {
-        out.counts += &g.counts;
-        out.cal.merge(&g.cal);
-        for (j, h) in g.hist.iter().enumerate() {
-            let bin = b * BINS_PER_BUCKET + j;
-            if bin < HIST_BINS {
-                out.hist.pos[bin] += h[1];
-                out.hist.neg[bin] += h[0];
+/// Checks a chunk's scores (no NaN, in [0, 1]) and counts its scored rows per bucket.
+///
+/// # Errors
+/// A NaN or a score outside [0, 1], naming the column.
+fn count_scores(array: &ArrayRef, name: &str, counts: &mut [usize]) -> Result<()> {
+    let a = columns::to_f64(array, name)?;
+    let s = a.as_primitive::<Float64Type>();
+    let mut bad = false;
+    match s.nulls().filter(|n| n.null_count() > 0) {
+        None => {
+            for &v in s.values().iter() {
+                bad |= !(0.0..=1.0).contains(&v);
+                counts[bucket_of(v)] += 1;
             }
         }
-        // Each positive of this bucket also outranks every negative of the lower buckets.
-        u2 += g.u2 + 2 * u128::from(g.pos) * u128::from(below);
-        pos += g.pos;
-        below += g.neg;
+        Some(nulls) => {
+            for i in nulls.valid_indices() {
+                let v = s.values()[i];
+                bad |= !(0.0..=1.0).contains(&v);
+                counts[bucket_of(v)] += 1;
+            }
+        }
     }
-    out.auc = auc_value(u2, pos, below);
-    out
+    if bad {
+        // Names the first bad value (this pass only found that there is one).
+        columns::scores(&a, name)?;
+    }
+    Ok(())
+}
+
+/// Places a chunk's scored rows with `put(bucket, row)` and counts its rows without a
+/// score in `unscored`.
+fn place_chunk(
+    y: &[u8],
+    yhat: &[u8],
+    s: &ArrayRef,
+    codes: &[u32],
+    unscored: &mut Unscored,
+    mut put: impl FnMut(usize, [u64; 2]),
+) {
+    let s = s.as_primitive::<Float64Type>();
+    let values = s.values();
+    let mut row = |i: usize| {
+        let (t, p) = (y[i], yhat[i]);
+        // Adding +0.0 turns -0.0 into +0.0 (clear sign bit); no sum changes.
+        let v = values[i] + 0.0;
+        let null = t == NULL_CODE || p == NULL_CODE;
+        let key = v.to_bits() << 1 | u64::from(t & 1);
+        let pay = u64::from(codes[i]) | u64::from(p & 1) << 32 | u64::from(null) << 33;
+        put(bucket_of(v), [key, pay]);
+    };
+    match s.nulls().filter(|n| n.null_count() > 0) {
+        None => (0..y.len()).for_each(&mut row),
+        Some(nulls) => {
+            for i in 0..y.len() {
+                if nulls.is_valid(i) {
+                    row(i);
+                } else {
+                    unscored.add(codes[i], y[i], yhat[i]);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::performance::auc::exact_auc;
+    use crate::performance::confusion::count_binary;
+    use arrow_array::{Float64Array, Int64Array};
+    use std::sync::Arc;
+
+    /// Chunks of random rows: scores on a coarse grid (ties across buckets, ranges and
+    /// segments), spread out, tiny (outside the fixed sums' range), at exactly 0 and 1,
+    /// missing; null labels and predictions; and the segment codes.
+    fn chunks(seed: u64, sizes: &[usize], g: u32, nulls: bool) -> (Chunks, Vec<Vec<u32>>) {
+        let mut state = seed;
+        let mut next = move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            state >> 11
+        };
+        let (mut out, mut codes) = (Vec::new(), Vec::new());
+        for &n in sizes {
+            let (mut y, mut p, mut s, mut c) = (vec![], vec![], vec![], vec![]);
+            for _ in 0..n {
+                let u = next() as f64 / (1u64 << 53) as f64;
+                let v = match next() % 12 {
+                    0 if nulls => None,
+                    1 => Some(0.0),
+                    2 => Some(1.0),
+                    3 => Some(u * 1e-25),
+                    4..=6 => Some((u * 20.0).round() / 20.0),
+                    _ => Some(u),
+                };
+                let null_y = nulls && next() % 50 == 0;
+                let null_p = nulls && next() % 60 == 0;
+                y.push((!null_y).then(|| (next() % 2) as i64));
+                p.push((!null_p).then(|| (next() % 2) as i64));
+                s.push(v);
+                c.push((next() % u64::from(g)) as u32);
+            }
+            out.push(vec![
+                Arc::new(Int64Array::from(p)) as ArrayRef,
+                Arc::new(Int64Array::from(y)) as ArrayRef,
+                Arc::new(Float64Array::from(s)) as ArrayRef,
+            ]);
+            codes.push(c);
+        }
+        let names = vec!["p".into(), "y".into(), "s".into()];
+        (Chunks { names, chunks: out }, codes)
+    }
+
+    /// Against the chunk-by-chunk counts and exact sums, a per-segment `exact_auc`, and
+    /// the calibration bins and histogram row by row.
+    #[test]
+    fn the_pass_equals_the_chunk_by_chunk_counts_and_each_segments_exact_auc() {
+        let positive = Positive::Int(1);
+        let cols = BinaryColumns {
+            prediction: (0, "p"),
+            label: (1, "y"),
+            score: Some((2, "s")),
+            positive: &positive,
+        };
+        for (seed, sizes, g, nulls) in [
+            (1u64, vec![3000usize, 17, 0, 2500], 7u32, true),
+            (2, vec![40_000], 300, true),
+            (3, vec![5, 1], 3, true),
+            // One segment (its sums a batch at a time), and several ranges.
+            (4, vec![65_536, 65_536, 65_536, 50_000], 1, false),
+            (5, vec![65_536, 65_536, 65_536, 50_000], 1, true),
+            (6, vec![65_536, 65_536, 65_536, 9], 40, false),
+            // Thousands of rows per segment and range: the fixed sums are drained.
+            (7, vec![65_536, 65_536, 65_536], 2, true),
+        ] {
+            let (ch, codes) = chunks(seed, &sizes, g, nulls);
+            let got = one_pass(&ch, &cols, &SegmentCodes::Rows(&codes), g as usize).unwrap();
+            let mut want = vec![BinaryCounts::default(); g as usize];
+            let (mut pos, mut neg) = (vec![vec![]; g as usize], vec![vec![]; g as usize]);
+            let (mut all_pos, mut all_neg) = (vec![], vec![]);
+            let (mut cal, mut hist) = (CalibrationBins::default(), ScoreHistogram::default());
+            for (c, k) in ch.chunks.iter().zip(&codes) {
+                let (yhat, _) = encode_binary(&c[0], "p", &positive).unwrap();
+                let (y, _) = encode_binary(&c[1], "y", &positive).unwrap();
+                let s = c[2].as_any().downcast_ref::<Float64Array>().unwrap();
+                let counts = count_binary(k, Some(&y), &yhat, Some(s), g as usize);
+                for (w, got) in want.iter_mut().zip(counts) {
+                    *w += &got;
+                }
+                for (i, &k) in k.iter().enumerate() {
+                    if y[i] == NULL_CODE || yhat[i] == NULL_CODE || s.is_null(i) {
+                        continue;
+                    }
+                    let (v, k) = (s.value(i), k as usize);
+                    cal.add(v, y[i] == 1);
+                    let bin = crate::performance::auc::bin_of(v);
+                    if y[i] == 1 {
+                        pos[k].push(v);
+                        all_pos.push(v);
+                        hist.pos[bin] += 1;
+                    } else {
+                        neg[k].push(v);
+                        all_neg.push(v);
+                        hist.neg[bin] += 1;
+                    }
+                }
+            }
+            assert_eq!(got.counts, want, "seed {seed}");
+            for (a, b) in got.counts.iter().zip(&want) {
+                assert_eq!(
+                    a.log_loss_sum.value().to_bits(),
+                    b.log_loss_sum.value().to_bits()
+                );
+                assert_eq!(a.brier_sum.value().to_bits(), b.brier_sum.value().to_bits());
+            }
+            for k in 0..g as usize {
+                let reference = exact_auc(pos[k].clone(), neg[k].clone());
+                assert_eq!(got.aucs[k], reference, "seed {seed} segment {k}");
+            }
+            assert_eq!(got.auc, exact_auc(all_pos, all_neg), "seed {seed}");
+            assert_eq!(got.cal, cal, "seed {seed}");
+            assert_eq!(got.hist.pos, hist.pos, "seed {seed}");
+            assert_eq!(got.hist.neg, hist.neg, "seed {seed}");
+        }
+    }
+
+    #[test]
+    fn bad_scores_and_labels_name_their_column() {
+        let positive = Positive::Int(1);
+        let cols = BinaryColumns {
+            prediction: (0, "p"),
+            label: (1, "y"),
+            score: Some((2, "s")),
+            positive: &positive,
+        };
+        for (s, y, want) in [
+            (f64::NAN, 1, "NaN score"),
+            (1.5, 1, "outside [0, 1]"),
+            (-1e-300, 1, "outside [0, 1]"),
+            (0.5, 7, "y"),
+        ] {
+            let chunk = vec![
+                Arc::new(Int64Array::from(vec![1, 0, 1])) as ArrayRef,
+                Arc::new(Int64Array::from(vec![0, 1, y])) as ArrayRef,
+                Arc::new(Float64Array::from(vec![0.2, 0.3, s])) as ArrayRef,
+            ];
+            let ch = Chunks {
+                names: vec!["p".into(), "y".into(), "s".into()],
+                chunks: vec![chunk],
+            };
+            let err = one_pass(&ch, &cols, &SegmentCodes::One, 1)
+                .err()
+                .expect("an error")
+                .to_string();
+            assert!(err.contains(want), "{err}");
+        }
+    }
 }

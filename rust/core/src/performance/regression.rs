@@ -26,6 +26,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::fairness::int_keys::IntLookup;
+use crate::performance::columns::SegmentCodes;
 use crate::performance::confusion::{ratio, Value};
 use crate::performance::exact::ExactSum;
 use crate::performance::exact_batch::BATCH;
@@ -357,32 +358,6 @@ pub fn sum_chunks(
     Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
-/// Where the grouped pass finds each row's segment.
-enum SegmentCodes<'a> {
-    /// Written out, per chunk.
-    Rows(&'a [Vec<u32>]),
-    /// Looked up from column `.1` of each chunk, a chunk at a time.
-    Lookup(&'a IntLookup, usize),
-}
-
-impl SegmentCodes<'_> {
-    /// The codes of chunk `c`'s rows (`buf`: the lookup's scratch).
-    fn of_chunk<'s>(
-        &'s self,
-        chunks: &'s crate::performance::columns::Chunks,
-        c: usize,
-        buf: &'s mut Vec<u32>,
-    ) -> &'s [u32] {
-        match self {
-            Self::Rows(codes) => &codes[c],
-            Self::Lookup(l, j) => {
-                l.codes_into(&chunks.chunks[c][*j], buf);
-                buf
-            }
-        }
-    }
-}
-
 /// [`sum_chunks`] by one integer segment column (column `seg` of each chunk) coded through
 /// `lookup`: with many segments the grouped pass codes each chunk as it reads it, so no
 /// row's code is written out.
@@ -476,6 +451,7 @@ fn sum_grouped(
                 let codes = codes.of_chunk(chunks, c, &mut buf);
                 codes.iter().for_each(|&k| counts[k as usize] += 1);
             }
+            Ok(())
         },
         |b, placer| {
             let mut nan = false;
@@ -504,6 +480,7 @@ fn sum_grouped(
             if nan {
                 nan_seen.store(true, Ordering::Relaxed);
             }
+            Ok(())
         },
     )?;
     if nan_seen.load(Ordering::Relaxed) {
