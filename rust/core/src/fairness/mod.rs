@@ -201,7 +201,7 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
                 &chunks,
                 (0, &spec.prediction),
                 (lj, &label),
-                &coded.codes,
+                &crate::performance::columns::SegmentCodes::Rows(&coded.codes),
                 g,
             )?;
             Acc::Regression(sums)

@@ -216,7 +216,7 @@ pub fn encode_binary(
         }};
     }
     macro_rules! ints {
-        ($t:ty) => {{
+        ($t:ty, $n:ty) => {{
             let a = array.as_primitive::<$t>();
             let p: i128 = match positive {
                 Positive::Int(p) => *p as i128,
@@ -229,20 +229,23 @@ pub fn encode_binary(
                 // Fast path without branches on the (random) labels: the first non-positive
                 // value is the other one, and any third value sends the chunk to the loop
                 // below, which names it.
+                // Compared in the column's own type (the loop vectorises); a positive
+                // value the type cannot hold matches no row, which the loop below handles.
                 let vals = a.values();
-                let first = vals.iter().map(|&v| v as i128).find(|&v| v != p);
-                let o = first.unwrap_or(p);
-                let mut third = false;
-                for (out, &v) in out.iter_mut().zip(vals.iter()) {
-                    let v = v as i128;
-                    *out = u8::from(v == p);
-                    third |= (v != p) & (v != o);
-                }
-                if !third {
-                    if let Some(o) = first {
-                        check_other!(Other::Int(o));
+                if let Ok(p) = <$n>::try_from(p) {
+                    let first = vals.iter().copied().find(|&v| v != p);
+                    let o = first.unwrap_or(p);
+                    let mut third = false;
+                    for (out, &v) in out.iter_mut().zip(vals.iter()) {
+                        *out = u8::from(v == p);
+                        third |= (v != p) & (v != o);
                     }
-                    return Ok((out, other));
+                    if !third {
+                        if let Some(o) = first {
+                            check_other!(Other::Int(o as i128));
+                        }
+                        return Ok((out, other));
+                    }
                 }
                 for (o, &v) in out.iter_mut().zip(a.values().iter()) {
                     let v = v as i128;
@@ -276,14 +279,14 @@ pub fn encode_binary(
     }
     use arrow_array::types::*;
     match &dtype {
-        DataType::Int8 => ints!(Int8Type),
-        DataType::Int16 => ints!(Int16Type),
-        DataType::Int32 => ints!(Int32Type),
-        DataType::Int64 => ints!(Int64Type),
-        DataType::UInt8 => ints!(UInt8Type),
-        DataType::UInt16 => ints!(UInt16Type),
-        DataType::UInt32 => ints!(UInt32Type),
-        DataType::UInt64 => ints!(UInt64Type),
+        DataType::Int8 => ints!(Int8Type, i8),
+        DataType::Int16 => ints!(Int16Type, i16),
+        DataType::Int32 => ints!(Int32Type, i32),
+        DataType::Int64 => ints!(Int64Type, i64),
+        DataType::UInt8 => ints!(UInt8Type, u8),
+        DataType::UInt16 => ints!(UInt16Type, u16),
+        DataType::UInt32 => ints!(UInt32Type, u32),
+        DataType::UInt64 => ints!(UInt64Type, u64),
         DataType::Boolean => {
             let p = match positive {
                 Positive::Bool(b) => *b,
@@ -506,5 +509,47 @@ impl SegmentCodes<'_> {
                 buf
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{Int64Array, Int8Array, UInt64Array};
+
+    #[test]
+    fn integer_labels_encode_in_their_own_type() {
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![i64::MIN, i64::MAX, i64::MIN]));
+        let (codes, other) = encode_binary(&a, "y", &Positive::Int(i64::MAX)).unwrap();
+        assert_eq!(
+            (codes, other),
+            (vec![0, 1, 0], Some(Other::Int(i128::from(i64::MIN))))
+        );
+        let a: ArrayRef = Arc::new(UInt64Array::from(vec![u64::MAX, 3, u64::MAX]));
+        let (codes, other) = encode_binary(&a, "y", &Positive::Int(3)).unwrap();
+        assert_eq!(
+            (codes, other),
+            (vec![0, 1, 0], Some(Other::Int(i128::from(u64::MAX))))
+        );
+        // All positive, then all one other value.
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![1, 1]));
+        assert_eq!(
+            encode_binary(&a, "y", &Positive::Int(1)).unwrap(),
+            (vec![1, 1], None)
+        );
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![-4, -4]));
+        let (codes, other) = encode_binary(&a, "y", &Positive::Int(1)).unwrap();
+        assert_eq!((codes, other), (vec![0, 0], Some(Other::Int(-4))));
+        // A positive value the type cannot hold matches no row: one other value is fine,
+        // two are not binary.
+        let (codes, _) = encode_binary(&a, "y", &Positive::Int(1000)).unwrap();
+        assert_eq!(codes, vec![0, 0]);
+        let a: ArrayRef = Arc::new(Int8Array::from(vec![-4, 5]));
+        let err = encode_binary(&a, "y", &Positive::Int(1000)).unwrap_err();
+        assert!(err.to_string().contains("not binary"), "{err}");
+        // A third value, in the fast path's input, is named.
+        let a: ArrayRef = Arc::new(Int64Array::from(vec![0, 1, 0, 7]));
+        let err = encode_binary(&a, "y", &Positive::Int(1)).unwrap_err();
+        assert!(err.to_string().contains('7'), "{err}");
     }
 }

@@ -179,28 +179,13 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
             let (acc, auc) = binary::exact(&chunks, spec, &codes, keys.len())?;
             return binary::report(&spec.segment_by, keys, &acc, spec.score.is_some(), auc);
         }
-        let sums = match &codes {
-            SegmentCodes::Lookup(l, j) => regression::sum_by_int_segments(
-                &chunks,
-                (0, &spec.prediction),
-                (1, &spec.label),
-                (*j, l),
-            )?,
-            SegmentCodes::Rows(c) => regression::sum_chunks(
-                &chunks,
-                (0, &spec.prediction),
-                (1, &spec.label),
-                c,
-                keys.len(),
-            )?,
-            SegmentCodes::One => regression::sum_chunks(
-                &chunks,
-                (0, &spec.prediction),
-                (1, &spec.label),
-                &code_columns(&chunks, &[])?.codes,
-                1,
-            )?,
-        };
+        let sums = regression::sum_chunks(
+            &chunks,
+            (0, &spec.prediction),
+            (1, &spec.label),
+            &codes,
+            keys.len(),
+        )?;
         return regression_report(spec, keys, &sums, segmented);
     }
     let p = prepare(batches, spec)?;
@@ -221,7 +206,7 @@ pub(crate) fn regression_sums(
         chunks,
         (0, &spec.prediction),
         (1, &spec.label),
-        &coded.codes,
+        &SegmentCodes::Rows(&coded.codes),
         coded.keys.len(),
     )
 }

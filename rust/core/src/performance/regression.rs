@@ -25,7 +25,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fairness::int_keys::IntLookup;
 use crate::performance::columns::SegmentCodes;
 use crate::performance::confusion::{ratio, Value};
 use crate::performance::exact::ExactSum;
@@ -278,6 +277,7 @@ fn dd_div(a: Dd, b: f64) -> Dd {
 /// Adds the rows of one chunk (`y`, `yhat` as `Float64`) to the sums of their groups.
 pub fn add_chunk(
     out: &mut [RegressionSums],
+    // Empty: every row is group 0.
     codes: &[u32],
     y: &arrow_array::Float64Array,
     yhat: &arrow_array::Float64Array,
@@ -289,8 +289,8 @@ pub fn add_chunk(
         out[0].add_rows(yv, pv);
         return;
     }
-    for i in 0..codes.len() {
-        let g = codes[i] as usize;
+    for i in 0..yv.len() {
+        let g = codes.get(i).map_or(0, |&k| k as usize);
         if has_nulls && (y.is_null(i) || yhat.is_null(i)) {
             out[g].n_null += 1;
             continue;
@@ -310,7 +310,7 @@ pub fn sum_chunks(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
     (label, label_name): (usize, &str),
-    codes: &[Vec<u32>],
+    codes: &SegmentCodes<'_>,
     groups: usize,
 ) -> crate::error::Result<Vec<RegressionSums>> {
     use crate::performance::columns::values;
@@ -322,7 +322,7 @@ pub fn sum_chunks(
             chunks,
             (pred, prediction),
             (label, label_name),
-            SegmentCodes::Rows(codes),
+            codes,
             groups,
         );
     }
@@ -333,10 +333,16 @@ pub fn sum_chunks(
         .into_par_iter()
         .map(|start| {
             let mut acc = vec![RegressionSums::default(); groups];
-            let end = (start + per).min(n);
-            for (chunk, codes) in chunks.chunks[start..end].iter().zip(&codes[start..end]) {
+            let mut buf = Vec::new();
+            for c in start..(start + per).min(n) {
+                let chunk = &chunks.chunks[c];
                 let p = values(&chunk[pred], prediction)?;
                 let y = values(&chunk[label], label_name)?;
+                // One segment: no codes (every row is segment 0).
+                let codes: &[u32] = match codes {
+                    SegmentCodes::One => &[],
+                    _ => codes.of_chunk(chunks, c, &mut buf),
+                };
                 add_chunk(
                     &mut acc,
                     codes,
@@ -358,41 +364,6 @@ pub fn sum_chunks(
     Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
-/// [`sum_chunks`] by one integer segment column (column `seg` of each chunk) coded through
-/// `lookup`: with many segments the grouped pass codes each chunk as it reads it, so no
-/// row's code is written out.
-///
-/// # Errors
-/// As [`sum_chunks`].
-pub fn sum_by_int_segments(
-    chunks: &crate::performance::columns::Chunks,
-    pred: (usize, &str),
-    label: (usize, &str),
-    (seg, lookup): (usize, &IntLookup),
-) -> crate::error::Result<Vec<RegressionSums>> {
-    use rayon::prelude::*;
-    let groups = lookup.keys.len();
-    if groups >= GROUPED_FROM {
-        return sum_grouped(
-            chunks,
-            pred,
-            label,
-            SegmentCodes::Lookup(lookup, seg),
-            groups,
-        );
-    }
-    let codes: Vec<Vec<u32>> = chunks
-        .chunks
-        .par_iter()
-        .map(|c| {
-            let mut out = Vec::new();
-            lookup.codes_into(&c[seg], &mut out);
-            out
-        })
-        .collect();
-    sum_chunks(chunks, pred, label, &codes, groups)
-}
-
 /// Groups from which the rows are first grouped by segment: each row then updates
 /// accumulators already in cache, where with thousands of groups (some kilobytes of exact
 /// sums each) nearly every row would miss the cache.
@@ -408,7 +379,7 @@ fn sum_grouped(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
     (label, label_name): (usize, &str),
-    codes: SegmentCodes<'_>,
+    codes: &SegmentCodes<'_>,
     groups: usize,
 ) -> crate::error::Result<Vec<RegressionSums>> {
     use crate::performance::columns::{to_f64, values};
