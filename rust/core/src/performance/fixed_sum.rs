@@ -44,8 +44,11 @@ impl FixedSum {
         // The sign bit is part of the exponent here: a negative value is out of range.
         let e = bits >> 52;
         let m = (bits & ((1 << 52) - 1)) | 1 << 52;
-        if e.wrapping_sub(E_MIN) < E_END - E_MIN {
-            self.0 += u128::from(m) << (e - E_MIN);
+        let s = e.wrapping_sub(E_MIN);
+        if s < E_END - E_MIN {
+            // m << s (s < 64) as two words, without the general 128-bit shift.
+            let (lo, hi) = (m << s, (m >> 1) >> (63 - s));
+            self.0 += u128::from(hi) << 64 | u128::from(lo);
             true
         } else {
             bits == 0

@@ -403,7 +403,10 @@ fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Ve
     for r in src {
         counts[sub(r) + 1] += 1;
     }
+    // Whether a sub-bucket needs a sort of its own (checked while the counts add up).
+    let mut large = false;
     for k in 0..nb {
+        large |= counts[k + 1] as usize > SMALL;
         counts[k + 1] += counts[k];
     }
     for r in src {
@@ -412,13 +415,15 @@ fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Ve
         counts[k] += 1;
     }
     // counts[k] is now the end of sub-bucket k.
-    let mut start = 0usize;
-    for &end in &counts[..nb] {
-        let end = end as usize;
-        if end - start > SMALL {
-            dst[start..end].sort_unstable_by_key(|r| r[0]);
+    if large {
+        let mut start = 0usize;
+        for &end in &counts[..nb] {
+            let end = end as usize;
+            if end - start > SMALL {
+                dst[start..end].sort_unstable_by_key(|r| r[0]);
+            }
+            start = end;
         }
-        start = end;
     }
     insertion_sort(dst);
 }
