@@ -202,10 +202,20 @@ pub fn report(
     has_score: bool,
     auc: Option<AucSource>,
 ) -> Result<Report> {
-    let mut total = BinaryCounts::default();
-    for c in &acc.counts {
-        total += c;
-    }
+    use rayon::prelude::*;
+    // Exact sums: merged in any order, in parallel.
+    let total = acc
+        .counts
+        .par_iter()
+        .with_min_len(256)
+        .fold(BinaryCounts::default, |mut a, c| {
+            a += c;
+            a
+        })
+        .reduce(BinaryCounts::default, |mut a, b| {
+            a += &b;
+            a
+        });
     let mut m: Vec<(&'static str, Value)> = vec![
         ("n", Ok(total.n() as f64)),
         ("n_null", Ok(total.n_null as f64)),

@@ -100,7 +100,7 @@ impl<'a, T: Pod> Placer<'a, T> {
     ///
     /// # Panics
     /// When the block emits more records of `k` than it counted (a bug).
-    #[inline]
+    #[inline(always)]
     pub fn put(&mut self, k: usize, item: T) {
         let at = self.next[k];
         assert!(

@@ -217,10 +217,19 @@ pub(crate) fn regression_report(
     per_seg: &[RegressionSums],
     segmented: bool,
 ) -> Result<Report> {
-    let mut total = RegressionSums::default();
-    for s in per_seg {
-        total.merge(s);
-    }
+    use rayon::prelude::*;
+    // Exact sums: merged in any order, in parallel.
+    let total = per_seg
+        .par_iter()
+        .with_min_len(256)
+        .fold(RegressionSums::default, |mut a, s| {
+            a.merge(s);
+            a
+        })
+        .reduce(RegressionSums::default, |mut a, b| {
+            a.merge(&b);
+            a
+        });
     let m = vec![
         ("n", Ok(total.n as f64)),
         ("n_null", Ok(total.n_null as f64)),
