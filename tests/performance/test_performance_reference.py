@@ -204,6 +204,50 @@ def test_regression_integer_segments_equal_string_segments_and_sklearn(segments:
     assert abs(row["r2"] - skm.r2_score(yy, pp)) < 1e-8
 
 
+@pytest.mark.parametrize("segments", [40, 700])
+def test_binary_integer_segments_equal_string_segments_and_sklearn(segments: int) -> None:
+    # Integer segment keys are looked up while the rows are placed, string keys coded
+    # first: the same rows give the same counts, exact sums and AUC, bit for bit; and
+    # each segment's AUC is scikit-learn's on its complete, scored rows.
+    rng = np.random.default_rng(segments)
+    n = 40_000
+    y = rng.integers(0, 2, n)
+    s = np.clip(rng.normal(0.4 + 0.2 * y, 0.25), 0, 1)
+    s = np.where(rng.random(n) < 0.2, np.round(s, 2), s)  # ties within and across segments
+    t = pa.table(
+        {
+            "seg": pa.array(rng.integers(-5, segments - 5, n), mask=rng.random(n) < 0.01),
+            "y": pa.array(y, mask=rng.random(n) < 0.02),
+            "p": pa.array((s > 0.5).astype(np.int64), mask=rng.random(n) < 0.02),
+            "s": pa.array(s, mask=rng.random(n) < 0.03),
+        }
+    )
+    kw = dict(prediction="p", label="y", score="s")
+    by_int = dl.performance(t, **kw, segment_by="seg")
+    as_str = t.set_column(0, "seg", pc.cast(t["seg"], pa.string()))
+    by_str = dl.performance(as_str, **kw, segment_by="seg")
+    assert by_int.segments is not None and by_str.segments is not None
+    assert by_int.segments.height == by_str.segments.height == segments + 1
+    a = by_int.segments.with_columns(pl.col("seg").cast(pl.String)).sort("seg", nulls_last=True)
+    b = by_str.segments.sort("seg", nulls_last=True)
+    assert a.equals(b)
+    assert by_int.to_dict() == by_str.to_dict()
+    plain = dl.performance(t, **kw)
+    assert plain.roc_auc == by_int.roc_auc and plain.n == by_int.n
+    assert plain.log_loss == by_int.log_loss and plain.brier == by_int.brier
+    for i in (1, 2, segments // 2):
+        row = by_int.segments.row(i, named=True)
+        sub = t.filter(pc.equal(t["seg"], row["seg"])).drop_null()
+        yy, ss = sub["y"].to_numpy(), sub["s"].to_numpy()
+        assert abs(row["roc_auc"] - skm.roc_auc_score(yy, ss)) < TOL
+        assert abs(row["brier"] - skm.brier_score_loss(yy, ss)) < TOL
+        assert abs(row["log_loss"] - skm.log_loss(yy, ss, labels=[0, 1])) < TOL
+        # Confusion counts take the rows without a score too.
+        both = t.filter(pc.equal(t["seg"], row["seg"])).select(["y", "p"]).drop_null()
+        assert row["n"] == both.num_rows
+        assert abs(row["precision"] - skm.precision_score(both["y"], both["p"])) < TOL
+
+
 def test_100k_segments() -> None:
     n = 400_000
     rng = np.random.default_rng(0)
