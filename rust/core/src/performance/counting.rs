@@ -281,7 +281,10 @@ where
 mod tests {
     use super::*;
 
-    fn sort_blocks(blocks: &[Vec<(usize, u64)>], groups: usize) -> Result<Sorted<u64>> {
+    fn sort_blocks<T: Pod + Send + Sync>(
+        blocks: &[Vec<(usize, T)>],
+        groups: usize,
+    ) -> Result<Sorted<T>> {
         counting_sort(
             blocks.len(),
             groups,
@@ -298,7 +301,7 @@ mod tests {
 
     #[test]
     fn groups_stably_in_block_order() {
-        let blocks = vec![
+        let blocks: Vec<Vec<(usize, u64)>> = vec![
             vec![(2, 0), (0, 1), (2, 2), (1, 3)],
             vec![(0, 10), (2, 11)],
             vec![],
@@ -333,19 +336,7 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let s = counting_sort(
-                blocks.len(),
-                groups,
-                |b, c| {
-                    blocks[b].iter().for_each(|&(k, _)| c[k] += 1);
-                    Ok(())
-                },
-                |b, p| {
-                    blocks[b].iter().for_each(|&(k, v)| p.put(k, v));
-                    Ok(())
-                },
-            )
-            .unwrap();
+            let s = sort_blocks(&blocks, groups).unwrap();
             let mut want: Vec<(usize, T)> = blocks.concat();
             want.sort_by_key(|&(k, _)| k);
             let want: Vec<T> = want.into_iter().map(|(_, v)| v).collect();

@@ -279,17 +279,22 @@ mod tests {
         (Chunks { names, chunks: out }, codes)
     }
 
+    /// The test chunks' columns: prediction, label, score.
+    fn columns_of(positive: &Positive) -> BinaryColumns<'_> {
+        BinaryColumns {
+            prediction: (0, "p"),
+            label: (1, "y"),
+            score: Some((2, "s")),
+            positive,
+        }
+    }
+
     /// Against the chunk-by-chunk counts and exact sums, a per-segment `exact_auc`, and
     /// the calibration bins and histogram row by row.
     #[test]
     fn the_pass_equals_the_chunk_by_chunk_counts_and_each_segments_exact_auc() {
         let positive = Positive::Int(1);
-        let cols = BinaryColumns {
-            prediction: (0, "p"),
-            label: (1, "y"),
-            score: Some((2, "s")),
-            positive: &positive,
-        };
+        let cols = columns_of(&positive);
         for (seed, sizes, g, nulls) in [
             (1u64, vec![3000usize, 17, 0, 2500], 7u32, true),
             (2, vec![40_000], 300, true),
@@ -355,12 +360,7 @@ mod tests {
     #[test]
     fn bad_scores_and_labels_name_their_column() {
         let positive = Positive::Int(1);
-        let cols = BinaryColumns {
-            prediction: (0, "p"),
-            label: (1, "y"),
-            score: Some((2, "s")),
-            positive: &positive,
-        };
+        let cols = columns_of(&positive);
         for (s, y, want) in [
             (f64::NAN, 1, "NaN score"),
             (1.5, 1, "outside [0, 1]"),
