@@ -364,6 +364,23 @@ pub fn sum_chunks(
     Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
+/// Places rows without nulls, `[label, prediction]` by segment; whether one is NaN. A
+/// function of its own: the loop is the pass's hot path and compiles alone.
+#[inline(never)]
+fn place_pairs(
+    codes: &[u32],
+    y: &[f64],
+    p: &[f64],
+    placer: &mut crate::performance::counting::Placer<'_, [f64; 2]>,
+) -> bool {
+    let mut nan = false;
+    for ((&k, &t), &q) in codes.iter().zip(y).zip(p) {
+        nan |= t.is_nan() | q.is_nan();
+        placer.put(k as usize, [t, q]);
+    }
+    nan
+}
+
 /// Groups from which the rows are first grouped by segment: each row then updates
 /// accumulators already in cache, where with thousands of groups (some kilobytes of exact
 /// sums each) nearly every row would miss the cache.
@@ -435,10 +452,7 @@ fn sum_grouped(
                 );
                 let (yv, pv) = (y.values(), p.values());
                 if y.null_count() == 0 && p.null_count() == 0 {
-                    for ((&k, &t), &q) in codes.iter().zip(yv.iter()).zip(pv.iter()) {
-                        nan |= t.is_nan() | q.is_nan();
-                        placer.put(k as usize, [t, q]);
-                    }
+                    nan |= place_pairs(codes, yv, pv, placer);
                 } else {
                     for (i, &k) in codes.iter().enumerate() {
                         let null = y.is_null(i) || p.is_null(i);
