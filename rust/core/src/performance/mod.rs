@@ -166,9 +166,11 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
             _ => None,
         };
         let coded;
+        // The key of the one group of a pass without segments.
+        let one_group: Vec<Vec<KeyValue>> = vec![Vec::new()];
         let (codes, keys) = match &lookup {
             Some(l) => (SegmentCodes::Lookup(l, first_seg), &l.keys),
-            None if !segmented => (SegmentCodes::One, &*NO_SEGMENT_KEYS),
+            None if !segmented => (SegmentCodes::One, &one_group),
             None => {
                 let cols: Vec<usize> = (first_seg..first_seg + spec.segment_by.len()).collect();
                 coded = code_columns(&chunks, &cols)?;
@@ -192,10 +194,6 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     let (acc, exact) = multiclass::accumulate(&p.chunks, spec, &p.coded, p.first_score, false)?;
     multiclass::report(spec, &p.coded.keys, &acc, exact)
 }
-
-/// The key of the one group of a pass without segments.
-static NO_SEGMENT_KEYS: std::sync::LazyLock<Vec<Vec<KeyValue>>> =
-    std::sync::LazyLock::new(|| vec![Vec::new()]);
 
 pub(crate) fn regression_sums(
     chunks: &Chunks,
