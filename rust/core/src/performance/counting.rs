@@ -71,13 +71,17 @@ pub struct Placer<'a, T> {
 const LINE: usize = 64;
 /// A group whose records are written one by one until its next slot starts a line.
 const DIRECT: u8 = u8::MAX;
-/// Most groups written through line buffers (their buffers then stay in the L2 cache).
+/// Groups written through line buffers: from more than [`COMBINE_MIN_GROUPS`] (fewer
+/// groups' lines stay in the cache as they are written, and direct writes are faster)
+/// to [`COMBINE_MAX_GROUPS`] (their buffers then stay in the L2 cache).
+const COMBINE_MIN_GROUPS: usize = 2048;
 const COMBINE_MAX_GROUPS: usize = 16_384;
 
 impl<'a, T: Pod> Placer<'a, T> {
     fn new(out: SharedOut<T>, next: &'a mut [usize], end: &'a [usize]) -> Self {
         let size = std::mem::size_of::<T>();
-        let combine = LINE % size == 0 && next.len() <= COMBINE_MAX_GROUPS;
+        let combine =
+            LINE % size == 0 && next.len() > COMBINE_MIN_GROUPS && next.len() <= COMBINE_MAX_GROUPS;
         let (lines, held) = if combine {
             let held = next
                 .iter()
@@ -138,6 +142,60 @@ impl<'a, T: Pod> Placer<'a, T> {
         // destination is a whole cache line (64-byte aligned, checked when the group
         // left the direct mode).
         unsafe { stream_line(self.out.0.add(at + 1 - per).cast(), line.as_ptr().cast()) };
+    }
+
+    /// Places `items[i]` as the block's next record of group `keys[i]`, in order: the
+    /// loop of [`Placer::put`] with the placer's arrays held in locals.
+    ///
+    /// # Panics
+    /// When the block emits more records of a group than it counted (a bug).
+    #[inline]
+    pub fn put_all(&mut self, keys: &[u32], items: &[T]) {
+        if self.held.is_empty() {
+            let out = self.out;
+            let next = &mut *self.next;
+            let end = self.end;
+            for (&k, &item) in keys.iter().zip(items) {
+                let k = k as usize;
+                let at = next[k];
+                assert!(at < end[k], "a block placed more records than it counted");
+                next[k] = at + 1;
+                // SAFETY: as in `put`.
+                unsafe { out.0.add(at).write(item) };
+            }
+            return;
+        }
+        let per = LINE / std::mem::size_of::<T>();
+        let out = self.out;
+        let next = &mut *self.next;
+        let end = self.end;
+        let lines = &mut self.lines[..];
+        let held = &mut self.held[..];
+        for (&k, &item) in keys.iter().zip(items) {
+            let k = k as usize;
+            let at = next[k];
+            assert!(at < end[k], "a block placed more records than it counted");
+            next[k] = at + 1;
+            let h = held[k];
+            if h == DIRECT {
+                // SAFETY: as in `put`.
+                unsafe { out.0.add(at).write(item) };
+                if out.starts_line(at + 1) {
+                    held[k] = 0;
+                }
+                continue;
+            }
+            let h = h as usize;
+            lines[k * per + h] = item;
+            if h + 1 < per {
+                held[k] = (h + 1) as u8;
+                continue;
+            }
+            held[k] = 0;
+            let line = &lines[k * per..(k + 1) * per];
+            // SAFETY: as in `put`.
+            unsafe { stream_line(out.0.add(at + 1 - per).cast(), line.as_ptr().cast()) };
+        }
     }
 
     /// Writes the records still held in the line buffers.
@@ -285,6 +343,15 @@ mod tests {
         blocks: &[Vec<(usize, T)>],
         groups: usize,
     ) -> Result<Sorted<T>> {
+        sort_blocks_by(blocks, groups, false)
+    }
+
+    /// With `all`, each block's records are placed by `put_all` in runs of 1 to 300.
+    fn sort_blocks_by<T: Pod + Send + Sync>(
+        blocks: &[Vec<(usize, T)>],
+        groups: usize,
+        all: bool,
+    ) -> Result<Sorted<T>> {
         counting_sort(
             blocks.len(),
             groups,
@@ -293,7 +360,19 @@ mod tests {
                 Ok(())
             },
             |b, p| {
-                blocks[b].iter().for_each(|&(k, v)| p.put(k, v));
+                if !all {
+                    blocks[b].iter().for_each(|&(k, v)| p.put(k, v));
+                    return Ok(());
+                }
+                let (mut at, mut run) = (0, 1);
+                while at < blocks[b].len() {
+                    let part = &blocks[b][at..(at + run).min(blocks[b].len())];
+                    let keys: Vec<u32> = part.iter().map(|&(k, _)| k as u32).collect();
+                    let items: Vec<T> = part.iter().map(|&(_, v)| v).collect();
+                    p.put_all(&keys, &items);
+                    at += part.len();
+                    run = run % 300 + 7;
+                }
                 Ok(())
             },
         )
@@ -325,7 +404,12 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             state >> 20
         };
-        for groups in [1usize, 5, 37, 20_000] {
+        // Direct writes (up to COMBINE_MIN_GROUPS), line buffers, and direct again (more
+        // than COMBINE_MAX_GROUPS); records placed one by one and in runs.
+        for (groups, all) in [1usize, 5, 37, 3000, 20_000]
+            .into_iter()
+            .flat_map(|g| [(g, false), (g, true)])
+        {
             let blocks: Vec<Vec<(usize, T)>> = (0..7)
                 .map(|b| {
                     (0..(b * 3001 + 17))
@@ -336,11 +420,11 @@ mod tests {
                         .collect()
                 })
                 .collect();
-            let s = sort_blocks(&blocks, groups).unwrap();
+            let s = sort_blocks_by(&blocks, groups, all).unwrap();
             let mut want: Vec<(usize, T)> = blocks.concat();
             want.sort_by_key(|&(k, _)| k);
             let want: Vec<T> = want.into_iter().map(|(_, v)| v).collect();
-            assert_eq!(s.items(), &want[..], "{groups} groups");
+            assert_eq!(s.items(), &want[..], "{groups} groups, put_all {all}");
         }
     }
 
@@ -399,6 +483,23 @@ mod tests {
             |_, _| Ok(()),
         );
         assert!(r.err().expect("an error").to_string().contains("counting"));
+    }
+
+    #[test]
+    #[should_panic(expected = "more records than it counted")]
+    fn a_block_that_places_more_records_in_a_run_panics() {
+        let _ = counting_sort::<u64, _, _>(
+            1,
+            2,
+            |_, c| {
+                c[0] += 1;
+                Ok(())
+            },
+            |_, p| {
+                p.put_all(&[0, 0], &[1, 2]);
+                Ok(())
+            },
+        );
     }
 
     #[test]

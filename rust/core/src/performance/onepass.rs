@@ -32,8 +32,9 @@ use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::counting::counting_sort;
 use crate::performance::score_walk::{walk, Unscored};
 
-/// Score buckets of the pass (a power of two: the histogram's bins split them).
-pub const BUCKETS: usize = 4096;
+/// Score buckets of the pass (a power of two: the histogram's bins split them). Few
+/// enough that the rows are written straight to their buckets' cache lines.
+pub const BUCKETS: usize = 2048;
 /// Histogram bins per score bucket.
 pub(crate) const BINS_PER_BUCKET: usize = HIST_BINS / BUCKETS;
 /// Payload bit of a placed row: its prediction is positive.
@@ -41,8 +42,8 @@ pub(crate) const PRED: u64 = 1 << 32;
 /// Payload bit of a placed row: its label or prediction is null.
 pub(crate) const NULL: u64 = 1 << 33;
 
-/// The score bucket of a score in [0, 1] (`p * 4096` is exact: the bucket's histogram
-/// bins are `2b` and `2b + 1`).
+/// The score bucket of a score in [0, 1] (`p * BUCKETS` is exact: the bucket's histogram
+/// bins are `b * BINS_PER_BUCKET ..` the next bucket's first).
 #[inline]
 pub(crate) fn bucket_of(p: f64) -> usize {
     ((p * BUCKETS as f64) as usize).min(BUCKETS - 1)
@@ -141,7 +142,7 @@ pub fn one_pass(
                 };
                 let s = columns::to_f64(&chunk[j], name)?;
                 place_chunk(&y, &yhat, &s, codes, &mut extra.unscored, |k, r| {
-                    placer.put(k, r)
+                    placer.put_all(k, r)
                 });
             }
             *extras[b].lock().unwrap_or_else(|e| e.into_inner()) = extra;
@@ -202,25 +203,38 @@ fn place_chunk(
     s: &ArrayRef,
     codes: &[u32],
     unscored: &mut Unscored,
-    mut put: impl FnMut(usize, [u64; 2]),
+    mut put: impl FnMut(&[u32], &[[u64; 2]]),
 ) {
     let s = s.as_primitive::<Float64Type>();
     let values = s.values();
-    let mut row = |i: usize| {
+    let row = |i: usize| {
         let (t, p) = (y[i], yhat[i]);
         // Adding +0.0 turns -0.0 into +0.0 (clear sign bit); no sum changes.
         let v = values[i] + 0.0;
         let null = t == NULL_CODE || p == NULL_CODE;
         let key = v.to_bits() << 1 | u64::from(t & 1);
         let pay = u64::from(codes[i]) | u64::from(p & 1) << 32 | u64::from(null) << 33;
-        put(bucket_of(v), [key, pay]);
+        (bucket_of(v) as u32, [key, pay])
     };
     match s.nulls().filter(|n| n.null_count() > 0) {
-        None => (0..y.len()).for_each(&mut row),
+        None => {
+            let mut ks = [0u32; PLACE_BATCH];
+            let mut rows = [[0u64; 2]; PLACE_BATCH];
+            let mut i = 0;
+            while i < y.len() {
+                let k = PLACE_BATCH.min(y.len() - i);
+                for j in 0..k {
+                    (ks[j], rows[j]) = row(i + j);
+                }
+                put(&ks[..k], &rows[..k]);
+                i += k;
+            }
+        }
         Some(nulls) => {
             for i in 0..y.len() {
                 if nulls.is_valid(i) {
-                    row(i);
+                    let (k, r) = row(i);
+                    put(&[k], &[r]);
                 } else {
                     unscored.add(codes[i], y[i], yhat[i]);
                 }
@@ -228,6 +242,9 @@ fn place_chunk(
         }
     }
 }
+
+/// Rows whose buckets and records are made before they are placed.
+const PLACE_BATCH: usize = 256;
 
 #[cfg(test)]
 mod tests {

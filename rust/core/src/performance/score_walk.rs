@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::error::Result;
-use crate::performance::auc::ScoreHistogram;
+use crate::performance::auc::{bin_of, ScoreHistogram, HIST_BINS};
 use crate::performance::calibration::{CalibrationBins, ECE_BINS};
 use crate::performance::columns::NULL_CODE;
 use crate::performance::confusion::{BinaryCounts, Value};
@@ -147,10 +147,7 @@ impl RangeOut {
     #[inline(never)]
     fn walk_sorted(&mut self, b: usize, rows: &[[u64; 2]], cal: &mut CalBatch) {
         let mut bt = Batch::default();
-        // The bucket's second histogram bin starts at its middle (exact: a multiple of
-        // 2^-13).
-        let mid = (2 * b + 1) as f64 / (2 * BUCKETS) as f64;
-        let hist = 2 * b - self.first_bin;
+        let hist = b * BINS_PER_BUCKET - self.first_bin;
         for block in rows.chunks(BATCH) {
             let k = block.len();
             let mut flags = 0u64;
@@ -162,20 +159,13 @@ impl RangeOut {
             // A batch at a time: the logarithm vectorises.
             log_loss_terms(&bt.p[..k], &bt.y[..k], &mut bt.ll[..k]);
             if flags & NULL != 0 {
-                self.walk_rows(block, &bt, cal, hist, mid);
+                self.walk_rows(block, &bt, cal);
                 continue;
             }
             // No null: the overall results a loop each, then the segments.
             self.ranks(block);
             let pos = bt.y[..k].iter().filter(|&&y| y).count();
-            let below = bt.p[..k].partition_point(|&p| p < mid);
-            let pos_below = bt.y[..below].iter().filter(|&&y| y).count();
-            self.hist[hist] = add2(self.hist[hist], below - pos_below, pos_below);
-            self.hist[hist + 1] = add2(
-                self.hist[hist + 1],
-                k - below - (pos - pos_below),
-                pos - pos_below,
-            );
+            self.add_hist(b, hist, &bt.p[..k], &bt.y[..k]);
             cal.add_block(&mut self.cal, &bt.p[..k], &bt.y[..k], pos);
             if self.segs.len() == 1 {
                 self.one_segment(block, &mut bt, pos);
@@ -190,6 +180,25 @@ impl RangeOut {
             if self.rare.len() >= RARE_MAX {
                 self.fold_rare();
             }
+        }
+    }
+
+    /// Adds a batch of bucket `b`'s sorted scores to the histogram (its bins from
+    /// `hist` on): each bin's rows are consecutive, cut where the scores reach the bin's
+    /// lower bound (`j / HIST_BINS`, exact).
+    #[inline]
+    fn add_hist(&mut self, b: usize, hist: usize, p: &[f64], y: &[bool]) {
+        let mut from = 0;
+        for j in 0..BINS_PER_BUCKET {
+            let to = if j + 1 == BINS_PER_BUCKET {
+                p.len()
+            } else {
+                let bound = (b * BINS_PER_BUCKET + j + 1) as f64 / HIST_BINS as f64;
+                from + p[from..].partition_point(|&v| v < bound)
+            };
+            let pos = y[from..to].iter().filter(|&&y| y).count();
+            self.hist[hist + j] = add2(self.hist[hist + j], to - from - pos, pos);
+            from = to;
         }
     }
 
@@ -266,14 +275,7 @@ impl RangeOut {
     }
 
     /// A batch with null rows, row by row.
-    fn walk_rows(
-        &mut self,
-        block: &[[u64; 2]],
-        bt: &Batch,
-        cal: &mut CalBatch,
-        hist: usize,
-        mid: f64,
-    ) {
+    fn walk_rows(&mut self, block: &[[u64; 2]], bt: &Batch, cal: &mut CalBatch) {
         for (i, r) in block.iter().enumerate() {
             if r[1] & NULL != 0 {
                 self.segs[r[1] as u32 as usize].n_null += 1;
@@ -281,7 +283,7 @@ impl RangeOut {
             }
             let (yv, pv) = (r[0] & 1, bt.p[i]);
             cal.add(&mut self.cal, pv, yv);
-            self.hist[hist + usize::from(pv >= mid)][yv as usize] += 1;
+            self.hist[bin_of(pv) - self.first_bin][yv as usize] += 1;
             self.ranks(std::slice::from_ref(r));
             self.segment_row(r, pv, bt.ll[i]);
         }
@@ -388,7 +390,7 @@ impl CalBatch {
 /// bucket (monotone in the score: a rounded subtraction and product of non-negative
 /// values), a comparison sort of the sub-buckets that stay large, and an insertion sort
 /// of the whole (rows only move within their sub-bucket).
-fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Vec<u32>) {
+fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], bufs: &mut SortBufs) {
     let n = src.len();
     if n <= 2 * SMALL {
         dst.copy_from_slice(src);
@@ -399,10 +401,17 @@ fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Ve
     let lo = b as f64 / BUCKETS as f64;
     let scale = (nb * BUCKETS) as f64;
     let sub = |r: &[u64; 2]| (((f64::from_bits(r[0] >> 1) - lo) * scale) as usize).min(nb - 1);
+    let counts = &mut bufs.counts;
     counts.clear();
     counts.resize(nb + 1, 0);
-    for r in src {
-        counts[sub(r) + 1] += 1;
+    // Each row's sub-bucket, kept for the placing loop.
+    let subs = &mut bufs.subs;
+    subs.clear();
+    subs.resize(n, 0);
+    for (r, s) in src.iter().zip(subs.iter_mut()) {
+        let k = sub(r);
+        *s = k as u16;
+        counts[k + 1] += 1;
     }
     // Whether a sub-bucket needs a sort of its own (checked while the counts add up).
     let mut large = false;
@@ -410,8 +419,8 @@ fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Ve
         large |= counts[k + 1] as usize > SMALL;
         counts[k + 1] += counts[k];
     }
-    for r in src {
-        let k = sub(r);
+    for (r, &k) in src.iter().zip(subs.iter()) {
+        let k = k as usize;
         dst[counts[k] as usize] = *r;
         counts[k] += 1;
     }
@@ -429,13 +438,26 @@ fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], counts: &mut Ve
     insertion_sort(dst);
 }
 
+/// A thread's buffers for [`sort_bucket`]: the sub-buckets' counts, and each row's
+/// sub-bucket (at most [`MAX_SUB`], so a `u16`).
+#[derive(Default)]
+struct SortBufs {
+    counts: Vec<u32>,
+    subs: Vec<u16>,
+}
+
 /// Sub-buckets of a bucket, at most.
 const MAX_SUB: usize = 1 << 13;
 /// Sub-buckets up to this size are left to the final insertion sort.
 const SMALL: usize = 16;
 
+/// Insertion sort by key, for rows nearly in order: a row already after its predecessor
+/// costs one comparison and no write.
 fn insertion_sort(v: &mut [[u64; 2]]) {
     for i in 1..v.len() {
+        if v[i - 1][0] <= v[i][0] {
+            continue;
+        }
         let x = v[i];
         let mut j = i;
         while j > 0 && v[j - 1][0] > x[0] {
@@ -483,8 +505,8 @@ pub fn walk(placed: Sorted<[u64; 2]>, groups: usize, unscored: &[Unscored]) -> R
     let outs: Vec<RangeOut> = bounds
         .par_windows(2)
         .map_init(
-            || (Vec::<[u64; 2]>::new(), Vec::<u32>::new()),
-            |(tmp, counts), w| {
+            || (Vec::<[u64; 2]>::new(), SortBufs::default()),
+            |(tmp, bufs), w| {
                 let mut out = RangeOut::new(groups, w[0]..w[1]);
                 let mut cal = CalBatch {
                     buf: [0.0; BATCH],
@@ -497,7 +519,7 @@ pub fn walk(placed: Sorted<[u64; 2]>, groups: usize, unscored: &[Unscored]) -> R
                         tmp.resize(rows.len(), [0; 2]);
                     }
                     let dst = &mut tmp[..rows.len()];
-                    sort_bucket(b, rows, dst, counts);
+                    sort_bucket(b, rows, dst, bufs);
                     out.walk_sorted(b, dst, &mut cal);
                 }
                 if groups == 1 {
