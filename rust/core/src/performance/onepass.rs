@@ -175,9 +175,16 @@ fn count_scores(array: &ArrayRef, name: &str, counts: &mut [usize]) -> Result<()
     let mut bad = false;
     match s.nulls().filter(|n| n.null_count() > 0) {
         None => {
-            for &v in s.values().iter() {
-                bad |= !(0.0..=1.0).contains(&v);
-                counts[bucket_of(v)] += 1;
+            // The buckets of a batch first (a loop that vectorises), then their counts.
+            let mut ks = [0u16; PLACE_BATCH];
+            for batch in s.values().chunks(PLACE_BATCH) {
+                for (k, &v) in ks.iter_mut().zip(batch) {
+                    bad |= !(0.0..=1.0).contains(&v);
+                    *k = bucket_of(v) as u16;
+                }
+                for &k in &ks[..batch.len()] {
+                    counts[usize::from(k)] += 1;
+                }
             }
         }
         Some(nulls) => {
