@@ -106,6 +106,76 @@ impl<'a, T: Pod> Placer<'a, T> {
     /// When the block emits more records of `k` than it counted (a bug).
     #[inline(always)]
     pub fn put(&mut self, k: usize, item: T) {
+        let mut slots = self.slots();
+        slots.put(k, item);
+    }
+
+    /// Places `items[i]` as the block's next record of group `keys[i]`, in order. The
+    /// loop runs over the placer's arrays taken out once (a loop of [`Placer::put`] would
+    /// reload them after every write through the shared buffer's pointer).
+    ///
+    /// # Panics
+    /// When the block emits more records of a group than it counted (a bug).
+    #[inline]
+    pub fn put_all(&mut self, keys: &[u32], items: &[T]) {
+        let mut slots = self.slots();
+        if slots.held.is_empty() {
+            // Two loops, so that the direct one carries no test of the mode.
+            for (&k, &item) in keys.iter().zip(items) {
+                slots.put(k as usize, item);
+            }
+        } else {
+            for (&k, &item) in keys.iter().zip(items) {
+                slots.put(k as usize, item);
+            }
+        }
+    }
+
+    fn slots(&mut self) -> Slots<'_, T> {
+        Slots {
+            out: self.out,
+            next: self.next,
+            end: self.end,
+            lines: &mut self.lines,
+            held: &mut self.held,
+        }
+    }
+
+    /// Writes the records still held in the line buffers.
+    fn finish(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let per = LINE / std::mem::size_of::<T>();
+        for k in 0..self.next.len() {
+            let h = self.held[k];
+            if h == DIRECT || h == 0 {
+                continue;
+            }
+            let h = h as usize;
+            let from = self.next[k] - h;
+            for (i, item) in self.lines[k * per..k * per + h].iter().enumerate() {
+                // SAFETY: held records of group `k` belong to this block's range of it.
+                unsafe { self.out.0.add(from + i).write(*item) };
+            }
+        }
+        fence();
+    }
+}
+
+/// A placer's arrays, borrowed apart from it for the placing loop.
+struct Slots<'s, T> {
+    out: SharedOut<T>,
+    next: &'s mut [usize],
+    end: &'s [usize],
+    lines: &'s mut [T],
+    held: &'s mut [u8],
+}
+
+impl<T: Pod> Slots<'_, T> {
+    /// See [`Placer::put`].
+    #[inline(always)]
+    fn put(&mut self, k: usize, item: T) {
         let at = self.next[k];
         assert!(
             at < self.end[k],
@@ -142,81 +212,6 @@ impl<'a, T: Pod> Placer<'a, T> {
         // destination is a whole cache line (64-byte aligned, checked when the group
         // left the direct mode).
         unsafe { stream_line(self.out.0.add(at + 1 - per).cast(), line.as_ptr().cast()) };
-    }
-
-    /// Places `items[i]` as the block's next record of group `keys[i]`, in order: the
-    /// loop of [`Placer::put`] with the placer's arrays held in locals.
-    ///
-    /// # Panics
-    /// When the block emits more records of a group than it counted (a bug).
-    #[inline]
-    pub fn put_all(&mut self, keys: &[u32], items: &[T]) {
-        if self.held.is_empty() {
-            let out = self.out;
-            let next = &mut *self.next;
-            let end = self.end;
-            for (&k, &item) in keys.iter().zip(items) {
-                let k = k as usize;
-                let at = next[k];
-                assert!(at < end[k], "a block placed more records than it counted");
-                next[k] = at + 1;
-                // SAFETY: as in `put`.
-                unsafe { out.0.add(at).write(item) };
-            }
-            return;
-        }
-        let per = LINE / std::mem::size_of::<T>();
-        let out = self.out;
-        let next = &mut *self.next;
-        let end = self.end;
-        let lines = &mut self.lines[..];
-        let held = &mut self.held[..];
-        for (&k, &item) in keys.iter().zip(items) {
-            let k = k as usize;
-            let at = next[k];
-            assert!(at < end[k], "a block placed more records than it counted");
-            next[k] = at + 1;
-            let h = held[k];
-            if h == DIRECT {
-                // SAFETY: as in `put`.
-                unsafe { out.0.add(at).write(item) };
-                if out.starts_line(at + 1) {
-                    held[k] = 0;
-                }
-                continue;
-            }
-            let h = h as usize;
-            lines[k * per + h] = item;
-            if h + 1 < per {
-                held[k] = (h + 1) as u8;
-                continue;
-            }
-            held[k] = 0;
-            let line = &lines[k * per..(k + 1) * per];
-            // SAFETY: as in `put`.
-            unsafe { stream_line(out.0.add(at + 1 - per).cast(), line.as_ptr().cast()) };
-        }
-    }
-
-    /// Writes the records still held in the line buffers.
-    fn finish(&mut self) {
-        if self.held.is_empty() {
-            return;
-        }
-        let per = LINE / std::mem::size_of::<T>();
-        for k in 0..self.next.len() {
-            let h = self.held[k];
-            if h == DIRECT || h == 0 {
-                continue;
-            }
-            let h = h as usize;
-            let from = self.next[k] - h;
-            for (i, item) in self.lines[k * per..k * per + h].iter().enumerate() {
-                // SAFETY: held records of group `k` belong to this block's range of it.
-                unsafe { self.out.0.add(from + i).write(*item) };
-            }
-        }
-        fence();
     }
 }
 
