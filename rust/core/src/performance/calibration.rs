@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::performance::confusion::Value;
 use crate::performance::exact::ExactSum;
+use crate::performance::exact_batch::BATCH;
 
 /// Bins of the expected calibration error.
 pub const ECE_BINS: usize = 10;
@@ -69,5 +70,72 @@ impl CalibrationBins {
             }
         }
         Ok(e)
+    }
+}
+
+/// The calibration bins' scores a batch at a time (the rows come in score order, so a
+/// bin's scores are consecutive): the same exact sums as adding them one by one.
+pub(crate) struct CalBatch {
+    buf: [f64; BATCH],
+    k: usize,
+    bin: usize,
+}
+
+impl CalBatch {
+    #[inline]
+    pub(crate) fn add(&mut self, cal: &mut CalibrationBins, p: f64, y: u64) {
+        let bin = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        if bin != self.bin || self.k == BATCH {
+            self.flush(cal);
+            self.bin = bin;
+        }
+        self.buf[self.k] = p;
+        self.k += 1;
+        cal.n[bin] += 1;
+        cal.positives[bin] += y;
+    }
+
+    /// Adds a batch of sorted scores (`pos` of them positive): whole when they share a
+    /// bin, else row by row.
+    pub(crate) fn add_block(
+        &mut self,
+        cal: &mut CalibrationBins,
+        p: &[f64],
+        y: &[bool],
+        pos: usize,
+    ) {
+        let bin = |p: f64| ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
+        let (Some(&first), Some(&last)) = (p.first(), p.last()) else {
+            return;
+        };
+        let b = bin(first);
+        if b != bin(last) {
+            for (&p, &y) in p.iter().zip(y) {
+                self.add(cal, p, u64::from(y));
+            }
+            return;
+        }
+        self.flush(cal);
+        self.bin = b;
+        self.buf[..p.len()].copy_from_slice(p);
+        self.k = p.len();
+        self.flush(cal);
+        cal.n[b] += p.len() as u64;
+        cal.positives[b] += pos as u64;
+    }
+
+    pub(crate) fn flush(&mut self, cal: &mut CalibrationBins) {
+        cal.score_sum[self.bin].add_batch(&mut self.buf[..self.k]);
+        self.k = 0;
+    }
+}
+
+impl Default for CalBatch {
+    fn default() -> Self {
+        Self {
+            buf: [0.0; BATCH],
+            k: 0,
+            bin: 0,
+        }
     }
 }

@@ -85,13 +85,7 @@ mod tests {
     /// Values of every kind: typical scores, log-loss terms up to -ln(eps), the bounds of
     /// the range, tiny and subnormal values, and out-of-range ones.
     fn values(seed: u64, n: usize) -> Vec<f64> {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 11
-        };
+        let mut next = crate::performance::test_rng::lcg(seed);
         (0..n)
             .map(|_| {
                 let u = next() as f64 / (1u64 << 53) as f64;

@@ -28,6 +28,8 @@ pub mod regression;
 pub mod score_walk;
 pub mod segments;
 pub mod table;
+#[cfg(test)]
+pub(crate) mod test_rng;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;

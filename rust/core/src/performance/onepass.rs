@@ -265,13 +265,7 @@ mod tests {
     /// segments), spread out, tiny (outside the fixed sums' range), at exactly 0 and 1,
     /// missing; null labels and predictions; and the segment codes.
     fn chunks(seed: u64, sizes: &[usize], g: u32, nulls: bool) -> (Chunks, Vec<Vec<u32>>) {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 11
-        };
+        let mut next = crate::performance::test_rng::lcg(seed);
         let (mut out, mut codes) = (Vec::new(), Vec::new());
         for &n in sizes {
             let (mut y, mut p, mut s, mut c) = (vec![], vec![], vec![], vec![]);

@@ -25,7 +25,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::performance::auc::{bin_of, ScoreHistogram, HIST_BINS};
-use crate::performance::calibration::{CalibrationBins, ECE_BINS};
+use crate::performance::calibration::{CalBatch, CalibrationBins};
 use crate::performance::columns::NULL_CODE;
 use crate::performance::confusion::{BinaryCounts, Value};
 use crate::performance::counting::Sorted;
@@ -335,57 +335,6 @@ fn prefetch(st: &SegState) {
     let _ = st;
 }
 
-/// The calibration bins' scores a batch at a time (the rows come in score order, so a
-/// bin's scores are consecutive): the same exact sums as adding them one by one.
-struct CalBatch {
-    buf: [f64; BATCH],
-    k: usize,
-    bin: usize,
-}
-
-impl CalBatch {
-    #[inline]
-    fn add(&mut self, cal: &mut CalibrationBins, p: f64, y: u64) {
-        let bin = ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
-        if bin != self.bin || self.k == BATCH {
-            self.flush(cal);
-            self.bin = bin;
-        }
-        self.buf[self.k] = p;
-        self.k += 1;
-        cal.n[bin] += 1;
-        cal.positives[bin] += y;
-    }
-
-    /// Adds a batch of sorted scores (`pos` of them positive): whole when they share a
-    /// bin, else row by row.
-    fn add_block(&mut self, cal: &mut CalibrationBins, p: &[f64], y: &[bool], pos: usize) {
-        let bin = |p: f64| ((p * ECE_BINS as f64) as usize).min(ECE_BINS - 1);
-        let (Some(&first), Some(&last)) = (p.first(), p.last()) else {
-            return;
-        };
-        let b = bin(first);
-        if b != bin(last) {
-            for (&p, &y) in p.iter().zip(y) {
-                self.add(cal, p, u64::from(y));
-            }
-            return;
-        }
-        self.flush(cal);
-        self.bin = b;
-        self.buf[..p.len()].copy_from_slice(p);
-        self.k = p.len();
-        self.flush(cal);
-        cal.n[b] += p.len() as u64;
-        cal.positives[b] += pos as u64;
-    }
-
-    fn flush(&mut self, cal: &mut CalibrationBins) {
-        cal.score_sum[self.bin].add_batch(&mut self.buf[..self.k]);
-        self.k = 0;
-    }
-}
-
 /// Sorts bucket `b`'s rows by key into `dst`: a counting sort on the score's place in the
 /// bucket (monotone in the score: a rounded subtraction and product of non-negative
 /// values), a comparison sort of the sub-buckets that stay large, and an insertion sort
@@ -508,11 +457,7 @@ pub fn walk(placed: Sorted<[u64; 2]>, groups: usize, unscored: &[Unscored]) -> R
             || (Vec::<[u64; 2]>::new(), SortBufs::default()),
             |(tmp, bufs), w| {
                 let mut out = RangeOut::new(groups, w[0]..w[1]);
-                let mut cal = CalBatch {
-                    buf: [0.0; BATCH],
-                    k: 0,
-                    bin: 0,
-                };
+                let mut cal = CalBatch::default();
                 for b in w[0]..w[1] {
                     let rows = &items[starts[b]..starts[b + 1]];
                     if tmp.len() < rows.len() {
@@ -602,64 +547,5 @@ fn segment(s: usize, outs: &[RangeOut], unscored: &[Unscored]) -> (BinaryCounts,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Rows of bucket `b`: `n` scores spread over the bucket, with repeats, a cluster
-    /// inside one sub-bucket, and the bucket's bounds; labels and payloads at random.
-    fn rows(b: usize, n: usize, seed: u64) -> Vec<[u64; 2]> {
-        let mut state = seed;
-        let mut next = move || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            state >> 11
-        };
-        let (lo, width) = (b as f64 / BUCKETS as f64, 1.0 / BUCKETS as f64);
-        let mut out: Vec<[u64; 2]> = Vec::with_capacity(n);
-        for i in 0..n {
-            let u = next() as f64 / (1u64 << 53) as f64;
-            let p = match next() % 8 {
-                0 if i > 0 => f64::from_bits(out[(next() as usize) % i][0] >> 1),
-                1 => lo + width * 0.25 + u * 1e-12,
-                2 => lo,
-                3 if b == BUCKETS - 1 => 1.0,
-                3 if b == 0 => u * 1e-300,
-                _ => lo + u * width,
-            };
-            assert_eq!(crate::performance::onepass::bucket_of(p), b);
-            out.push([p.to_bits() << 1 | (next() & 1), next()]);
-        }
-        out
-    }
-
-    #[test]
-    fn a_bucket_sorts_by_key_and_keeps_its_rows() {
-        let mut bufs = SortBufs::default();
-        for (b, n) in [
-            (0usize, 0usize),
-            (0, 1),
-            (7, 2),
-            (BUCKETS / 2, 31),
-            (BUCKETS / 2, 32),
-            (BUCKETS / 2, 33),
-            (0, 500),
-            (BUCKETS - 1, 500),
-            (1000, 5000),
-            (1000, 9000),
-            (BUCKETS - 1, 70_000),
-        ] {
-            let src = rows(b, n, (b * 31 + n) as u64);
-            let mut dst = vec![[0u64; 2]; n];
-            sort_bucket(b, &src, &mut dst, &mut bufs);
-            assert!(
-                dst.windows(2).all(|w| w[0][0] <= w[1][0]),
-                "bucket {b}, {n} rows: not in key order"
-            );
-            let (mut got, mut want) = (dst.clone(), src.clone());
-            got.sort_unstable();
-            want.sort_unstable();
-            assert_eq!(got, want, "bucket {b}, {n} rows: rows lost or changed");
-        }
-    }
-}
+#[path = "score_walk_tests.rs"]
+mod tests;
