@@ -119,15 +119,8 @@ impl<'a, T: Pod> Placer<'a, T> {
     #[inline]
     pub fn put_all(&mut self, keys: &[u32], items: &[T]) {
         let mut slots = self.slots();
-        if slots.held.is_empty() {
-            // Two loops, so that the direct one carries no test of the mode.
-            for (&k, &item) in keys.iter().zip(items) {
-                slots.put(k as usize, item);
-            }
-        } else {
-            for (&k, &item) in keys.iter().zip(items) {
-                slots.put(k as usize, item);
-            }
+        for (&k, &item) in keys.iter().zip(items) {
+            slots.put(k as usize, item);
         }
     }
 
