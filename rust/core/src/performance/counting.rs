@@ -146,9 +146,12 @@ impl<'a, T: Pod> Placer<'a, T> {
                 continue;
             }
             let h = h as usize;
-            let from = self.next[k] - h;
+            let from = self.next[k];
+            assert!(from + h <= self.end[k], "{OVERFLOW}");
+            self.next[k] = from + h;
             for (i, item) in self.lines[k * per..k * per + h].iter().enumerate() {
-                // SAFETY: held records of group `k` belong to this block's range of it.
+                // SAFETY: the slots `from..from + h` lie in this block's range of group
+                // `k` (checked above).
                 unsafe { self.out.0.add(from + i).write(*item) };
             }
         }
@@ -166,16 +169,15 @@ struct Slots<'s, T> {
 }
 
 impl<T: Pod> Slots<'_, T> {
-    /// See [`Placer::put`].
+    /// See [`Placer::put`]. A line-buffered group's `next` stays at the start of its
+    /// line until the line is written (its slot is `next + held`), so a row touches only
+    /// its group's held count and line; the range is checked when the line is written.
     #[inline(always)]
     fn put(&mut self, k: usize, item: T) {
-        let at = self.next[k];
-        assert!(
-            at < self.end[k],
-            "a block placed more records than it counted"
-        );
-        self.next[k] = at + 1;
         if self.held.is_empty() {
+            let at = self.next[k];
+            assert!(at < self.end[k], "{OVERFLOW}");
+            self.next[k] = at + 1;
             // SAFETY: `at` lies in this block's range of group `k` (checked above), which
             // no other block writes, and within the buffer (the ranges partition it).
             unsafe { self.out.0.add(at).write(item) };
@@ -184,6 +186,9 @@ impl<T: Pod> Slots<'_, T> {
         let per = LINE / std::mem::size_of::<T>();
         let h = self.held[k];
         if h == DIRECT {
+            let at = self.next[k];
+            assert!(at < self.end[k], "{OVERFLOW}");
+            self.next[k] = at + 1;
             // SAFETY: as above.
             unsafe { self.out.0.add(at).write(item) };
             if self.out.starts_line(at + 1) {
@@ -198,15 +203,19 @@ impl<T: Pod> Slots<'_, T> {
             return;
         }
         self.held[k] = 0;
-        // The line's records are `at + 1 - per ..= at`, all counted (so within the range)
-        // and starting a line (held counts from a line's start).
+        let at = self.next[k];
+        assert!(at + per <= self.end[k], "{OVERFLOW}");
+        self.next[k] = at + per;
         let line = &self.lines[k * per..(k + 1) * per];
-        // SAFETY: the slots lie in this block's range of group `k`, as above; the
-        // destination is a whole cache line (64-byte aligned, checked when the group
-        // left the direct mode).
-        unsafe { stream_line(self.out.0.add(at + 1 - per).cast(), line.as_ptr().cast()) };
+        // SAFETY: the slots `at..at + per` lie in this block's range of group `k` (checked
+        // above), and the destination is a whole cache line (64-byte aligned: the group
+        // left the direct mode at a line's start, and moves a line at a time).
+        unsafe { stream_line(self.out.0.add(at).cast(), line.as_ptr().cast()) };
     }
 }
+
+/// The panic of a block that places more records of a group than it counted (a bug).
+const OVERFLOW: &str = "a block placed more records than it counted";
 
 /// Copies one 64-byte line to a 64-byte aligned destination, bypassing the caches (no
 /// read of the line it replaces).
@@ -473,18 +482,23 @@ mod tests {
         assert!(r.err().expect("an error").to_string().contains("counting"));
     }
 
-    #[test]
-    #[should_panic(expected = "more records than it counted")]
-    fn a_block_that_places_more_records_in_a_run_panics() {
+    /// Counts 20 records of group 7 of `groups`, then places 21, by `put` or by
+    /// `put_all`: the placer must panic before writing past the block's range.
+    fn place_one_too_many(groups: usize, all: bool) {
         let _ = counting_sort::<u64, _, _>(
             1,
-            2,
+            groups,
             |_, c| {
-                c[0] += 1;
+                c[7] += 20;
                 Ok(())
             },
             |_, p| {
-                p.put_all(&[0, 0], &[1, 2]);
+                let items: Vec<u64> = (0..21).collect();
+                if all {
+                    p.put_all(&[7; 21], &items);
+                } else {
+                    items.iter().for_each(|&x| p.put(7, x));
+                }
                 Ok(())
             },
         );
@@ -492,19 +506,20 @@ mod tests {
 
     #[test]
     #[should_panic(expected = "more records than it counted")]
+    fn a_block_that_places_more_records_in_a_run_panics() {
+        place_one_too_many(8, true);
+    }
+
+    #[test]
+    #[should_panic(expected = "more records than it counted")]
     fn a_block_that_places_more_records_panics() {
-        let _ = counting_sort::<u64, _, _>(
-            1,
-            2,
-            |_, c| {
-                c[0] += 1;
-                Ok(())
-            },
-            |_, p| {
-                p.put(0, 1);
-                p.put(0, 2);
-                Ok(())
-            },
-        );
+        place_one_too_many(8, false);
+    }
+
+    #[test]
+    #[should_panic(expected = "more records than it counted")]
+    fn a_block_that_places_more_records_through_line_buffers_panics() {
+        // 3000 groups: written through line buffers, checked a line at a time.
+        place_one_too_many(3000, false);
     }
 }

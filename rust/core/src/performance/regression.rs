@@ -420,7 +420,11 @@ fn sum_grouped(
         .collect();
     let cols = cols.into_iter().collect::<crate::error::Result<Vec<_>>>()?;
     let n = cols.len();
-    let blocks = (4 * rayon::current_num_threads().max(1)).clamp(1, n.max(1));
+    // One block per thread (not a few, as the binary pass): each block starts its line
+    // buffers (64 bytes per segment) cold and writes the partial lines at both ends of
+    // each of its ranges row by row, so fewer blocks place faster (10M rows into 10k
+    // segments: 35 ms against 39-40 with four blocks per thread).
+    let blocks = rayon::current_num_threads().clamp(1, n.max(1));
     let per = n.div_ceil(blocks).max(1);
     let range = |b: usize| (b * per).min(n)..((b + 1) * per).min(n);
     let nan_seen = AtomicBool::new(false);
