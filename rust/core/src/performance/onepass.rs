@@ -33,7 +33,8 @@ use crate::performance::counting::counting_sort;
 use crate::performance::score_walk::{walk, Unscored};
 
 /// Score buckets of the pass (a power of two: the histogram's bins split them). Few
-/// enough that the rows are written straight to their buckets' cache lines.
+/// enough that a bucket's sort runs in the L2 cache, and that the counting sort's line
+/// buffers (a few lines per bucket) stay in it too.
 pub const BUCKETS: usize = 2048;
 /// Histogram bins per score bucket.
 pub(crate) const BINS_PER_BUCKET: usize = HIST_BINS / BUCKETS;
@@ -88,10 +89,12 @@ struct BlockExtra {
     unscored: Unscored,
 }
 
-/// Blocks of a pass: a few per thread, so that a thread slowed down (a busy machine) does
-/// not hold the others back.
+/// Blocks of a pass: one per thread. Each block starts the placer's line buffers (a few
+/// lines per score bucket) cold and writes the partial lines at both ends of each of its
+/// buckets row by row, so fewer blocks place faster (10M rows: 48.5 ms against 50-51 ms
+/// with four blocks per thread, in alternated runs).
 fn block_count(items: usize) -> usize {
-    (4 * rayon::current_num_threads().max(1)).clamp(1, items.max(1))
+    rayon::current_num_threads().clamp(1, items.max(1))
 }
 
 /// The one pass over `chunks` with `groups` segments coded by `codes`.
