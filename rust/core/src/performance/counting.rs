@@ -186,22 +186,13 @@ impl<T: Pod> Slots<'_, T> {
     #[inline(always)]
     fn put(&mut self, k: usize, item: T) {
         if self.held.is_empty() {
-            let at = self.next[k];
-            assert!(at < self.end[k], "{OVERFLOW}");
-            self.next[k] = at + 1;
-            // SAFETY: `at` lies in this block's range of group `k` (checked above), which
-            // no other block writes, and within the buffer (the ranges partition it).
-            unsafe { self.out.0.add(at).write(item) };
+            self.write(k, item);
             return;
         }
         let per = BUF_LINES * LINE / std::mem::size_of::<T>();
         let h = self.held[k];
         if h == DIRECT {
-            let at = self.next[k];
-            assert!(at < self.end[k], "{OVERFLOW}");
-            self.next[k] = at + 1;
-            // SAFETY: as above.
-            unsafe { self.out.0.add(at).write(item) };
+            let at = self.write(k, item);
             if self.out.starts_line(at + 1) {
                 self.held[k] = 0;
             }
@@ -226,6 +217,18 @@ impl<T: Pod> Slots<'_, T> {
             // lines at a time).
             unsafe { stream_line(dst.add(l * LINE), lines.as_ptr().cast::<u8>().add(l * LINE)) };
         }
+    }
+
+    /// Writes `item` to group `k`'s next slot, without buffering, and returns the slot.
+    #[inline(always)]
+    fn write(&mut self, k: usize, item: T) -> usize {
+        let at = self.next[k];
+        assert!(at < self.end[k], "{OVERFLOW}");
+        self.next[k] = at + 1;
+        // SAFETY: `at` lies in this block's range of group `k` (checked above), which no
+        // other block writes, and within the buffer (the ranges partition it).
+        unsafe { self.out.0.add(at).write(item) };
+        at
     }
 }
 
@@ -498,20 +501,22 @@ mod tests {
         assert!(r.err().expect("an error").to_string().contains("counting"));
     }
 
-    /// Counts 20 records of group 7 of `groups`, then places 21, by `put` or by
-    /// `put_all`: the placer must panic before writing past the block's range.
-    fn place_one_too_many(groups: usize, all: bool) {
+    /// Counts 40 records of group 7 of `groups`, then places 72, by `put` or by
+    /// `put_all`: the placer must panic before writing past the block's range (72 fill
+    /// a second four-line buffer of 8-byte records past the count, whatever the records
+    /// written one by one before the group's first line starts).
+    fn place_too_many(groups: usize, all: bool) {
         let _ = counting_sort::<u64, _, _>(
             1,
             groups,
             |_, c| {
-                c[7] += 20;
+                c[7] += 40;
                 Ok(())
             },
             |_, p| {
-                let items: Vec<u64> = (0..21).collect();
+                let items: Vec<u64> = (0..72).collect();
                 if all {
-                    p.put_all(&[7; 21], &items);
+                    p.put_all(&[7; 72], &items);
                 } else {
                     items.iter().for_each(|&x| p.put(7, x));
                 }
@@ -523,19 +528,19 @@ mod tests {
     #[test]
     #[should_panic(expected = "more records than it counted")]
     fn a_block_that_places_more_records_in_a_run_panics() {
-        place_one_too_many(8, true);
+        place_too_many(8, true);
     }
 
     #[test]
     #[should_panic(expected = "more records than it counted")]
     fn a_block_that_places_more_records_panics() {
-        place_one_too_many(8, false);
+        place_too_many(8, false);
     }
 
     #[test]
     #[should_panic(expected = "more records than it counted")]
     fn a_block_that_places_more_records_through_line_buffers_panics() {
         // 3000 groups: written through line buffers, checked a line at a time.
-        place_one_too_many(3000, false);
+        place_too_many(3000, false);
     }
 }
