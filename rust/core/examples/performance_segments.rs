@@ -1,5 +1,6 @@
 //! Times `performance::evaluate` on 10M rows with and without 10,000 segments (binary with
-//! a score, and regression), median of 5 runs:
+//! a score, and regression), and `performance::roc_auc` of scores spread over the reals
+//! (`auc`), median of 5 runs:
 //! `cargo run --release -p driftline-core --example performance_segments [rows] [segments]
 //! [only]` (`only`: a case's label, e.g. `binary-seg`).
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::time::Instant;
 
 use arrow_array::{ArrayRef, Float64Array, Int64Array, RecordBatch};
 use driftline_core::performance::columns::Positive;
-use driftline_core::performance::{evaluate, Spec, Task};
+use driftline_core::performance::{evaluate, roc_auc, Spec, Task};
 
 struct Lcg(u64);
 impl Lcg {
@@ -55,6 +56,8 @@ fn main() {
         .map(|_| -10.0 * (r.unit().ln() + r.unit().ln()))
         .collect();
     let pr: Vec<f64> = yr.iter().map(|&y| y + 3.0 * r.normal()).collect();
+    // As the benchmark's roc_auc case: normal scores, mean the label, sd 1.5.
+    let s_real: Vec<f64> = y.iter().map(|&y| y as f64 + 1.5 * r.normal()).collect();
     let col = |v: &[i64]| Arc::new(Int64Array::from(v.to_vec())) as ArrayRef;
     let fcol = |v: &[f64]| Arc::new(Float64Array::from(v.to_vec())) as ArrayRef;
     let batch = RecordBatch::try_from_iter([
@@ -64,6 +67,7 @@ fn main() {
         ("p", col(&p)),
         ("y_reg", fcol(&yr)),
         ("p_reg", fcol(&pr)),
+        ("s_real", fcol(&s_real)),
     ])
     .unwrap();
     let batches = [batch];
@@ -86,6 +90,12 @@ fn main() {
             },
         }
     };
+    if only.as_deref().is_none_or(|o| o == "auc") {
+        median("auc", || {
+            std::hint::black_box(roc_auc(&batches, "y", "s_real", &Positive::Int(1)).unwrap())
+                .unwrap();
+        });
+    }
     for (label, task, segmented) in [
         ("binary", Task::Binary, false),
         ("binary-seg", Task::Binary, true),

@@ -6,14 +6,16 @@
 //! `roc_auc_score` (trapezoids over tied thresholds).
 //!
 //! The exact mode sorts the positives' and the negatives' scores separately and counts the
-//! pairs in one merge walk with integer arithmetic; it needs the scores at hand (memory
-//! O(n)), so it is not mergeable. The approximate mode counts scores in
+//! pairs in one merge walk with integer arithmetic ([`exact_auc_sorted`]; the large-input
+//! driver that first places the scores by value bucket is `auc_sort`); it needs the scores
+//! at hand (memory O(n)), so it is not mergeable. The approximate mode counts scores in
 //! [`HIST_BINS`] equal bins over [0, 1] per class: mergeable, a few tens of KB, and its
 //! error is at most half the share of (positive, negative) pairs that fall in the same
 //! bin, a bound reported with the value ([`ScoreHistogram::auc_error_bound`]).
 //!
 //! # Complexity
-//! Exact: O(n log n) (a radix sort, parallel over the two classes). Approximate: O(n)
+//! Exact: O(n log n) (see `auc_sort`: a counting sort into value buckets, then a sort per
+//! bucket, parallel over buckets). Approximate: O(n)
 //! and O(bins) to evaluate.
 
 use serde::{Deserialize, Serialize};
@@ -25,7 +27,7 @@ pub const HIST_BINS: usize = 8192;
 
 /// Maps a float to a `u64` whose unsigned order is the float's total order.
 #[inline]
-fn key(x: f64) -> u64 {
+pub(crate) fn key(x: f64) -> u64 {
     // Adding +0.0 turns -0.0 into +0.0: scikit-learn sees them as one score.
     let b = (x + 0.0).to_bits();
     if b >> 63 == 1 {
@@ -37,7 +39,7 @@ fn key(x: f64) -> u64 {
 
 /// Sorts keys with an LSD radix sort on 11-bit digits (2048 buckets keep the scatter
 /// within the caches), skipping digits that are equal in every key.
-fn radix_sort(v: &mut Vec<u64>) {
+pub(crate) fn radix_sort(v: &mut Vec<u64>) {
     const BITS: u32 = 11;
     const MASK: u64 = (1 << BITS) - 1;
     if v.len() < 1 << 12 {
@@ -76,27 +78,20 @@ fn radix_sort(v: &mut Vec<u64>) {
     }
 }
 
-/// Exact ROC AUC of the positives' and negatives' scores (consumed: they are sorted in
-/// place as keys).
-pub fn exact_auc(pos: Vec<f64>, neg: Vec<f64>) -> Value {
-    if pos.is_empty() {
-        return Err("no positive labels: ROC AUC is undefined with one class");
-    }
-    if neg.is_empty() {
-        return Err("no negative labels: ROC AUC is undefined with one class");
-    }
-    let to_keys = |v: Vec<f64>| -> Vec<u64> {
-        let mut k: Vec<u64> = v.into_iter().map(key).collect();
-        radix_sort(&mut k);
-        k
-    };
-    let (p, n) = rayon::join(|| to_keys(pos), || to_keys(neg));
-    Ok(auc_sorted_keys(&p, &n))
+/// The score of a key of [`key`] (0.0 for a zero).
+#[inline]
+pub(crate) fn score_of_key(k: u64) -> f64 {
+    f64::from_bits(if k >> 63 == 1 { k & !(1 << 63) } else { !k })
 }
 
 /// AUC of sorted keys: for each positive, the negatives below it plus half the ties.
 fn auc_sorted_keys(p: &[u64], n: &[u64]) -> f64 {
-    // Twice the Mann-Whitney U, exact in u128.
+    u2_sorted_keys(p, n) as f64 / (2.0 * p.len() as f64 * n.len() as f64)
+}
+
+/// Twice the Mann-Whitney U of sorted keys (exact in u128): for each positive, twice the
+/// negatives below it plus the ties.
+pub(crate) fn u2_sorted_keys(p: &[u64], n: &[u64]) -> u128 {
     let mut u2: u128 = 0;
     let (mut j, mut i) = (0usize, 0usize);
     while i < p.len() {
@@ -115,7 +110,7 @@ fn auc_sorted_keys(p: &[u64], n: &[u64]) -> f64 {
         u2 += run as u128 * (2 * j as u128 + (k - j) as u128);
         i += run;
     }
-    u2 as f64 / (2.0 * p.len() as f64 * n.len() as f64)
+    u2
 }
 
 /// Exact AUC of scores already split by class (used per segment, on small slices).
@@ -393,7 +388,7 @@ mod tests {
         let pos: Vec<f64> = (0..5000).map(|_| next()).collect();
         let neg: Vec<f64> = (0..4000).map(|_| next() * 0.9).collect();
         let want = brute(&pos, &neg);
-        let got = exact_auc(pos.clone(), neg.clone()).unwrap();
+        let got = exact_auc_sorted(&pos, &neg).unwrap();
         assert!((got - want).abs() < 1e-12);
         let h = {
             let mut h = ScoreHistogram::default();
@@ -403,12 +398,16 @@ mod tests {
         };
         let approx = h.auc().unwrap();
         assert!((approx - want).abs() <= h.auc_error_bound().unwrap() + 1e-12);
-        assert!((exact_auc_sorted(&pos, &neg).unwrap() - want).abs() < 1e-12);
+        let mut keys: Vec<u64> = pos.iter().chain(&neg).map(|&x| key(x)).collect();
+        let mut want_keys = keys.clone();
+        radix_sort(&mut keys);
+        want_keys.sort_unstable();
+        assert_eq!(keys, want_keys);
     }
 
     #[test]
     fn negative_zero_and_extremes() {
-        let got = exact_auc(vec![0.0, 1.0], vec![-0.0, 0.5]).unwrap();
+        let got = exact_auc_sorted(&[0.0, 1.0], &[-0.0, 0.5]).unwrap();
         // -0.0 and 0.0 are equal scores for scikit-learn.
         assert!((got - 0.625).abs() < 1e-12);
     }

@@ -11,6 +11,7 @@
 //! prediction or score is an error, as is a score outside [0, 1].
 
 pub mod auc;
+pub mod auc_sort;
 pub mod binary;
 pub mod calibration;
 pub mod cbpe;
@@ -25,6 +26,7 @@ pub mod multiclass;
 pub mod onepass;
 pub mod partial;
 pub mod regression;
+pub mod score_sort;
 pub mod score_walk;
 pub mod segments;
 pub mod table;
@@ -276,31 +278,69 @@ fn roc_auc_inner(
 ) -> Result<Value> {
     use rayon::prelude::*;
     let chunks = Chunks::new(batches, &[label, score], CHUNK_ROWS)?;
-    type Split = (Vec<f64>, Vec<f64>, Option<columns::Other>);
-    let parts: Vec<Result<Split>> = chunks
+    type Encoded = (Vec<u8>, arrow_array::ArrayRef, Option<columns::Other>);
+    let parts: Vec<Result<Encoded>> = chunks
         .chunks
         .par_iter()
         .map(|c| {
             let (y, other) = encode_binary(&c[0], label, positive)?;
-            let s = columns::scores_any(&c[1], score)?;
-            let s = s.as_primitive::<Float64Type>();
-            let (mut pos, mut neg) = (Vec::new(), Vec::new());
-            for (i, v) in s.iter().enumerate() {
-                match (y[i], v) {
-                    (1, Some(v)) => pos.push(v),
-                    (0, Some(v)) => neg.push(v),
-                    _ => {}
-                }
-            }
-            Ok((pos, neg, other))
+            Ok((y, columns::scores_any(&c[1], score)?, other))
         })
         .collect();
-    let (mut pos, mut neg, mut other) = (Vec::new(), Vec::new(), None);
+    let mut other = None;
+    let mut rows = LabelledScores {
+        labels: Vec::with_capacity(parts.len()),
+        scores: Vec::with_capacity(parts.len()),
+        blocks: rayon::current_num_threads().clamp(1, parts.len().max(1)),
+    };
     for p in parts {
-        let (a, b, o) = p?;
+        let (y, s, o) = p?;
         merge_other(label, positive, &mut other, o)?;
-        pos.extend_from_slice(&a);
-        neg.extend_from_slice(&b);
+        rows.labels.push(y);
+        rows.scores.push(s);
     }
-    Ok(auc::exact_auc(pos, neg))
+    auc_sort::exact_auc_rows(&rows)
+}
+
+/// Encoded labels and validated scores, chunk by chunk, read in `blocks` blocks of
+/// consecutive chunks.
+struct LabelledScores {
+    labels: Vec<Vec<u8>>,
+    scores: Vec<arrow_array::ArrayRef>,
+    blocks: usize,
+}
+
+impl auc_sort::ScoredRows for LabelledScores {
+    fn blocks(&self) -> usize {
+        self.blocks
+    }
+
+    fn each(&self, b: usize, mut f: impl FnMut(usize, f64)) {
+        use arrow_array::Array;
+        let n = self.labels.len();
+        let per = n.div_ceil(self.blocks).max(1);
+        for c in (b * per).min(n)..((b + 1) * per).min(n) {
+            let (y, s) = (
+                &self.labels[c],
+                self.scores[c].as_primitive::<Float64Type>(),
+            );
+            let values = s.values();
+            match s.nulls().filter(|n| n.null_count() > 0) {
+                None => {
+                    for (&y, &x) in y.iter().zip(values.iter()) {
+                        if y <= 1 {
+                            f(usize::from(y), x);
+                        }
+                    }
+                }
+                Some(nulls) => {
+                    for i in nulls.valid_indices() {
+                        if y[i] <= 1 {
+                            f(usize::from(y[i]), values[i]);
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

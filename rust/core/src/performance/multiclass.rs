@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::{code_columns, union_keys, Coded, KeyValue};
 use crate::performance::auc::{self, bin_of, SparseHist};
+use crate::performance::auc_sort;
 use crate::performance::columns::{self, ordered_fold, Chunks};
 use crate::performance::confusion::{self, ClassCounts, Value};
 use crate::performance::exact::ExactSum;
@@ -256,10 +257,10 @@ pub fn accumulate(
     }
     let exact = folded
         .pos
-        .into_iter()
-        .zip(folded.neg)
-        .map(|(p, n)| auc::exact_auc(p, n))
-        .collect();
+        .iter()
+        .zip(&folded.neg)
+        .map(|(p, n)| auc_sort::exact_auc(p, n))
+        .collect::<Result<_>>()?;
     Ok((acc, Some(exact)))
 }
 

@@ -259,7 +259,7 @@ const PLACE_BATCH: usize = 256;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::performance::auc::exact_auc;
+    use crate::performance::auc_sort::exact_auc;
     use crate::performance::confusion::count_binary;
     use arrow_array::{Float64Array, Int64Array};
     use std::sync::Arc;
@@ -368,10 +368,14 @@ mod tests {
                 assert_eq!(a.brier_sum.value().to_bits(), b.brier_sum.value().to_bits());
             }
             for k in 0..g as usize {
-                let reference = exact_auc(pos[k].clone(), neg[k].clone());
+                let reference = exact_auc(&pos[k], &neg[k]).unwrap();
                 assert_eq!(got.aucs[k], reference, "seed {seed} segment {k}");
             }
-            assert_eq!(got.auc, exact_auc(all_pos, all_neg), "seed {seed}");
+            assert_eq!(
+                got.auc,
+                exact_auc(&all_pos, &all_neg).unwrap(),
+                "seed {seed}"
+            );
             assert_eq!(got.cal, cal, "seed {seed}");
             assert_eq!(got.hist.pos, hist.pos, "seed {seed}");
             assert_eq!(got.hist.neg, hist.neg, "seed {seed}");

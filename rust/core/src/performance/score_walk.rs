@@ -34,6 +34,7 @@ use crate::performance::exact_batch::BATCH;
 use crate::performance::fixed_sum::FixedSum;
 use crate::performance::ln::log_loss_terms;
 use crate::performance::onepass::{OnePass, BINS_PER_BUCKET, BUCKETS, NULL, PRED};
+use crate::performance::score_sort::{sort_by_score, SortBufs};
 
 /// The exact ROC AUC of twice U, the positives and the negatives.
 pub(crate) fn auc_value(u2: u128, pos: u64, neg: u64) -> Value {
@@ -335,86 +336,17 @@ fn prefetch(st: &SegState) {
     let _ = st;
 }
 
-/// Sorts bucket `b`'s rows by key into `dst`: a counting sort on the score's place in the
-/// bucket (monotone in the score: a rounded subtraction and product of non-negative
-/// values), a comparison sort of the sub-buckets that stay large, and an insertion sort
-/// of the whole (rows only move within their sub-bucket).
+/// Sorts bucket `b`'s rows by key into `dst` ([`sort_by_score`] over the bucket's scores).
 fn sort_bucket(b: usize, src: &[[u64; 2]], dst: &mut [[u64; 2]], bufs: &mut SortBufs) {
-    let n = src.len();
-    if n <= 2 * SMALL {
-        dst.copy_from_slice(src);
-        insertion_sort(dst);
-        return;
-    }
-    let nb = n.next_power_of_two().min(MAX_SUB);
-    let lo = b as f64 / BUCKETS as f64;
-    let scale = (nb * BUCKETS) as f64;
-    let sub = |r: &[u64; 2]| (((f64::from_bits(r[0] >> 1) - lo) * scale) as usize).min(nb - 1);
-    let counts = &mut bufs.counts;
-    counts.clear();
-    counts.resize(nb + 1, 0);
-    // Each row's sub-bucket, kept for the placing loop.
-    let subs = &mut bufs.subs;
-    subs.clear();
-    subs.resize(n, 0);
-    for (r, s) in src.iter().zip(subs.iter_mut()) {
-        let k = sub(r);
-        *s = k as u16;
-        counts[k + 1] += 1;
-    }
-    // Whether a sub-bucket needs a sort of its own (checked while the counts add up).
-    let mut large = false;
-    for k in 0..nb {
-        large |= counts[k + 1] as usize > SMALL;
-        counts[k + 1] += counts[k];
-    }
-    for (r, &k) in src.iter().zip(subs.iter()) {
-        let k = k as usize;
-        dst[counts[k] as usize] = *r;
-        counts[k] += 1;
-    }
-    // counts[k] is now the end of sub-bucket k.
-    if large {
-        let mut start = 0usize;
-        for &end in &counts[..nb] {
-            let end = end as usize;
-            if end - start > SMALL {
-                dst[start..end].sort_unstable_by_key(|r| r[0]);
-            }
-            start = end;
-        }
-    }
-    insertion_sort(dst);
-}
-
-/// A thread's buffers for [`sort_bucket`]: the sub-buckets' counts, and each row's
-/// sub-bucket (at most [`MAX_SUB`], so a `u16`).
-#[derive(Default)]
-struct SortBufs {
-    counts: Vec<u32>,
-    subs: Vec<u16>,
-}
-
-/// Sub-buckets of a bucket, at most.
-const MAX_SUB: usize = 1 << 13;
-/// Sub-buckets up to this size are left to the final insertion sort.
-const SMALL: usize = 16;
-
-/// Insertion sort by key, for rows nearly in order: a row already after its predecessor
-/// costs one comparison and no write.
-fn insertion_sort(v: &mut [[u64; 2]]) {
-    for i in 1..v.len() {
-        if v[i - 1][0] <= v[i][0] {
-            continue;
-        }
-        let x = v[i];
-        let mut j = i;
-        while j > 0 && v[j - 1][0] > x[0] {
-            v[j] = v[j - 1];
-            j -= 1;
-        }
-        v[j] = x;
-    }
+    let interval = (b as f64 / BUCKETS as f64, 1.0 / BUCKETS as f64);
+    sort_by_score(
+        src,
+        dst,
+        interval,
+        bufs,
+        |r| f64::from_bits(r[0] >> 1),
+        |r| r[0],
+    );
 }
 
 /// Rows of a range at least (fewer rows walk in one range).
@@ -423,22 +355,33 @@ const RANGE_MIN_ROWS: usize = 1 << 16;
 /// Cuts the buckets into ranges of about equal rows: bucket bounds, first 0, last
 /// [`BUCKETS`].
 fn ranges(starts: &[usize]) -> Vec<usize> {
-    let total = starts[BUCKETS];
+    cut_ranges(BUCKETS, |b| starts[b + 1] - starts[b], starts[BUCKETS])
+}
+
+/// Cuts `buckets` buckets of `rows_of(b)` rows each (`total` in all) into ranges of about
+/// equal rows, two per thread and at least [`RANGE_MIN_ROWS`] each (fewer rows walk in
+/// one range): bucket bounds, first 0, last `buckets`.
+pub(crate) fn cut_ranges(
+    buckets: usize,
+    rows_of: impl Fn(usize) -> usize,
+    total: usize,
+) -> Vec<usize> {
     let r = (2 * rayon::current_num_threads().max(1))
         .min(total / RANGE_MIN_ROWS)
         .max(1);
     let mut bounds = vec![0usize];
-    let mut b = 0usize;
+    let (mut b, mut seen) = (0usize, 0usize);
     for k in 1..r {
         let target = total * k / r;
-        while b < BUCKETS && starts[b] < target {
+        while b < buckets && seen < target {
+            seen += rows_of(b);
             b += 1;
         }
-        if b > *bounds.last().unwrap_or(&0) && b < BUCKETS {
+        if b > *bounds.last().unwrap_or(&0) && b < buckets {
             bounds.push(b);
         }
     }
-    bounds.push(BUCKETS);
+    bounds.push(buckets);
     bounds
 }
 
