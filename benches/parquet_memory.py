@@ -3,6 +3,10 @@
 ``python benches/parquet_memory.py driftline|pyarrow FILE`` prints one JSON line: the
 seconds of the work, the peak resident set size of the process (``ru_maxrss``) and the
 resident size right after the imports, before the work.
+
+The peak is the address space's high-water mark (``VmHWM`` in ``/proc/self/status``),
+not ``ru_maxrss``: on Linux ``ru_maxrss`` survives fork and exec, so a child started by a
+benchmark process that holds gigabytes of test data would report the parent's peak.
 """
 
 from __future__ import annotations
@@ -14,7 +18,15 @@ import time
 
 
 def _rss_bytes() -> int:
-    # Linux reports ru_maxrss in KiB.
+    """Peak resident bytes of this process's own address space."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024  # reported in kB
+    except OSError:
+        pass
+    # Elsewhere ru_maxrss (KiB on Linux, the fallback when /proc is not mounted).
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 

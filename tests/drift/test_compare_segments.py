@@ -15,7 +15,7 @@ import pytest
 from scipy import stats as sps
 
 import driftline as dl
-from driftline.exceptions import InvalidParameter, SchemaError
+from driftline.exceptions import DataError, InvalidParameter, SchemaError
 
 DRIFTED = {"s03", "s07", "s11"}
 
@@ -255,3 +255,37 @@ def test_categorical_columns_match_with_rare_unseen_and_missing_categories() -> 
                         name,
                     )
     assert set(r.segments.filter(pl.col("drifted"))["segment"]) >= {"s3", "s4", "s7"}
+
+
+def test_a_segment_with_no_value_on_one_side_is_not_compared() -> None:
+    nan = float("nan")
+    fifty = [float(i) for i in range(50)]
+    ref = pl.DataFrame({"seg": ["a"] * 50 + ["b"] * 50, "x": [nan] * 50 + fifty})
+    cur = pl.DataFrame({"seg": ["a"] * 40 + ["b"] * 40, "x": fifty[:40] * 2})
+    feats = dl.compare(ref, cur, segment_by="seg").segment_features
+    for key in ("a", "b"):
+        g = feats.filter(pl.col("segment") == key).row(0, named=True)
+        f = _one(ref, cur, key).features[0]
+        if f.statistic is None:
+            assert g["statistic"] is None and g["p_value"] is None
+        else:
+            assert g["statistic"] == pytest.approx(f.statistic, rel=1e-12)
+            assert g["p_value"] == pytest.approx(f.p_value, rel=1e-9)
+    a = feats.filter(pl.col("segment") == "a").row(0, named=True)
+    assert a["statistic"] is None and a["p_value"] is None
+    assert a["null_rate_reference"] == 1.0 and a["null_rate_current"] == 0.0
+    b = feats.filter(pl.col("segment") == "b").row(0, named=True)
+    assert b["statistic"] == pytest.approx(
+        sps.ks_2samp(np.arange(50.0), np.arange(40.0)).statistic, abs=1e-12
+    )
+
+
+def test_segment_readers_name_a_missing_segment_or_column() -> None:
+    prof = dl.profile(pl.DataFrame({"seg": ["a", "b"], "x": [1.0, 2.0]}), segment_by="seg")
+    assert prof._inner.segment_rows(["b", "a"]) == [1, 1]
+    with pytest.raises(DataError, match="no segment 'zz'"):
+        prof._inner.segment_rows(["a", "zz"])
+    with pytest.raises(SchemaError, match="'nope' not found in segment 'a'"):
+        prof._inner.segment_column_arrays(["a"], "nope")
+    with pytest.raises(DataError, match="no segment 'zz'"):
+        prof._inner.segment_sketch_pairs(prof._inner, ["zz"], "x")

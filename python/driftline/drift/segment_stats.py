@@ -1,12 +1,11 @@
 """Vectorised kernels of :mod:`driftline.drift.segments`: the statistics of one column
 over every segment at once (arrays of length S, one entry per segment).
 
-* :func:`ks_wasserstein`: the sketch CDF points of all segments, both sides, are
-  concatenated and sorted once by ``(segment, value)``; cumulative weights per segment give
-  both step CDFs at every point, hence each segment's KS distance (the largest gap, read
-  after the last of tied values, as :func:`~driftline.drift.sketch.ks_from_cdfs`) and
-  Wasserstein-1 (``sum |F_a - F_b| dx`` over the finite points, as
-  ``wasserstein_from_cdfs``).
+* :func:`column_arrays`: one column's counts and moments in every segment, one native
+  call.
+* :func:`numeric`: each segment's KS distance and Wasserstein-1 from its two sketches,
+  walked together natively (``Profile.segment_sketch_pairs``, the same walk as the
+  unsegmented comparison's ``Profile.sketch_pair``, parallel over segments).
 * :func:`ks_pvalues`: :func:`~driftline.drift.sketch.ks_pvalue` over arrays.
 * :func:`null_tests`: the two-proportion test of the missing-value rate per segment.
 * :func:`adjust_rows`: :func:`~driftline.drift.correction.adjust` on every row of a matrix.
@@ -15,7 +14,7 @@ over every segment at once (arrays of length S, one entry per segment).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,29 +26,33 @@ from driftline.drift.sketch import kolmogorov_sf
 __all__ = [
     "adjust_rows",
     "categorical",
+    "column_arrays",
     "column_stats",
     "ks_pvalues",
-    "ks_wasserstein",
     "null_tests",
     "numeric",
 ]
 
 
 def column_stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
+    """``column_stats`` of one column in each native segment profile."""
     return [s.column_stats(column) for s in segs]
 
 
-def _null_rates(stats: list[dict[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
-    missing = np.array([s["null_count"] + s["nan_count"] for s in stats], dtype=np.float64)
-    rows = np.array([s["count"] + s["null_count"] for s in stats], dtype=np.float64)
-    return missing, rows
+def column_arrays(inner: Any, keys: Sequence[str], column: str) -> dict[str, np.ndarray]:
+    """One column's counts, moments and sketch rank error over the segments ``keys`` of
+    a native profile, one array entry per segment (one native call)."""
+    raw = inner.segment_column_arrays(list(keys), column)
+    return {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()}
 
 
 def null_tests(
-    rs: list[dict[str, Any]], cs: list[dict[str, Any]]
+    ra: Mapping[str, np.ndarray], ca: Mapping[str, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    mr, nr = _null_rates(rs)
-    mc, nc = _null_rates(cs)
+    """Missing-value rate of each side per segment, and the two-proportion test's p-value
+    (NaN where nothing is missing or a side has no row)."""
+    mr, nr = ra["null_count"] + ra["nan_count"], ra["count"] + ra["null_count"]
+    mc, nc = ca["null_count"] + ca["nan_count"], ca["count"] + ca["null_count"]
     with np.errstate(divide="ignore", invalid="ignore"):
         a = np.where(nr > 0, mr / np.maximum(nr, 1), 0.0)
         b = np.where(nc > 0, mc / np.maximum(nc, 1), 0.0)
@@ -60,77 +63,6 @@ def null_tests(
     p = np.where(se == 0, 0.0, erfc(np.where(se == 0, 0.0, z)))
     p = np.where((mr + mc == 0) | (nr == 0) | (nc == 0), np.nan, p)
     return a, b, p
-
-
-def _cdfs(
-    segs: Sequence[Any], column: str, stats: list[dict[str, Any]]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Concatenated CDF points: segment ids, values, weight increments; per segment the
-    total weight and the rank error (0 for a sketch that kept every value)."""
-    vals: list[float] = []
-    cums: list[float] = []
-    lens = np.zeros(len(segs), dtype=np.int64)
-    for i, seg in enumerate(segs):
-        v, w = seg.cdf_points(column)
-        vals += v
-        cums += w
-        lens[i] = len(w)
-    val = np.asarray(vals, dtype=np.float64)
-    cum = np.asarray(cums, dtype=np.float64)
-    ids = np.repeat(np.arange(len(segs), dtype=np.int64), lens)
-    ends = np.cumsum(lens)
-    starts = ends - lens
-    has = lens > 0
-    inc = np.diff(cum, prepend=0.0)
-    inc[starts[has]] = cum[starts[has]]
-    n = np.zeros(len(segs))
-    n[has] = cum[ends[has] - 1]
-    # A sketch that kept every value has unit steps: it is the exact empirical CDF.
-    steps = np.bincount(ids, weights=(inc != 1.0).astype(np.float64), minlength=len(segs))
-    rank_error = np.array([float(s["quantile_rank_error"] or 0.0) for s in stats])
-    eps = np.where(steps > 0, rank_error, 0.0)
-    return ids, val, inc, n, eps
-
-
-def ks_wasserstein(
-    a: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    b: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
-    segments: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """KS distance and Wasserstein-1 between the step CDFs of every segment at once (as
-    :func:`~driftline.drift.sketch.ks_from_cdfs` and ``wasserstein_from_cdfs``)."""
-    ida, va, ia, na = a
-    idb, vb, ib, nb = b
-    seg = np.concatenate([ida, idb])
-    val = np.concatenate([va, vb])
-    inc_a = np.concatenate([ia, np.zeros_like(ib)])
-    inc_b = np.concatenate([np.zeros_like(ia), ib])
-    order = np.lexsort((val, seg))
-    seg, val, inc_a, inc_b = seg[order], val[order], inc_a[order], inc_b[order]
-    ks = np.zeros(segments)
-    w = np.zeros(segments)
-    if seg.size == 0:
-        return ks, w
-    start = np.searchsorted(seg, seg, side="left")
-    ca, cb = np.cumsum(inc_a), np.cumsum(inc_b)
-    before_a = np.concatenate(([0.0], ca))[start]
-    before_b = np.concatenate(([0.0], cb))[start]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fa = (ca - before_a) / na[seg]
-        fb = (cb - before_b) / nb[seg]
-    # The CDFs are read after the last of tied values (searchsorted side="right").
-    last = np.ones(seg.size, dtype=bool)
-    last[:-1] = (seg[1:] != seg[:-1]) | (val[1:] != val[:-1])
-    s, v, gap = seg[last], val[last], np.abs(fa - fb)[last]
-    first = np.flatnonzero(np.concatenate(([True], s[1:] != s[:-1])))
-    ks[s[first]] = np.maximum.reduceat(gap, first)
-    fin = np.isfinite(v)
-    s, v, gap = s[fin], v[fin], gap[fin]
-    if s.size > 1:
-        same = s[1:] == s[:-1]
-        contrib = np.where(same, gap[:-1] * (v[1:] - v[:-1]), 0.0)
-        w += np.bincount(s[:-1], weights=contrib, minlength=segments)
-    return ks, w
 
 
 def ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
@@ -156,18 +88,25 @@ def ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> 
 
 def numeric(
     name: str,
-    ref: Sequence[Any],
-    cur: Sequence[Any],
-    rs: list[dict[str, Any]],
-    cs: list[dict[str, Any]],
+    ref: Any,
+    cur: Any,
+    keys: Sequence[str],
+    ra: Mapping[str, np.ndarray],
+    ca: Mapping[str, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ida, va, ia, na, ea = _cdfs(ref, name, rs)
-    idb, vb, ib, nb, eb = _cdfs(cur, name, cs)
-    n_seg = len(ref)
-    ks, w = ks_wasserstein((ida, va, ia, na), (idb, vb, ib, nb), n_seg)
-    finite = np.array([s["finite_count"] for s in rs], dtype=np.float64)
-    m2 = np.array([s["m2"] or 0.0 for s in rs], dtype=np.float64)
-    mean = np.array([s["mean"] or 0.0 for s in rs], dtype=np.float64)
+    """KS statistic, its p-value and the normalised Wasserstein distance of a numeric
+    column in every segment of ``keys``, from the native profiles ``ref`` and ``cur``: one
+    native call walks each segment's two sketch CDFs (as ``Profile.sketch_pair``, in
+    parallel over segments); ``ra`` and ``ca`` hold both sides' :func:`column_arrays`."""
+    ks_l, w_l, nr_l, nc_l, r_kept, c_kept = ref.segment_sketch_pairs(cur, list(keys), name)
+    ks, w = np.asarray(ks_l, dtype=np.float64), np.asarray(w_l, dtype=np.float64)
+    na, nb = np.asarray(nr_l, dtype=np.float64), np.asarray(nc_l, dtype=np.float64)
+    # A sketch that kept every value is the exact empirical CDF (no rank error).
+    ea = np.where(np.asarray(r_kept, dtype=bool), 0.0, np.nan_to_num(ra["quantile_rank_error"]))
+    eb = np.where(np.asarray(c_kept, dtype=bool), 0.0, np.nan_to_num(ca["quantile_rank_error"]))
+    n_seg = len(keys)
+    finite, m2 = ra["finite_count"], ra["m2"]
+    mean = np.nan_to_num(ra["mean"])
     std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
     scale = np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
     compared = (na > 0) & (nb > 0)

@@ -3,13 +3,13 @@
 Both sides are profiled once with ``segment_by`` (one pass each); then every segment's
 current profile is compared with the same segment's reference profile, profile against
 profile (sketch mode), exactly as ``dl.compare(ref.segments[k], cur.segments[k])`` would,
-but vectorised over segments: for each column, the sketch CDF points of every segment are
-concatenated and one lexicographic sort by ``(segment, value)`` gives every segment's KS
-distance and Wasserstein distance at once; categorical columns' 2 x k tables of all
+but vectorised over segments: for each column, one native call reads every segment's
+counts and moments and another walks every segment's two sketch CDFs (KS and Wasserstein
+distances, in parallel over segments); categorical columns' 2 x k tables of all
 segments are long arrays (pooling, Yates, total variation by ``bincount``); the null-rate
 tests, the correction across columns (per segment) and the verdicts are array operations
-(:mod:`driftline.drift.segment_stats`). What remains per segment is reading each
-segment's sketch out of the native profile (a few native calls per segment and column).
+(:mod:`driftline.drift.segment_stats`). What remains per segment is reading a categorical
+column's frequency table out of each segment's native profile.
 
 Numeric columns are compared with ``ks`` from the sketches (sketch mode), the same as
 ``dl.compare(ref.segments[k], cur.segments[k])`` whenever the segments carry no exact
@@ -40,6 +40,7 @@ from driftline.drift.effect import NULL_RATE_MIN_EFFECT, min_effect_for
 from driftline.drift.segment_stats import (
     adjust_rows,
     categorical,
+    column_arrays,
     column_stats,
     null_tests,
     numeric,
@@ -181,7 +182,7 @@ def _append_one_sided(
 ) -> dict[str, list[Any]]:
     if not keys:
         return rows
-    counts = [int(prof._inner.segment(k).row_count) for k in keys]
+    counts = prof._inner.segment_rows(keys)
     none = [None] * len(keys)
     rows["segment"] += keys
     rows["status"] += [status] * len(keys)
@@ -207,22 +208,27 @@ def _vectorised(
     drift_share: float | None,
     weights: Mapping[str, float] | None,
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
-    ri = [ref._inner.segment(k) for k in keys]
-    ci = [cur._inner.segment(k) for k in keys]
+    ref_in, cur_in = ref._inner, cur._inner
+    # Per-segment native profiles only for categorical columns (their frequency tables);
+    # numeric columns are read for all segments at once.
+    need_segments = any(kinds[c] not in ("numeric", "null") for c in columns)
+    ri = [ref_in.segment(k) for k in keys] if need_segments else []
+    ci = [cur_in.segment(k) for k in keys] if need_segments else []
     n_seg = len(keys)
     per_col = thresholds if isinstance(thresholds, Mapping) else {}
     cols: list[_Col] = []
     for name in columns:
         kind = kinds[name]
-        rs, cs = column_stats(ri, name), column_stats(ci, name)
-        nr, nc, np_ = null_tests(rs, cs)
+        ra, ca = column_arrays(ref_in, keys, name), column_arrays(cur_in, keys, name)
+        nr, nc, np_ = null_tests(ra, ca)
         if kind == "numeric":
-            stat, p, eff = numeric(name, ri, ci, rs, cs)
+            stat, p, eff = numeric(name, ref_in, cur_in, keys, ra, ca)
             method = "ks"
         elif kind == "null":
             stat = p = eff = np.full(n_seg, np.nan)
             method = "null_rate"
         else:
+            rs, cs = column_stats(ri, name), column_stats(ci, name)
             stat, p, eff = categorical(name, ri, ci, rs, cs)
             method = "chi2"
         me = min_effect_for(name, kind, min_effect) if kind != "null" else float("nan")
@@ -257,8 +263,8 @@ def _vectorised(
     rows: dict[str, list[Any]] = {c: [] for c in SEGMENT_COLUMNS}
     rows["segment"] = list(keys)
     rows["status"] = ["compared"] * n_seg
-    rows["reference_rows"] = [int(s.row_count) for s in ri]
-    rows["current_rows"] = [int(s.row_count) for s in ci]
+    rows["reference_rows"] = ref_in.segment_rows(list(keys))
+    rows["current_rows"] = cur_in.segment_rows(list(keys))
     rows["features"] = [len(names)] * n_seg
     rows["drifted_count"] = count.astype(int).tolist()
     rows["share_drifted"] = share.tolist()

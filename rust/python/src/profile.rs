@@ -38,6 +38,39 @@ impl PyProfile {
             )
         })
     }
+
+    /// The segments of `keys`, in order (a missing key is an error naming it).
+    fn segments_of(&self, py: Python<'_>, keys: &[String]) -> PyResult<Vec<&Profile>> {
+        keys.iter()
+            .map(|k| {
+                self.inner.segment(k).ok_or_else(|| {
+                    driftline_exception(py, "DataError", format!("no segment '{k}'"))
+                })
+            })
+            .collect()
+    }
+
+    /// Column `name` of every segment of `keys`.
+    fn segment_columns<'a>(
+        &'a self,
+        py: Python<'_>,
+        keys: &[String],
+        name: &str,
+    ) -> PyResult<Vec<&'a ColumnProfile>> {
+        let segs = self.segments_of(py, keys)?;
+        segs.iter()
+            .zip(keys)
+            .map(|(s, k)| {
+                s.column(name).ok_or_else(|| {
+                    driftline_exception(
+                        py,
+                        "SchemaError",
+                        format!("column '{name}' not found in segment '{k}'"),
+                    )
+                })
+            })
+            .collect()
+    }
 }
 
 #[pymethods]
@@ -73,10 +106,83 @@ impl PyProfile {
 
     fn segment(&self, py: Python<'_>, key: &str) -> PyResult<PyProfile> {
         self.inner
-            .segments
-            .binary_search_by(|(k, _)| k.as_str().cmp(key))
-            .map(|i| PyProfile::new(self.inner.segments[i].1.clone()))
-            .map_err(|_| driftline_exception(py, "DataError", format!("no segment '{key}'")))
+            .segment(key)
+            .map(|s| PyProfile::new(s.clone()))
+            .ok_or_else(|| driftline_exception(py, "DataError", format!("no segment '{key}'")))
+    }
+
+    /// Rows of each segment of `keys`.
+    fn segment_rows(&self, py: Python<'_>, keys: Vec<String>) -> PyResult<Vec<u64>> {
+        Ok(self
+            .segments_of(py, &keys)?
+            .iter()
+            .map(|s| s.row_count)
+            .collect())
+    }
+
+    /// Column `name` over the segments of `keys`: a dict of lists, one entry per segment
+    /// (`count`, `null_count`, `nan_count`, `finite_count`, `mean` (NaN without a finite
+    /// value or for a categorical column), `m2`, `quantile_rank_error` (NaN without a
+    /// sketch)), so that drift per segment reads thousands of segments in one call.
+    fn segment_column_arrays<'py>(
+        &self,
+        py: Python<'py>,
+        keys: Vec<String>,
+        name: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let cols = self.segment_columns(py, &keys, name)?;
+        let ints = |f: fn(&ColumnProfile) -> u64| cols.iter().map(|c| f(c)).collect::<Vec<u64>>();
+        let floats = |f: fn(&ColumnProfile) -> f64| cols.iter().map(|c| f(c)).collect::<Vec<f64>>();
+        let d = PyDict::new(py);
+        d.set_item("count", ints(|c| c.count))?;
+        d.set_item("null_count", ints(|c| c.null_count))?;
+        d.set_item("nan_count", ints(|c| c.nan_count))?;
+        d.set_item("finite_count", ints(|c| c.moments.n))?;
+        d.set_item(
+            "mean",
+            floats(|c| {
+                if c.quantiles.is_some() && c.moments.n > 0 {
+                    c.moments.mean
+                } else {
+                    f64::NAN
+                }
+            }),
+        )?;
+        d.set_item("m2", floats(|c| c.moments.m2))?;
+        d.set_item(
+            "quantile_rank_error",
+            floats(|c| c.quantiles.as_ref().map_or(f64::NAN, |k| k.rank_error())),
+        )?;
+        Ok(d)
+    }
+
+    /// [`Self::sketch_pair`] (no edges) of column `name` in every segment of `keys`, here
+    /// (the reference) and in `other`, in parallel: lists of KS, Wasserstein, both sizes
+    /// and both sides' exactness, one entry per segment.
+    #[allow(clippy::type_complexity)]
+    fn segment_sketch_pairs(
+        &self,
+        py: Python<'_>,
+        other: &PyProfile,
+        keys: Vec<String>,
+        name: &str,
+    ) -> PyResult<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>, Vec<bool>)> {
+        let a = self.segment_columns(py, &keys, name)?;
+        let b = other.segment_columns(py, &keys, name)?;
+        let pairs: Vec<_> = a
+            .iter()
+            .zip(&b)
+            .map(|(x, y)| (x.quantiles.as_ref(), y.quantiles.as_ref()))
+            .collect();
+        let all = run_detached(py, || Ok(driftline_core::stats::sketch_pairs(&pairs)))?;
+        Ok((
+            all.iter().map(|p| p.ks).collect(),
+            all.iter().map(|p| p.wasserstein).collect(),
+            all.iter().map(|p| p.n_ref).collect(),
+            all.iter().map(|p| p.n_cur).collect(),
+            all.iter().map(|p| p.ref_exact).collect(),
+            all.iter().map(|p| p.cur_exact).collect(),
+        ))
     }
 
     /// Scalars of one column as a dict.

@@ -348,6 +348,14 @@ impl Profile {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The profile of a segment by key (segments are sorted by key).
+    pub fn segment(&self, key: &str) -> Option<&Profile> {
+        self.segments
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.segments[i].1)
+    }
+
     /// Names of the profiled columns.
     pub fn column_names(&self) -> Vec<&str> {
         self.columns.iter().map(|c| c.name.as_str()).collect()

@@ -35,5 +35,5 @@ pub use ks::{
     KsMethod, KsResult, KsStatistic,
 };
 pub use psi::{bin_counts, psi, psi_counts, quantile_edges, PsiResult, PSI_EPSILON};
-pub use sketch_pair::{sketch_pair, SketchPair};
+pub use sketch_pair::{sketch_pair, sketch_pairs, SketchPair};
 pub use wasserstein::{wasserstein, wasserstein_from_cdfs, wasserstein_sorted};
