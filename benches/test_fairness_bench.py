@@ -1,12 +1,12 @@
 """Fairness on 1M rows with two sensitive string columns (4 x 5 groups): driftline against
 fairlearn's MetricFrame with the same metrics and against a hand-written numpy version
-(np.unique for the group codes, then bincount). Ratios are printed at the end (run with
--s) and stored in each benchmark's extra_info. DRIFTLINE_BENCH_QUICK=1 runs 1/100 size.
+(np.unique for the group codes, then bincount); on 10M rows against the numpy version
+(full mode only). Each group's baselines run first; the ratios are in the run's summary
+and on the results page. DRIFTLINE_BENCH_QUICK=1 runs 1/100 size.
 """
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import numpy as np
@@ -14,10 +14,12 @@ import pyarrow as pa
 import pytest
 
 import driftline as dl
+from bench_data import QUICK
+from bench_measure import Target, measure
 
-QUICK = os.environ.get("DRIFTLINE_BENCH_QUICK", "1") != "0"
 N = 10_000 if QUICK else 1_000_000
-TIMES: dict[str, float] = {}
+NUMPY = "numpy unique+bincount"
+FAIRLEARN = "fairlearn MetricFrame"
 
 
 def make(n: int, seed: int = 0) -> pa.Table:
@@ -100,68 +102,52 @@ def run_fairlearn(t: pa.Table) -> float:
         return float(mf.difference()["selection_rate"])
 
 
-def record(benchmark, name: str) -> None:  # type: ignore[no-untyped-def]
-    TIMES[name] = benchmark.stats.stats.median
-
-
-@pytest.mark.benchmark(group="fairness-1M")
-def test_driftline(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-    f = benchmark(dl.fairness, table, prediction="p", label="y", sensitive=["sex", "age"])
-    assert f.by_group.height == 20
-    record(benchmark, "driftline")
-
-
 @pytest.mark.benchmark(group="fairness-1M")
 def test_numpy(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
     cols = [table[c].to_numpy() for c in ("sex", "age", "y", "p")]
-    out = benchmark(numpy_fairness, *cols)
+    out = measure(benchmark, lambda: numpy_fairness(*cols), label=NUMPY)
     f = dl.fairness(table, prediction="p", label="y", sensitive=["sex", "age"])
     np.testing.assert_allclose(f.by_group["tpr"].to_numpy(), out["tpr"], atol=1e-12)
-    record(benchmark, "numpy")
 
 
 @pytest.mark.benchmark(group="fairness-1M")
 def test_fairlearn(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-    d = benchmark.pedantic(run_fairlearn, args=(table,), rounds=1, iterations=1)
+    d = measure(benchmark, lambda: run_fairlearn(table), label=FAIRLEARN, rounds=1, warmup=0)
     f = dl.fairness(table, prediction="p", label="y", sensitive=["sex", "age"])
     assert abs(d - f.demographic_parity_difference) < 1e-12
-    record(benchmark, "fairlearn")
 
 
-@pytest.mark.skipif(QUICK, reason="10M rows in the full benchmark only")
-@pytest.mark.benchmark(group="fairness-10M")
-def test_driftline_10m(benchmark) -> None:  # type: ignore[no-untyped-def]
-    t = make(10_000_000, seed=1)
-    benchmark.pedantic(
-        dl.fairness,
-        args=(t,),
-        kwargs={"prediction": "p", "label": "y", "sensitive": ["sex", "age"]},
-        rounds=3,
+@pytest.mark.benchmark(group="fairness-1M")
+def test_driftline(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    f = measure(
+        benchmark,
+        lambda: dl.fairness(table, prediction="p", label="y", sensitive=["sex", "age"]),
+        label="driftline fairness",
+        targets=(Target("speedup", 100.0, (FAIRLEARN,)), Target("speedup", 2.0, (NUMPY,))),
+        rounds=5,
     )
-    record(benchmark, "driftline_10m")
-    cols = [t[c].to_numpy() for c in ("sex", "age", "y", "p")]
-    import time
-
-    start = time.perf_counter()
-    numpy_fairness(*cols)
-    TIMES["numpy_10m"] = time.perf_counter() - start
+    assert f.by_group.height == 20
 
 
-def test_zz_ratios() -> None:
-    d = TIMES.get("driftline")
-    if not d:
-        pytest.skip("benchmarks disabled")
-    lines = [f"fairness on {N:,} rows (4 x 5 groups):"]
-    if "fairlearn" in TIMES:
-        lines.append(
-            f"  fairlearn MetricFrame / driftline = {TIMES['fairlearn'] / d:.1f}x (target >= 100x)"
-        )
-    if "numpy" in TIMES:
-        lines.append(
-            f"  numpy (np.unique + bincount) / driftline = {TIMES['numpy'] / d:.1f}x (target >= 2x)"
-        )
-    if "driftline_10m" in TIMES:
-        lines.append(
-            f"  10M rows: numpy / driftline = {TIMES['numpy_10m'] / TIMES['driftline_10m']:.1f}x"
-        )
-    print("\n" + "\n".join(lines))
+@pytest.fixture(scope="module")
+def table_10m() -> pa.Table:
+    if QUICK:
+        pytest.skip("10M rows in the full benchmark only")
+    return make(10_000_000, seed=1)
+
+
+@pytest.mark.benchmark(group="fairness-10M")
+def test_numpy_10m(benchmark, table_10m: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    cols = [table_10m[c].to_numpy() for c in ("sex", "age", "y", "p")]
+    measure(benchmark, lambda: numpy_fairness(*cols), label=NUMPY, warmup=0)
+
+
+@pytest.mark.benchmark(group="fairness-10M")
+def test_driftline_10m(benchmark, table_10m: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    # The 1M case's floor against numpy (2x), held at 10M rows too.
+    measure(
+        benchmark,
+        lambda: dl.fairness(table_10m, prediction="p", label="y", sensitive=["sex", "age"]),
+        label="driftline fairness",
+        targets=(Target("speedup", 2.0, (NUMPY,)),),
+    )

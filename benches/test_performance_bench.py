@@ -1,12 +1,11 @@
 """Performance metrics with segment_by over 10k segments on 10M rows (against the same
 metrics without segments, and a polars group-by computing them), and the exact ROC AUC of
-10M scores against scikit-learn's roc_auc_score. Ratios are printed at the end (run with
--s). DRIFTLINE_BENCH_QUICK=1 runs 1/100 size.
+10M scores against scikit-learn's roc_auc_score. Each group's baselines run first; the
+ratios are in the run's summary and on the results page. DRIFTLINE_BENCH_QUICK=1 runs 1/100
+size.
 """
 
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import polars as pl
@@ -15,12 +14,12 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 import driftline as dl
+from bench_data import QUICK
+from bench_measure import Target, measure
 from driftline.performance import roc_auc
 
-QUICK = os.environ.get("DRIFTLINE_BENCH_QUICK", "1") != "0"
 N = 100_000 if QUICK else 10_000_000
 SEGMENTS = 100 if QUICK else 10_000
-TIMES: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -71,26 +70,39 @@ def polars_segments(df: pl.DataFrame) -> pl.DataFrame:
 
 @pytest.mark.benchmark(group="performance-segments")
 def test_without_segments(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-    r = benchmark(dl.performance, table, prediction="p", label="y", score="s")
+    r = measure(
+        benchmark,
+        lambda: dl.performance(table, prediction="p", label="y", score="s"),
+        label="driftline without segments",
+        rounds=5,
+    )
     assert r.roc_auc is not None
-    TIMES["plain"] = benchmark.stats.stats.median
-
-
-@pytest.mark.benchmark(group="performance-segments")
-def test_with_segments(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
-    r = benchmark(dl.performance, table, prediction="p", label="y", score="s", segment_by="seg")
-    assert r.segments is not None and r.segments.height == SEGMENTS
-    TIMES["segments"] = benchmark.stats.stats.median
 
 
 @pytest.mark.benchmark(group="performance-segments")
 def test_polars_group_by(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
     df = pl.from_arrow(table)
-    out = benchmark(polars_segments, df).sort("seg")
+    out = measure(benchmark, lambda: polars_segments(df), label="polars group-by", rounds=5)
     seg = dl.performance(table, prediction="p", label="y", score="s", segment_by="seg").segments
     assert seg is not None
-    np.testing.assert_allclose(out["auc"].to_numpy(), seg["roc_auc"].to_numpy(), atol=1e-9)
-    TIMES["polars"] = benchmark.stats.stats.median
+    np.testing.assert_allclose(
+        out.sort("seg")["auc"].to_numpy(), seg["roc_auc"].to_numpy(), atol=1e-9
+    )
+
+
+@pytest.mark.benchmark(group="performance-segments")
+def test_with_segments(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    r = measure(
+        benchmark,
+        lambda: dl.performance(table, prediction="p", label="y", score="s", segment_by="seg"),
+        label="driftline with segments",
+        targets=(
+            Target("max_slowdown", 3.0, ("driftline without segments",)),
+            Target("speedup", 10.0, ("polars group-by",)),
+        ),
+        rounds=5,
+    )
+    assert r.segments is not None and r.segments.height == SEGMENTS
 
 
 def polars_regression(df: pl.DataFrame) -> pl.DataFrame:
@@ -119,37 +131,48 @@ def regression_table(table: pa.Table) -> pa.Table:
 
 @pytest.mark.benchmark(group="performance-segments-regression")
 def test_regression_without_segments(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
-    benchmark(
-        dl.performance, regression_table, prediction="p_reg", label="y_reg", task="regression"
+    measure(
+        benchmark,
+        lambda: dl.performance(
+            regression_table, prediction="p_reg", label="y_reg", task="regression"
+        ),
+        label="driftline regression without segments",
+        rounds=5,
     )
-    TIMES["reg_plain"] = benchmark.stats.stats.median
-
-
-@pytest.mark.benchmark(group="performance-segments-regression")
-def test_regression_with_segments(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
-    r = benchmark(
-        dl.performance,
-        regression_table,
-        prediction="p_reg",
-        label="y_reg",
-        task="regression",
-        segment_by="seg",
-    )
-    assert r.segments is not None and r.segments.height == SEGMENTS
-    TIMES["reg_segments"] = benchmark.stats.stats.median
 
 
 @pytest.mark.benchmark(group="performance-segments-regression")
 def test_regression_polars(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
     df = pl.from_arrow(regression_table)
-    out = benchmark(polars_regression, df).sort("seg")
+    out = measure(benchmark, lambda: polars_regression(df), label="polars group-by", rounds=5)
+    out = out.sort("seg")
     seg = dl.performance(
         regression_table, prediction="p_reg", label="y_reg", task="regression", segment_by="seg"
     ).segments
     assert seg is not None
     np.testing.assert_allclose(out["mae"].to_numpy(), seg["mae"].to_numpy(), rtol=1e-9)
     np.testing.assert_allclose(out["r2"].to_numpy(), seg["r2"].to_numpy(), rtol=1e-6)
-    TIMES["reg_polars"] = benchmark.stats.stats.median
+
+
+@pytest.mark.benchmark(group="performance-segments-regression")
+def test_regression_with_segments(benchmark, regression_table) -> None:  # type: ignore[no-untyped-def]
+    r = measure(
+        benchmark,
+        lambda: dl.performance(
+            regression_table,
+            prediction="p_reg",
+            label="y_reg",
+            task="regression",
+            segment_by="seg",
+        ),
+        label="driftline regression with segments",
+        targets=(
+            Target("max_slowdown", 3.0, ("driftline regression without segments",)),
+            Target("speedup", 10.0, ("polars group-by",)),
+        ),
+        rounds=5,
+    )
+    assert r.segments is not None and r.segments.height == SEGMENTS
 
 
 @pytest.fixture(scope="module")
@@ -160,42 +183,22 @@ def scores() -> tuple[np.ndarray, np.ndarray]:
 
 
 @pytest.mark.benchmark(group="roc-auc")
-def test_auc_driftline(benchmark, scores) -> None:  # type: ignore[no-untyped-def]
+def test_auc_sklearn(benchmark, scores) -> None:  # type: ignore[no-untyped-def]
     y, s = scores
-    got = benchmark(roc_auc, y, s)
-    assert abs(got - roc_auc_score(y[:100_000], s[:100_000])) < 0.05
-    TIMES["auc"] = benchmark.stats.stats.median
+    want = measure(
+        benchmark, lambda: roc_auc_score(y, s), label="scikit-learn roc_auc_score", warmup=0
+    )
+    assert abs(roc_auc(y, s) - want) < 1e-9
 
 
 @pytest.mark.benchmark(group="roc-auc")
-def test_auc_sklearn(benchmark, scores) -> None:  # type: ignore[no-untyped-def]
+def test_auc_driftline(benchmark, scores) -> None:  # type: ignore[no-untyped-def]
     y, s = scores
-    want = benchmark.pedantic(roc_auc_score, args=(y, s), rounds=3 if not QUICK else 5)
-    assert abs(roc_auc(y, s) - want) < 1e-9
-    TIMES["auc_sklearn"] = benchmark.stats.stats.median
-
-
-def test_zz_ratios() -> None:
-    if "segments" not in TIMES:
-        pytest.skip("benchmarks disabled")
-    lines = [f"performance on {N:,} rows, {SEGMENTS:,} segments:"]
-    lines.append(
-        f"  with segments / without = {TIMES['segments'] / TIMES['plain']:.2f}x (target <= 3x)"
+    got = measure(
+        benchmark,
+        lambda: roc_auc(y, s),
+        label="driftline roc_auc (exact)",
+        targets=(Target("speedup", 3.0, ("scikit-learn roc_auc_score",)),),
+        rounds=5,
     )
-    if "polars" in TIMES:
-        lines.append(
-            f"  polars group-by / driftline with segments = "
-            f"{TIMES['polars'] / TIMES['segments']:.1f}x (target >= 10x)"
-        )
-    if "reg_segments" in TIMES:
-        lines.append(
-            f"  regression: with segments / without = "
-            f"{TIMES['reg_segments'] / TIMES['reg_plain']:.2f}x (target <= 3x); polars group-by"
-            f" / driftline = {TIMES['reg_polars'] / TIMES['reg_segments']:.1f}x (target >= 10x)"
-        )
-    if "auc" in TIMES and "auc_sklearn" in TIMES:
-        lines.append(
-            f"  exact ROC AUC: sklearn / driftline = {TIMES['auc_sklearn'] / TIMES['auc']:.1f}x"
-            " (target >= 3x)"
-        )
-    print("\n" + "\n".join(lines))
+    assert abs(got - roc_auc_score(y[:100_000], s[:100_000])) < 0.05
