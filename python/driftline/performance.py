@@ -262,7 +262,13 @@ def performance(
         ``"binary"``, ``"multiclass"`` or ``"regression"``.
     segment_by
         Column name(s): compute everything per segment as well (``.segments``, a polars
-        table with a row per segment; ``.worst(metric)``).
+        table with a row per segment; ``.worst(metric)``). Its columns: the segment keys,
+        ``n`` and ``n_null``; binary: ``accuracy``, ``precision``, ``recall``, ``f1``,
+        ``base_rate``, ``selection_rate`` and with a score ``roc_auc``, ``log_loss``,
+        ``brier``, ``mean_score``; multiclass: ``accuracy``, ``precision_macro``,
+        ``recall_macro``, ``f1_macro``, ``f1_weighted`` and with scores ``log_loss``,
+        ``roc_auc_ovr_macro``, ``roc_auc_ovr_weighted``; regression: ``mae``, ``rmse``,
+        ``mape``, ``smape``, ``r2``, ``mean_error``.
     positive
         Binary only: the positive value of the label and the prediction.
 
@@ -293,7 +299,8 @@ def roc_auc(y_true: Any, y_score: Any, *, positive: bool | int | float | str = 1
 
     ``y_true`` and ``y_score`` are arrays (numpy, pyarrow, polars Series, lists); scores
     may be any real numbers (only their order matters); NaN is an error. The scores are
-    sorted by a parallel radix sort, so memory is O(n).
+    placed by value bucket in one parallel counting sort, then each bucket is sorted in
+    cache, so time is about linear and memory O(n).
 
     Examples
     --------

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -81,7 +82,7 @@ def assert_same_but_auc(got: dl.PerformanceReport, want: dl.PerformanceReport) -
             assert g.get(k) == w.get(k), k  # bit-identical: counts and exact sums
     if want.segments is not None:
         assert got.segments is not None
-        keep = [c for c in want.segments.columns if c != "roc_auc"]
+        keep = [c for c in want.segments.columns if c not in AUC_ONLY]
         assert got.segments.select(keep).equals(want.segments.select(keep))
 
 
@@ -179,6 +180,42 @@ def test_multiclass_dict_scores_and_partials() -> None:
     for avg in ("macro", "weighted"):
         diff = abs(getattr(got, f"roc_auc_ovr_{avg}") - getattr(want, f"roc_auc_ovr_{avg}"))
         assert diff <= got.roc_auc_ovr_error_bound + 1e-12 and diff < 0.005
+
+
+def test_multiclass_segments_equal_sklearn_on_each_segment() -> None:
+    t = multiclass_table(11, n=3000, k=3)
+    # One more segment whose labels are 0 and 1 only: class 2's AUC is undefined there.
+    extra = multiclass_table(12, n=300, k=3).filter(pc.less(pc.field("y"), 2))
+    extra = extra.set_column(2, "seg", pa.array(np.full(extra.num_rows, 9)))
+    t = pa.concat_tables([t, extra])
+    kw: dict[str, Any] = dict(
+        prediction="p", label="y", score=["p0", "p1", "p2"], task="multiclass", segment_by="seg"
+    )
+    r = dl.performance(t, **kw)
+    seg = r.segments
+    assert seg is not None and seg.height == 4
+    y_all, seg_all = t["y"].to_numpy(), t["seg"].to_numpy()
+    proba_all = np.column_stack([t[f"p{j}"].to_numpy() for j in range(3)])
+    for row in seg.iter_rows(named=True):
+        mask = seg_all == row["seg"]
+        y, proba = y_all[mask], proba_all[mask]
+        assert abs(row["log_loss"] - skm.log_loss(y, proba, labels=[0, 1, 2])) < TOL
+        if row["seg"] == 9:
+            assert row["roc_auc_ovr_macro"] is None and row["roc_auc_ovr_weighted"] is None
+            continue
+        for avg in ("macro", "weighted"):
+            want = skm.roc_auc_score(y, proba, multi_class="ovr", average=avg)
+            assert abs(row[f"roc_auc_ovr_{avg}"] - want) < TOL, (row["seg"], avg)
+    # Merged partials: the same log loss per segment (exact sums), the AUCs from each
+    # segment's histograms within 0.005.
+    got = merged(split(t, np.random.default_rng(5), 6), **kw)
+    assert_same_but_auc(got, r)
+    assert got.segments is not None
+    for a, b in zip(got.segments.iter_rows(named=True), seg.iter_rows(named=True), strict=True):
+        for avg in ("macro", "weighted"):
+            x, want = a[f"roc_auc_ovr_{avg}"], b[f"roc_auc_ovr_{avg}"]
+            assert (x is None) == (want is None)
+            assert want is None or abs(x - want) < 0.005
 
 
 def test_multiclass_label_without_score_column_is_named() -> None:

@@ -8,14 +8,19 @@
 //! (scikit-learn's `log_loss`, which clips and does not renormalise); one-vs-rest AUC of
 //! class c = AUC of (label == c) by the score of c; macro = their mean, weighted = their
 //! mean weighted by the prevalence of c (scikit-learn's `roc_auc_score(multi_class="ovr",
-//! average=...)`). Exact in one pass; from score histograms in a partial.
+//! average=...)`). Exact in one pass; from score histograms in a partial. With
+//! `segment_by`, each segment gets the same log loss and AUCs over its own scored rows.
 //!
 //! # Complexity
-//! O(rows x classes) for the scores, plus the exact AUC's O(n log n) per class.
+//! O(rows x classes) for the scores, plus the exact AUC's O(n log n) per class; with
+//! segments, the scored rows are kept (a segment code, a class and the scores: 8 + 8k
+//! bytes a row), grouped by segment once and each segment's AUCs sorted on its own,
+//! in parallel over segments.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
 use arrow_array::{Array, ArrayRef};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DriftlineError, Result};
@@ -73,10 +78,18 @@ pub struct MulticlassAcc {
     pub counts: Vec<ClassCounts>,
     /// Score sums, with `class_scores`.
     pub scores: Option<ClassScores>,
+    /// Per segment, the score sums (with `class_scores` and `segment_by`; else empty).
+    pub seg_scores: Vec<ClassScores>,
 }
 
-/// Exact one-vs-rest AUC per score class (one pass).
-pub type ExactOvr = Vec<Value>;
+/// Exact one-vs-rest AUCs per score class (one pass).
+#[derive(Debug, Clone, Default)]
+pub struct ExactOvr {
+    /// Over all scored rows.
+    pub overall: Vec<Value>,
+    /// Per segment (empty without `segment_by`).
+    pub segments: Vec<Vec<Value>>,
+}
 
 #[derive(Default)]
 struct ChunkScores {
@@ -84,6 +97,24 @@ struct ChunkScores {
     keys: Vec<u64>,
     pos: Vec<Vec<f64>>,
     neg: Vec<Vec<f64>>,
+    /// With segments, each scored row: its segment, its true score class and its scores.
+    rows: ScoredRows,
+}
+
+/// Scored rows kept for the per-segment sums (row-major scores, `ks` a row).
+#[derive(Default)]
+struct ScoredRows {
+    seg: Vec<u32>,
+    class: Vec<u32>,
+    scores: Vec<f64>,
+}
+
+impl ScoredRows {
+    fn extend(&mut self, o: &ScoredRows) {
+        self.seg.extend_from_slice(&o.seg);
+        self.class.extend_from_slice(&o.class);
+        self.scores.extend_from_slice(&o.scores);
+    }
 }
 
 /// Accumulates the multiclass task; columns are `[prediction, label, segments...,
@@ -148,7 +179,9 @@ pub fn accumulate(
         classes,
         counts: per_seg,
         scores: None,
+        seg_scores: Vec::new(),
     };
+    let segmented = !spec.segment_by.is_empty();
     if spec.class_scores.is_empty() {
         return Ok((acc, None));
     }
@@ -184,7 +217,7 @@ pub fn accumulate(
                 .iter()
                 .map(|a| a.as_primitive::<Float64Type>())
                 .collect();
-            let (pc, lc) = (&pred.codes[c], &label.codes[c]);
+            let (pc, lc, sc) = (&pred.codes[c], &label.codes[c], &coded.codes[c]);
             let mut out = ChunkScores {
                 pos: vec![Vec::new(); ks],
                 neg: vec![Vec::new(); ks],
@@ -209,6 +242,11 @@ pub fn accumulate(
                 }
                 out.scores.n += 1;
                 out.scores.positives[jt as usize] += 1;
+                if segmented {
+                    out.rows.seg.push(sc[i]);
+                    out.rows.class.push(jt);
+                    out.rows.scores.extend(s.iter().map(|a| a.values()[i]));
+                }
                 // The true class's probability; its log-loss terms are computed and added a
                 // batch at a time (vectorised; the same exact sum as one by one).
                 true_p[held] = s[jt as usize].values()[i];
@@ -241,9 +279,16 @@ pub fn accumulate(
                 a.pos[j].extend_from_slice(&b.pos[j]);
                 a.neg[j].extend_from_slice(&b.neg[j]);
             }
+            a.rows.extend(&b.rows);
             Ok(())
         },
     )?;
+    let (seg_scores, seg_aucs) = if segmented {
+        per_segment(g, ks, &folded.rows, partial)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    acc.seg_scores = seg_scores;
     let mut scores = folded.scores;
     if scores.positives.is_empty() {
         scores.positives = vec![0; ks];
@@ -255,13 +300,116 @@ pub fn accumulate(
     if partial {
         return Ok((acc, None));
     }
-    let exact = folded
+    let overall = folded
         .pos
         .iter()
         .zip(&folded.neg)
         .map(|(p, n)| auc_sort::exact_auc(p, n))
         .collect::<Result<_>>()?;
-    Ok((acc, Some(exact)))
+    Ok((
+        acc,
+        Some(ExactOvr {
+            overall,
+            segments: seg_aucs,
+        }),
+    ))
+}
+
+/// Each segment's score sums from the scored rows, and in one pass (`!partial`) its
+/// exact one-vs-rest AUCs; in a partial, its per-class histograms instead.
+fn per_segment(
+    g: usize,
+    ks: usize,
+    rows: &ScoredRows,
+    partial: bool,
+) -> (Vec<ClassScores>, Vec<Vec<Value>>) {
+    // The rows grouped by segment: a counting sort of their indices.
+    let mut start = vec![0usize; g + 1];
+    for &s in &rows.seg {
+        start[s as usize + 1] += 1;
+    }
+    for i in 0..g {
+        start[i + 1] += start[i];
+    }
+    let mut next = start.clone();
+    let mut order = vec![0u32; rows.seg.len()];
+    for (r, &s) in rows.seg.iter().enumerate() {
+        order[next[s as usize]] = r as u32;
+        next[s as usize] += 1;
+    }
+    let score = |r: u32, j: usize| rows.scores[r as usize * ks + j];
+    let class = |r: u32| rows.class[r as usize] as usize;
+    (0..g)
+        .into_par_iter()
+        .with_min_len(64)
+        .map(|s| {
+            let mine = &order[start[s]..start[s + 1]];
+            let mut out = ClassScores {
+                n: mine.len() as u64,
+                positives: vec![0; ks],
+                ..ClassScores::default()
+            };
+            let (mut true_p, mut held) = ([0f64; BATCH], 0usize);
+            for &r in mine {
+                out.positives[class(r)] += 1;
+                true_p[held] = score(r, class(r));
+                held += 1;
+                if held == BATCH {
+                    add_log_loss(&mut out.log_loss_sum, &mut true_p, held);
+                    held = 0;
+                }
+            }
+            add_log_loss(&mut out.log_loss_sum, &mut true_p, held);
+            if partial {
+                out.hist = (0..ks)
+                    .map(|j| {
+                        let mut keys: Vec<u32> = mine
+                            .iter()
+                            .map(|&r| (bin_of(score(r, j)) as u32) << 1 | u32::from(class(r) == j))
+                            .collect();
+                        keys.sort_unstable();
+                        SparseHist::from_sorted_keys(&keys)
+                    })
+                    .collect();
+                return (out, Vec::new());
+            }
+            let aucs = (0..ks)
+                .map(|j| {
+                    let (mut pos, mut neg) = (Vec::new(), Vec::new());
+                    for &r in mine {
+                        if class(r) == j {
+                            pos.push(score(r, j));
+                        } else {
+                            neg.push(score(r, j));
+                        }
+                    }
+                    auc::exact_auc_sorted(&pos, &neg)
+                })
+                .collect();
+            (out, aucs)
+        })
+        .unzip()
+}
+
+/// Macro and prevalence-weighted means of one-vs-rest AUCs (`positives`: scored rows of
+/// each score class, `n` scored rows), as scikit-learn's `average="macro"` / `"weighted"`.
+fn ovr_averages(aucs: &[Value], positives: &[u64], n: u64) -> (Value, Value) {
+    let all: std::result::Result<Vec<f64>, &'static str> = aucs.iter().copied().collect();
+    let macro_ = all.clone().and_then(|v| {
+        if v.is_empty() {
+            Err("no score classes")
+        } else {
+            Ok(v.iter().sum::<f64>() / v.len() as f64)
+        }
+    });
+    let weighted = all.and_then(|v| {
+        if n == 0 {
+            return Err("no scored rows");
+        }
+        let w: f64 = v.iter().zip(positives).map(|(a, &p)| a * p as f64).sum();
+        Ok(w / n as f64)
+    });
+    (macro_, weighted)
 }
 
 /// The report of an accumulated multiclass task (`exact`: the one-pass AUCs).
@@ -295,8 +443,8 @@ pub fn report(
     let mut auc_mode = None;
     if let Some(sc) = &acc.scores {
         let n = sc.n as f64;
-        let (aucs, bound, mode): (Vec<Value>, Value, _) = match exact {
-            Some(e) => (e, Ok(0.0), "exact"),
+        let (aucs, bound, mode): (Vec<Value>, Value, _) = match &exact {
+            Some(e) => (e.overall.clone(), Ok(0.0), "exact"),
             None => {
                 let bounds: Vec<Value> = sc.hist.iter().map(SparseHist::auc_error_bound).collect();
                 let worst = bounds.iter().try_fold(0.0f64, |w, b| b.map(|b| w.max(b)));
@@ -308,22 +456,7 @@ pub fn report(
             }
         };
         auc_mode = Some(mode);
-        // Prevalence of each score class among the scored rows.
-        let prevalence: Vec<f64> = sc.positives.iter().map(|&p| p as f64).collect();
-        let all: std::result::Result<Vec<f64>, &'static str> = aucs.iter().copied().collect();
-        let macro_ = all.clone().and_then(|v| {
-            if v.is_empty() {
-                Err("no score classes")
-            } else {
-                Ok(v.iter().sum::<f64>() / v.len() as f64)
-            }
-        });
-        let weighted = all.and_then(|v| {
-            if n == 0.0 {
-                return Err("no scored rows");
-            }
-            Ok(v.iter().zip(&prevalence).map(|(a, w)| a * w).sum::<f64>() / n)
-        });
+        let (macro_, weighted) = ovr_averages(&aucs, &sc.positives, sc.n);
         m.extend([
             (
                 "log_loss",
@@ -341,6 +474,7 @@ pub fn report(
             &spec.segment_by,
             keys,
             &acc.counts,
+            seg_score_metrics(acc, exact.as_ref()),
         )?)
     };
     Ok(Report {
@@ -349,6 +483,30 @@ pub fn report(
         segments,
         auc_mode,
     })
+}
+
+/// Per segment: log loss and the macro and weighted one-vs-rest AUCs (exact from the one
+/// pass, else from each segment's histograms); None without per-segment scores.
+fn seg_score_metrics(acc: &MulticlassAcc, exact: Option<&ExactOvr>) -> Option<Vec<[Value; 3]>> {
+    if acc.seg_scores.is_empty() {
+        return None;
+    }
+    let rows = acc
+        .seg_scores
+        .par_iter()
+        .enumerate()
+        .with_min_len(256)
+        .map(|(s, sc)| {
+            let aucs: Vec<Value> = match exact {
+                Some(e) => e.segments[s].clone(),
+                None => sc.hist.iter().map(SparseHist::auc).collect(),
+            };
+            let (macro_, weighted) = ovr_averages(&aucs, &sc.positives, sc.n);
+            let log_loss = confusion::ratio(sc.log_loss_sum.value(), sc.n as f64, "no scored rows");
+            [log_loss, macro_, weighted]
+        })
+        .collect();
+    Some(rows)
 }
 
 /// Re-indexes per-class counts from `from` classes onto `to` (a superset, sorted).

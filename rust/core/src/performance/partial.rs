@@ -31,7 +31,8 @@ use crate::performance::{prepare, regression_report, regression_sums, Report, Sp
 /// The envelope of performance partials.
 pub const ENVELOPE: Envelope = Envelope {
     magic: b"DLPERF",
-    version: 1,
+    // 2: multiclass partials carry score sums per segment.
+    version: 2,
     what: "performance partial",
 };
 
@@ -201,10 +202,21 @@ impl PerformancePartial {
                     }
                     (x, y) => x.clone().or_else(|| y.clone()),
                 };
+                // Score sums per segment: indexed by score class, so no class remap.
+                let seg_scores = if a.seg_scores.is_empty() && b.seg_scores.is_empty() {
+                    Vec::new()
+                } else {
+                    let mut v = scatter(&a.seg_scores, &ia, keys.len());
+                    for (i, s) in b.seg_scores.iter().enumerate() {
+                        v[ib[i]].merge(s);
+                    }
+                    v
+                };
                 PartialAcc::Multiclass(MulticlassAcc {
                     classes,
                     counts,
                     scores,
+                    seg_scores,
                 })
             }
             (PartialAcc::Regression(a), PartialAcc::Regression(b)) => {
@@ -337,17 +349,28 @@ impl PerformancePartial {
                 {
                     return Err("multiclass counts");
                 }
+                let ks = self.spec.class_scores.len();
+                let scores_ok = |s: &multiclass::ClassScores| {
+                    s.hist.len() == ks
+                        && s.positives.len() == ks
+                        && s.n < crate::performance::confusion::MAX_COUNT
+                        && s.positives.iter().all(|&p| p <= s.n)
+                        && s.log_loss_sum.is_consistent()
+                        && s.hist.iter().all(|h| h.is_consistent())
+                };
                 if let Some(s) = &a.scores {
-                    let ks = self.spec.class_scores.len();
-                    if s.hist.len() != ks
-                        || s.positives.len() != ks
-                        || s.n >= crate::performance::confusion::MAX_COUNT
-                        || s.positives.iter().any(|&p| p > s.n)
-                        || !s.log_loss_sum.is_consistent()
-                        || !s.hist.iter().all(|h| h.is_consistent())
-                    {
+                    if !scores_ok(s) {
                         return Err("multiclass scores");
                     }
+                }
+                // Per-segment score sums: one per segment when segmented with scores.
+                let want = if a.scores.is_some() && !self.spec.segment_by.is_empty() {
+                    g
+                } else {
+                    0
+                };
+                if a.seg_scores.len() != want || !a.seg_scores.iter().all(scores_ok) {
+                    return Err("multiclass scores per segment");
                 }
                 if self.spec.task != Task::Multiclass {
                     return Err("task");

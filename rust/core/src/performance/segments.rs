@@ -58,6 +58,7 @@ pub fn multiclass_table(
     names: &[String],
     keys: &[Vec<KeyValue>],
     counts: &[ClassCounts],
+    scores: Option<Vec<[Value; 3]>>,
 ) -> Result<RecordBatch> {
     let avg: Vec<_> = counts.iter().map(ClassCounts::averages).collect();
     let col = |f: fn(&crate::performance::confusion::Averages) -> f64| {
@@ -72,6 +73,12 @@ pub fn multiclass_table(
     t.metric("recall_macro", col(|a| a.recall_macro));
     t.metric("f1_macro", col(|a| a.f1_macro));
     t.metric("f1_weighted", col(|a| a.f1_weighted));
+    if let Some(m) = scores {
+        let names = ["log_loss", "roc_auc_ovr_macro", "roc_auc_ovr_weighted"];
+        for (j, name) in names.into_iter().enumerate() {
+            t.metric(name, m.iter().map(|r| r[j]));
+        }
+    }
     t.finish()
 }
 
