@@ -15,7 +15,19 @@ import pyarrow as pa
 
 from driftline.exceptions import SchemaError
 
-__all__ = ["to_table_like"]
+__all__ = ["batch_arrays", "to_table_like"]
+
+
+def batch_arrays(batch: pa.RecordBatch) -> dict[str, Any]:
+    """The columns of a RecordBatch from the native module as numpy arrays: numbers as
+    float64, flags as bool."""
+    import numpy as np
+
+    out: dict[str, Any] = {}
+    for name, col in zip(batch.schema.names, batch.columns, strict=True):
+        a = col.to_numpy(zero_copy_only=False)
+        out[name] = a if a.dtype == np.bool_ else a.astype(np.float64, copy=False)
+    return out
 
 
 def _is_pandas(obj: Any) -> bool:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from driftline import _native
-from driftline._arrow import to_table_like
+from driftline._arrow import batch_arrays, to_table_like
 
 if TYPE_CHECKING:
     import polars as pl
@@ -306,6 +306,61 @@ class Profile:
             self._segments = _Segments(self._inner)
         return self._segments
 
+    def segment_table(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """A row per segment: ``segment``, ``rows``, and for each column (default: all)
+        ``<column>.null_rate``, ``<column>.nan_count``, ``<column>.mean``, ``<column>.std``
+        (population), ``<column>.min``, ``<column>.max`` and ``<column>.distinct``, with
+        the definitions of :class:`ColumnProfile` (null where undefined). Read in one
+        native call per column, so 100k segments take a fraction of a second.
+
+        Raises ``ValueError`` if the profile is not segmented; ``SchemaError`` for an
+        unknown column.
+
+        Examples
+        --------
+        >>> import driftline as dl
+        >>> p = dl.profile({"k": ["a", "a", "b"], "x": [1.0, 3.0, None]}, segment_by="k")
+        >>> p.segment_table(["x"]).select("segment", "rows", "x.mean", "x.null_rate").rows()
+        [('a', 2, 2.0, 0.0), ('b', 1, None, 1.0)]
+        """
+        import numpy as np
+        import polars as pl
+
+        if self.segment_by is None:
+            raise ValueError("the profile is not segmented: pass segment_by= to profile()")
+        # Every segment in the stored (sorted) order: no key lookups.
+        data: dict[str, Any] = {
+            "segment": list(self._inner.segment_keys()),
+            "rows": self._inner.segment_rows(),
+        }
+        names = list(self.columns if columns is None else columns)
+        batches = self._inner.segment_column_arrays(None, names)
+        for column, batch in zip(names, batches, strict=True):
+            a = batch_arrays(batch)
+            rows = a["count"] + a["null_count"]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                null_rate = np.where(rows > 0, a["null_count"] / rows, 0.0)
+                std = np.sqrt(a["m2"] / a["finite_count"])
+            has_mean = ~np.isnan(a["mean"])
+            data[f"{column}.null_rate"] = null_rate
+            data[f"{column}.nan_count"] = a["nan_count"].astype(np.int64)
+            data[f"{column}.mean"] = _nan_to_null(a["mean"])
+            data[f"{column}.std"] = _nan_to_null(np.where(has_mean, std, np.nan))
+            data[f"{column}.min"] = _nan_to_null(a["min"])
+            data[f"{column}.max"] = _nan_to_null(a["max"])
+            data[f"{column}.distinct"] = np.rint(a["distinct"]).astype(np.int64)
+        return pl.DataFrame(data)
+
+    def worst_segments(self, metric: str, n: int = 10, *, descending: bool = True) -> pl.DataFrame:
+        """The ``n`` rows of :meth:`segment_table` with the largest ``metric`` (a column
+        of that table, such as ``"x.null_rate"``; ``descending=False`` for the
+        smallest), undefined values last."""
+        column = metric.rsplit(".", 1)[0] if "." in metric else None
+        table = self.segment_table(None if column is None else [column])
+        if metric not in table.columns:
+            raise ValueError(f"no segment metric {metric!r}; available: {', '.join(table.columns)}")
+        return table.sort(metric, descending=descending, nulls_last=True).head(n)
+
     def __getitem__(self, column: str) -> ColumnProfile:
         return ColumnProfile(self._inner, self._inner.column_stats(column))
 
@@ -562,3 +617,10 @@ def histogram(values: Any, edges: Sequence[float], *, threads: int | None = None
     table = to_table_like(values)
     counts, _nan = _native.histogram(table, [float(e) for e in edges], threads=threads)
     return Histogram([float(e) for e in edges], [float(c) for c in counts], True)
+
+
+def _nan_to_null(a: Any) -> Any:
+    """A float array with NaN as null (polars keeps NaN and null apart)."""
+    import polars as pl
+
+    return pl.Series(a, dtype=pl.Float64).fill_nan(None)

@@ -286,6 +286,6 @@ def test_segment_readers_name_a_missing_segment_or_column() -> None:
     with pytest.raises(DataError, match="no segment 'zz'"):
         prof._inner.segment_rows(["a", "zz"])
     with pytest.raises(SchemaError, match="'nope' not found in segment 'a'"):
-        prof._inner.segment_column_arrays(["a"], "nope")
+        prof._inner.segment_column_arrays(["a"], ["x", "nope"])
     with pytest.raises(DataError, match="no segment 'zz'"):
         prof._inner.segment_sketch_pairs(prof._inner, ["zz"], "x")

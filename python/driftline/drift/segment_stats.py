@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from driftline import _native
+from driftline._arrow import batch_arrays
 from driftline.drift.columns import MIN_EXPECTED, categorical_result
 from driftline.drift.sketch import kolmogorov_sf
 
@@ -42,8 +43,7 @@ def column_stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
 def column_arrays(inner: Any, keys: Sequence[str], column: str) -> dict[str, np.ndarray]:
     """One column's counts, moments and sketch rank error over the segments ``keys`` of
     a native profile, one array entry per segment (one native call)."""
-    raw = inner.segment_column_arrays(list(keys), column)
-    return {k: np.asarray(v, dtype=np.float64) for k, v in raw.items()}
+    return batch_arrays(inner.segment_column_arrays(list(keys), [column])[0])
 
 
 def null_tests(
@@ -98,12 +98,11 @@ def numeric(
     column in every segment of ``keys``, from the native profiles ``ref`` and ``cur``: one
     native call walks each segment's two sketch CDFs (as ``Profile.sketch_pair``, in
     parallel over segments); ``ra`` and ``ca`` hold both sides' :func:`column_arrays`."""
-    ks_l, w_l, nr_l, nc_l, r_kept, c_kept = ref.segment_sketch_pairs(cur, list(keys), name)
-    ks, w = np.asarray(ks_l, dtype=np.float64), np.asarray(w_l, dtype=np.float64)
-    na, nb = np.asarray(nr_l, dtype=np.float64), np.asarray(nc_l, dtype=np.float64)
+    pairs = batch_arrays(ref.segment_sketch_pairs(cur, list(keys), name))
+    ks, w, na, nb = pairs["ks"], pairs["wasserstein"], pairs["n_ref"], pairs["n_cur"]
     # A sketch that kept every value is the exact empirical CDF (no rank error).
-    ea = np.where(np.asarray(r_kept, dtype=bool), 0.0, np.nan_to_num(ra["quantile_rank_error"]))
-    eb = np.where(np.asarray(c_kept, dtype=bool), 0.0, np.nan_to_num(ca["quantile_rank_error"]))
+    ea = np.where(pairs["ref_exact"], 0.0, np.nan_to_num(ra["quantile_rank_error"]))
+    eb = np.where(pairs["cur_exact"], 0.0, np.nan_to_num(ca["quantile_rank_error"]))
     n_seg = len(keys)
     finite, m2 = ra["finite_count"], ra["m2"]
     mean = np.nan_to_num(ra["mean"])

@@ -3,16 +3,19 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, UInt64Array};
 use driftline_core::codec;
 use driftline_core::profile::{
     quantile_edges, ColumnProfile, Profile, ProfileOptions, SketchConfig,
 };
+use driftline_core::stats::SketchPair;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict};
-use pyo3_arrow::PyRecordBatchReader;
+use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader};
+use rayon::prelude::*;
 
-use crate::errors::{driftline_exception, run_detached};
+use crate::errors::{driftline_exception, run_detached, to_py_err};
 use crate::input::read_stream;
 
 /// A mergeable profile held by the native module (wrapped by `driftline.Profile`).
@@ -39,28 +42,43 @@ impl PyProfile {
         })
     }
 
-    /// The segments of `keys`, in order (a missing key is an error naming it).
-    fn segments_of(&self, py: Python<'_>, keys: &[String]) -> PyResult<Vec<&Profile>> {
+    /// The segments of `keys` in order, or every segment (sorted by key) for None; a
+    /// missing key is an error naming it.
+    fn segments_of<'a>(
+        &'a self,
+        py: Python<'_>,
+        keys: Option<&'a [String]>,
+    ) -> PyResult<Vec<(&'a str, &'a Profile)>> {
+        let Some(keys) = keys else {
+            return Ok(self
+                .inner
+                .segments
+                .iter()
+                .map(|(k, p)| (k.as_str(), p))
+                .collect());
+        };
         keys.iter()
             .map(|k| {
-                self.inner.segment(k).ok_or_else(|| {
-                    driftline_exception(py, "DataError", format!("no segment '{k}'"))
-                })
+                self.inner
+                    .segment(k)
+                    .map(|p| (k.as_str(), p))
+                    .ok_or_else(|| {
+                        driftline_exception(py, "DataError", format!("no segment '{k}'"))
+                    })
             })
             .collect()
     }
 
-    /// Column `name` of every segment of `keys`.
+    /// Column `name` of the segments of `keys` (None: every segment).
     fn segment_columns<'a>(
         &'a self,
         py: Python<'_>,
-        keys: &[String],
+        keys: Option<&'a [String]>,
         name: &str,
     ) -> PyResult<Vec<&'a ColumnProfile>> {
-        let segs = self.segments_of(py, keys)?;
-        segs.iter()
-            .zip(keys)
-            .map(|(s, k)| {
+        self.segments_of(py, keys)?
+            .into_iter()
+            .map(|(k, s)| {
                 s.column(name).ok_or_else(|| {
                     driftline_exception(
                         py,
@@ -71,6 +89,33 @@ impl PyProfile {
             })
             .collect()
     }
+}
+
+/// The numbers of [`PyProfile::segment_column_arrays`] for one column of one segment.
+fn column_numbers(c: &ColumnProfile) -> [f64; 10] {
+    let numeric = c.quantiles.is_some();
+    [
+        c.count as f64,
+        c.null_count as f64,
+        c.nan_count as f64,
+        c.moments.n as f64,
+        if numeric && c.moments.n > 0 {
+            c.moments.mean
+        } else {
+            f64::NAN
+        },
+        c.moments.m2,
+        c.min.unwrap_or(f64::NAN),
+        c.max.unwrap_or(f64::NAN),
+        c.distinct_estimate(),
+        c.quantiles.as_ref().map_or(f64::NAN, |k| k.rank_error()),
+    ]
+}
+
+/// A pyarrow RecordBatch of named columns.
+fn record_batch(py: Python<'_>, columns: Vec<(&str, ArrayRef)>) -> PyResult<Py<PyAny>> {
+    let batch = RecordBatch::try_from_iter(columns).map_err(|e| to_py_err(py, e.into()))?;
+    Ok(PyRecordBatch::new(batch).into_pyarrow(py)?.unbind())
 }
 
 #[pymethods]
@@ -111,78 +156,128 @@ impl PyProfile {
             .ok_or_else(|| driftline_exception(py, "DataError", format!("no segment '{key}'")))
     }
 
-    /// Rows of each segment of `keys`.
-    fn segment_rows(&self, py: Python<'_>, keys: Vec<String>) -> PyResult<Vec<u64>> {
+    /// Rows of each segment of `keys` (None: every segment, sorted by key).
+    #[pyo3(signature = (keys=None))]
+    fn segment_rows(&self, py: Python<'_>, keys: Option<Vec<String>>) -> PyResult<Vec<u64>> {
         Ok(self
-            .segments_of(py, &keys)?
+            .segments_of(py, keys.as_deref())?
             .iter()
-            .map(|s| s.row_count)
+            .map(|(_, s)| s.row_count)
             .collect())
     }
 
-    /// Column `name` over the segments of `keys`: a dict of lists, one entry per segment
-    /// (`count`, `null_count`, `nan_count`, `finite_count`, `mean` (NaN without a finite
-    /// value or for a categorical column), `m2`, `quantile_rank_error` (NaN without a
-    /// sketch)), so that drift per segment reads thousands of segments in one call.
-    fn segment_column_arrays<'py>(
+    /// Columns `names` over the segments of `keys` (None: every segment, sorted by key):
+    /// a pyarrow RecordBatch per name with a row per segment and the columns `count`,
+    /// `null_count`, `nan_count`, `finite_count` (integers), `mean` (NaN without a finite
+    /// value or for a categorical column), `m2`, `min`, `max` (NaN without a value),
+    /// `distinct` (estimate) and `quantile_rank_error` (NaN without a sketch), so that
+    /// drift and segment tables read thousands of segments in one call.
+    #[pyo3(signature = (keys, names))]
+    fn segment_column_arrays(
         &self,
-        py: Python<'py>,
-        keys: Vec<String>,
-        name: &str,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let cols = self.segment_columns(py, &keys, name)?;
-        let ints = |f: fn(&ColumnProfile) -> u64| cols.iter().map(|c| f(c)).collect::<Vec<u64>>();
-        let floats = |f: fn(&ColumnProfile) -> f64| cols.iter().map(|c| f(c)).collect::<Vec<f64>>();
-        let d = PyDict::new(py);
-        d.set_item("count", ints(|c| c.count))?;
-        d.set_item("null_count", ints(|c| c.null_count))?;
-        d.set_item("nan_count", ints(|c| c.nan_count))?;
-        d.set_item("finite_count", ints(|c| c.moments.n))?;
-        d.set_item(
+        py: Python<'_>,
+        keys: Option<Vec<String>>,
+        names: Vec<String>,
+    ) -> PyResult<Vec<Py<PyAny>>> {
+        let segs = self.segments_of(py, keys.as_deref())?;
+        // Where each column sits in the whole profile: a segment's columns are in the
+        // same order, so the name is checked there first.
+        let hints: Vec<Option<usize>> = names
+            .iter()
+            .map(|n| self.inner.columns.iter().position(|c| &c.name == n))
+            .collect();
+        // One pass over the segments, in parallel: each segment's columns are read
+        // together (the segments' profiles are scattered in memory).
+        let rows: std::result::Result<Vec<Vec<[f64; 10]>>, String> = py.detach(|| {
+            segs.par_iter()
+                .with_min_len(512)
+                .map(|&(k, s)| {
+                    names
+                        .iter()
+                        .zip(&hints)
+                        .map(|(n, &h)| {
+                            h.and_then(|i| s.columns.get(i))
+                                .filter(|c| &c.name == n)
+                                .or_else(|| s.column(n))
+                                .map(column_numbers)
+                                .ok_or_else(|| format!("column '{n}' not found in segment '{k}'"))
+                        })
+                        .collect()
+                })
+                .collect()
+        });
+        let rows = rows.map_err(|m| driftline_exception(py, "SchemaError", m))?;
+        let fields = [
+            "count",
+            "null_count",
+            "nan_count",
+            "finite_count",
             "mean",
-            floats(|c| {
-                if c.quantiles.is_some() && c.moments.n > 0 {
-                    c.moments.mean
-                } else {
-                    f64::NAN
-                }
-            }),
-        )?;
-        d.set_item("m2", floats(|c| c.moments.m2))?;
-        d.set_item(
+            "m2",
+            "min",
+            "max",
+            "distinct",
             "quantile_rank_error",
-            floats(|c| c.quantiles.as_ref().map_or(f64::NAN, |k| k.rank_error())),
-        )?;
-        Ok(d)
+        ];
+        (0..names.len())
+            .map(|c| {
+                let columns = fields
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &f)| -> (&str, ArrayRef) {
+                        let v = rows.iter().map(|r| r[c][j]);
+                        // Counts as integers (exact below 2^53, which every count is).
+                        if j < 4 {
+                            (
+                                f,
+                                Arc::new(UInt64Array::from_iter_values(v.map(|x| x as u64))),
+                            )
+                        } else {
+                            (f, Arc::new(Float64Array::from_iter_values(v)))
+                        }
+                    })
+                    .collect();
+                record_batch(py, columns)
+            })
+            .collect()
     }
 
     /// [`Self::sketch_pair`] (no edges) of column `name` in every segment of `keys`, here
-    /// (the reference) and in `other`, in parallel: lists of KS, Wasserstein, both sizes
-    /// and both sides' exactness, one entry per segment.
-    #[allow(clippy::type_complexity)]
+    /// (the reference) and in `other`, in parallel: a pyarrow RecordBatch with a row per
+    /// segment and the columns `ks`, `wasserstein`, `n_ref`, `n_cur`, `ref_exact`,
+    /// `cur_exact`.
     fn segment_sketch_pairs(
         &self,
         py: Python<'_>,
         other: &PyProfile,
         keys: Vec<String>,
         name: &str,
-    ) -> PyResult<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<bool>, Vec<bool>)> {
-        let a = self.segment_columns(py, &keys, name)?;
-        let b = other.segment_columns(py, &keys, name)?;
+    ) -> PyResult<Py<PyAny>> {
+        let a = self.segment_columns(py, Some(&keys), name)?;
+        let b = other.segment_columns(py, Some(&keys), name)?;
         let pairs: Vec<_> = a
             .iter()
             .zip(&b)
             .map(|(x, y)| (x.quantiles.as_ref(), y.quantiles.as_ref()))
             .collect();
         let all = run_detached(py, || Ok(driftline_core::stats::sketch_pairs(&pairs)))?;
-        Ok((
-            all.iter().map(|p| p.ks).collect(),
-            all.iter().map(|p| p.wasserstein).collect(),
-            all.iter().map(|p| p.n_ref).collect(),
-            all.iter().map(|p| p.n_cur).collect(),
-            all.iter().map(|p| p.ref_exact).collect(),
-            all.iter().map(|p| p.cur_exact).collect(),
-        ))
+        let floats = |f: fn(&SketchPair) -> f64| -> ArrayRef {
+            Arc::new(Float64Array::from_iter_values(all.iter().map(f)))
+        };
+        let flags = |f: fn(&SketchPair) -> bool| -> ArrayRef {
+            Arc::new(BooleanArray::from(all.iter().map(f).collect::<Vec<bool>>()))
+        };
+        record_batch(
+            py,
+            vec![
+                ("ks", floats(|p| p.ks)),
+                ("wasserstein", floats(|p| p.wasserstein)),
+                ("n_ref", floats(|p| p.n_ref)),
+                ("n_cur", floats(|p| p.n_cur)),
+                ("ref_exact", flags(|p| p.ref_exact)),
+                ("cur_exact", flags(|p| p.cur_exact)),
+            ],
+        )
     }
 
     /// Scalars of one column as a dict.

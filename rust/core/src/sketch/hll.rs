@@ -277,7 +277,9 @@ impl Hll {
     pub fn estimate(&self) -> f64 {
         let m = self.m() as f64;
         let q = 64 - usize::from(self.p);
-        let mut hist = vec![0u64; q + 2];
+        // At most 62 entries (p >= 4): on the stack, as thousands of segment profiles
+        // are estimated one after another.
+        let mut hist = [0u64; 64];
         match &self.registers {
             Registers::Dense(regs) => {
                 for &r in regs {
