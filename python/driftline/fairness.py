@@ -34,6 +34,16 @@ import pyarrow as pa
 from driftline import _native
 from driftline.performance import to_arrow
 
+# Signed AIF360 differences against the reference group: worse the larger their magnitude.
+_SIGNED = frozenset(
+    {
+        "statistical_parity_difference",
+        "average_odds_difference",
+        "average_predictive_value_difference",
+        "mean_residual_gap",
+    }
+)
+
 __all__ = ["FairnessReport", "fairness"]
 
 _AGGREGATES = (
@@ -167,6 +177,47 @@ class FairnessReport:
         """Every group's selection rate is at least 4/5 of the highest (EEOC rule)."""
         v = self._get("passes_four_fifths")
         return None if v is None else bool(v)
+
+    def worst_segments(
+        self, metric: str = "demographic_parity_difference", n: int = 10
+    ) -> pl.DataFrame:
+        """The ``n`` segments least fair by ``metric`` (a column of :attr:`segments`),
+        undefined values last: the largest fairlearn differences, gaps and Theil index;
+        the smallest ratios (``*_ratio``, min / max); the largest magnitude of the signed
+        AIF360 differences; the disparate impact furthest from 1 (``min(DI, 1 / DI)``
+        smallest); segments failing the four-fifths rule first.
+
+        Raises ``ValueError`` without segments or for an unknown metric.
+        """
+        if self.segments is None:
+            raise ValueError("no segments: pass segment_by= to fairness()")
+        if metric not in self.segments.columns or metric in ("n_groups", *self._keys()):
+            names = [c for c in self.segments.columns if c != "n_groups" and c not in self._keys()]
+            raise ValueError(f"no segment metric {metric!r}; available: {', '.join(names)}")
+        col = pl.col(metric)
+        if metric == "passes_four_fifths":
+            key, descending = col.cast(pl.Int8), False
+        elif metric == "disparate_impact":
+            key, descending = pl.min_horizontal(col, 1.0 / col).fill_nan(None), False
+        elif metric.endswith("_ratio"):
+            key, descending = col.fill_nan(None), False
+        elif metric in _SIGNED:
+            key, descending = col.abs().fill_nan(None), True
+        else:
+            key, descending = col.fill_nan(None), True
+        order = "__driftline_worst_key"
+        return (
+            self.segments.with_columns(key.alias(order))
+            .sort(order, descending=descending, nulls_last=True)
+            .drop(order)
+            .head(n)
+        )
+
+    def _keys(self) -> list[str]:
+        # The segment key columns come first, before n_groups.
+        assert self.segments is not None
+        cols = self.segments.columns
+        return cols[: cols.index("n_groups")] if "n_groups" in cols else cols[:1]
 
     def __getattr__(self, name: str) -> float | None:
         # Regression gaps (mae_gap, rmse_gap, mean_residual_gap, mae_ratio).

@@ -107,3 +107,34 @@ def test_empty_table() -> None:
     f = dl.fairness(t, prediction="p", label="y", sensitive="g")
     assert f.by_group.height == 0
     assert f.demographic_parity_difference is None
+
+
+def test_worst_segments_by_each_kind_of_metric() -> None:
+    rng = np.random.default_rng(3)
+    n = 20_000
+    seg = rng.integers(0, 6, n)
+    sex = rng.choice(["f", "m"], n)
+    y = rng.integers(0, 2, n)
+    # Segment s selects women at a rate that falls with s: unfairness grows with s.
+    rate = np.where(sex == "f", 0.5 - 0.07 * seg, 0.5)
+    p = (rng.random(n) < rate).astype(np.int64)
+    data = {"seg": seg, "sex": sex, "y": y, "p": p}
+    r = dl.fairness(data, prediction="p", label="y", sensitive="sex", segment_by="seg")
+    t = r.segments
+    assert t is not None
+    for metric, key in (
+        ("demographic_parity_difference", lambda v: -v),
+        ("demographic_parity_ratio", lambda v: v),
+        ("statistical_parity_difference", lambda v: -abs(v)),
+        ("disparate_impact", lambda v: min(v, 1 / v)),
+    ):
+        want = sorted(t.iter_rows(named=True), key=lambda row: key(row[metric]))
+        got = r.worst_segments(metric, n=3)
+        assert got["seg"].to_list() == [row["seg"] for row in want[:3]], metric
+    four_fifths = r.worst_segments("passes_four_fifths", n=6)["passes_four_fifths"].to_list()
+    assert four_fifths == sorted(four_fifths)  # failing segments (False) first
+    assert r.worst_segments()["seg"][0] == 5
+    with pytest.raises(ValueError, match="no segment metric 'n_groups'"):
+        r.worst_segments("n_groups")
+    with pytest.raises(ValueError, match="pass segment_by="):
+        dl.fairness(data, prediction="p", label="y", sensitive="sex").worst_segments()
