@@ -1,8 +1,8 @@
 """Performance metrics with segment_by over 10k segments on 10M rows (against the same
 metrics without segments, and a polars group-by computing them), and the exact ROC AUC of
-10M scores against scikit-learn's roc_auc_score. Each group's baselines run first; the
-ratios are in the run's summary and on the results page. DRIFTLINE_BENCH_QUICK=1 runs 1/100
-size.
+10M scores against scikit-learn's roc_auc_score; multiclass (4 classes, 2M rows) with and
+without segments. Each group's baselines run first; the ratios are in the run's summary
+and on the results page. DRIFTLINE_BENCH_QUICK=1 runs 1/100 size.
 """
 
 from __future__ import annotations
@@ -202,3 +202,53 @@ def test_auc_driftline(benchmark, scores) -> None:  # type: ignore[no-untyped-de
         rounds=5,
     )
     assert abs(got - roc_auc_score(y[:100_000], s[:100_000])) < 0.05
+
+
+MC_ROWS = 20_000 if QUICK else 2_000_000
+MC_CLASSES = 4
+
+
+@pytest.fixture(scope="module")
+def multiclass_table() -> pa.Table:
+    rng = np.random.default_rng(3)
+    proba = rng.dirichlet(np.ones(MC_CLASSES), MC_ROWS)
+    cols = {
+        "seg": rng.integers(0, SEGMENTS, MC_ROWS),
+        "y": rng.integers(0, MC_CLASSES, MC_ROWS),
+        "p": proba.argmax(axis=1),
+    }
+    cols.update({f"p{j}": proba[:, j] for j in range(MC_CLASSES)})
+    return pa.table(cols)
+
+
+def _multiclass(table: pa.Table, segment_by: str | None) -> dl.PerformanceReport:
+    return dl.performance(
+        table,
+        prediction="p",
+        label="y",
+        score=[f"p{j}" for j in range(MC_CLASSES)],
+        task="multiclass",
+        segment_by=segment_by,
+    )
+
+
+@pytest.mark.benchmark(group="performance-segments-multiclass")
+def test_multiclass_without_segments(benchmark, multiclass_table) -> None:  # type: ignore[no-untyped-def]
+    measure(
+        benchmark,
+        lambda: _multiclass(multiclass_table, None),
+        label="driftline multiclass without segments",
+        rounds=5,
+    )
+
+
+@pytest.mark.benchmark(group="performance-segments-multiclass")
+def test_multiclass_with_segments(benchmark, multiclass_table) -> None:  # type: ignore[no-untyped-def]
+    r = measure(
+        benchmark,
+        lambda: _multiclass(multiclass_table, "seg"),
+        label="driftline multiclass with segments",
+        targets=(Target("max_slowdown", 3.0, ("driftline multiclass without segments",)),),
+        rounds=5,
+    )
+    assert r.segments is not None and "roc_auc_ovr_macro" in r.segments.columns
