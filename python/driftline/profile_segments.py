@@ -19,9 +19,10 @@ def segment_table(inner: Any, columns: list[str]) -> pl.DataFrame:
     min, max and distinct count, as :class:`~driftline.profile.ColumnProfile` defines
     them (null where undefined)."""
     # Every segment in the stored order: no key lookups.
+    index = inner.segment_index()
     data: dict[str, Any] = {
-        "segment": list(inner.segment_keys()),
-        "rows": inner.segment_rows(),
+        "segment": pl.Series(index.column(0)),
+        "rows": index.column(1).to_numpy().astype(np.int64),
     }
     batches = inner.segment_column_arrays(None, columns)
     for column, batch in zip(columns, batches, strict=True):

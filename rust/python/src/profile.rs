@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, UInt64Array};
+use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt64Array};
 use driftline_core::codec;
 use driftline_core::profile::{
     quantile_edges, ColumnProfile, Profile, ProfileOptions, SketchConfig,
@@ -164,6 +164,19 @@ impl PyProfile {
             .iter()
             .map(|(_, s)| s.row_count)
             .collect())
+    }
+
+    /// Every segment's key and rows, sorted by key: a pyarrow RecordBatch with the
+    /// columns `segment` (string) and `rows`.
+    fn segment_index(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let segs = &self.inner.segments;
+        let keys: ArrayRef = Arc::new(StringArray::from_iter_values(
+            segs.iter().map(|(k, _)| k.as_str()),
+        ));
+        let rows: ArrayRef = Arc::new(UInt64Array::from_iter_values(
+            segs.iter().map(|(_, p)| p.row_count),
+        ));
+        record_batch(py, vec![("segment", keys), ("rows", rows)])
     }
 
     /// Columns `names` over the segments of `keys` (None: every segment, sorted by key):
