@@ -275,3 +275,63 @@ def test_arrow_inputs_all_string_types_agree() -> None:
     for v in variants:
         f = dl.fairness(v, prediction="p", label="y", sensitive="g", min_group_size=0)
         assert f.to_dict() == base.to_dict()
+
+
+def test_a_hundred_thousand_segments() -> None:
+    """100k segments: each segment's demographic parity difference equals the one computed
+    with numpy (bincount per segment and group), and a sample of them equals fairlearn's."""
+    rng = np.random.default_rng(11)
+    n, n_seg = 800_000, 100_000
+    seg = rng.integers(0, n_seg, n)
+    g = rng.integers(0, 2, n)
+    p = (rng.random(n) < np.where(g == 1, 0.6, 0.4)).astype(np.int64)
+    y = rng.integers(0, 2, n)
+    t = pa.table({"seg": seg, "g": g, "p": p, "y": y})
+    f = dl.fairness(t, prediction="p", label="y", sensitive="g", segment_by="seg", min_group_size=0)
+    assert f.segments is not None
+    rows = np.bincount(seg * 2 + g, minlength=2 * n_seg).reshape(n_seg, 2)
+    chosen = np.bincount(seg * 2 + g, weights=p, minlength=2 * n_seg).reshape(n_seg, 2)
+    present = rows.sum(axis=1) > 0
+    assert f.segments.height == present.sum()
+    got = f.segments.sort("seg")
+    keys = got["seg"].to_numpy()
+    assert (got["n_groups"].to_numpy() == (rows[keys] > 0).sum(axis=1)).all()
+    both = (rows[keys] > 0).all(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = chosen[keys] / rows[keys]
+    want = np.abs(rates[:, 1] - rates[:, 0])[both]
+    np.testing.assert_allclose(
+        got["demographic_parity_difference"].to_numpy()[both], want, rtol=0, atol=TOL
+    )
+    # fairlearn's equalized odds on segments where each group has both labels.
+    labels = np.bincount(seg * 4 + g * 2 + y, minlength=4 * n_seg).reshape(n_seg, 4)
+    full = keys[(labels[keys] > 0).all(axis=1)]
+    df = t.to_pandas()
+    for key in rng.choice(full, 10, replace=False):
+        sub = df[df["seg"] == key]
+        d = equalized_odds_difference(sub["y"], sub["p"], sensitive_features=sub["g"])
+        row = got.filter(got["seg"] == key)
+        assert abs(row["equalized_odds_difference"][0] - d) < TOL
+
+
+def test_segments_without_the_reference_group_get_null_comparisons() -> None:
+    """A given reference group absent from a segment: that segment's comparisons with it
+    are null (the call does not fail), the other aggregates are still computed, and the
+    segments holding it equal the subset computed on its own."""
+    df = pd.DataFrame(
+        {
+            "seg": ["a"] * 6 + ["b"] * 4,
+            "g": ["x", "x", "y", "y", "z", "z", "y", "y", "z", "z"],
+            "p": [1, 0, 1, 1, 0, 1, 1, 0, 0, 0],
+            "y": [1, 0, 1, 0, 0, 1, 1, 1, 0, 1],
+        }
+    )
+    kw = {"prediction": "p", "label": "y", "sensitive": "g", "min_group_size": 0}
+    f = dl.fairness(df, segment_by="seg", reference_group="x", **kw)
+    rows = {r["seg"]: r for r in f.segments.to_dicts()}
+    assert rows["b"]["statistical_parity_difference"] is None
+    assert rows["b"]["disparate_impact"] is None
+    assert abs(rows["b"]["demographic_parity_difference"] - 0.5) < TOL
+    alone = dl.fairness(df[df["seg"] == "a"], reference_group="x", **kw)
+    assert rows["a"]["statistical_parity_difference"] == alone.statistical_parity_difference
+    assert rows["a"]["disparate_impact"] == alone.disparate_impact

@@ -8,13 +8,16 @@
 //! aggregates. Null policy: as `performance` (rows with a null label or prediction are
 //! counted in `n_null` and left out; a null sensitive value is a group of its own).
 
+pub mod binary_report;
 pub mod groups;
 pub mod int_keys;
 pub mod partial;
 pub mod report;
 
+use binary_report::{binary_aggregates, binary_report, ReferenceRule};
+use rayon::prelude::*;
 pub use report::fmt_key;
-use report::{regression_report, segment_table};
+use report::{regression_gaps, regression_report, segment_table};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -22,11 +25,10 @@ use arrow_array::RecordBatch;
 
 use crate::error::{DriftlineError, Result};
 use crate::performance::columns::{
-    encode_binary, merge_other, ordered_fold, Chunks, Positive, CHUNK_ROWS,
+    block_fold, encode_binary, merge_other, Chunks, Positive, CHUNK_ROWS,
 };
-use crate::performance::confusion::{count_binary, BinaryCounts, Value};
+use crate::performance::confusion::{BinaryCounts, BinaryTally, Value};
 use crate::performance::regression::RegressionSums;
-use crate::performance::table::TableBuilder;
 use groups::{code_columns, KeyValue};
 
 /// Classification (binary) or regression fairness.
@@ -152,10 +154,12 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
     let others = std::sync::Mutex::new((None, None));
     let acc = match spec.task {
         FairnessTask::Binary => {
-            let counts = ordered_fold(
+            // One tally per thread: with many groups (100k segments times the sensitive
+            // groups) a tally per chunk would allocate and merge every group per chunk.
+            let tally = block_fold(
                 chunks.chunks.len(),
-                vec![BinaryCounts::default(); g],
-                |c| {
+                || BinaryTally::new(g),
+                |tally, c| {
                     let ch = &chunks.chunks[c];
                     let (yhat, op) = encode_binary(&ch[0], &spec.prediction, &spec.positive)?;
                     let y = match (label_at, &spec.label) {
@@ -177,21 +181,20 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
                             merge_other(name, &spec.positive, &mut o.1, ol.clone())?;
                         }
                     }
-                    Ok(count_binary(
+                    tally.add(
                         &coded.codes[c],
                         y.as_ref().map(|(v, _)| v.as_slice()),
                         &yhat,
                         score.as_ref().map(|s| s.as_primitive::<Float64Type>()),
-                        g,
-                    ))
+                    );
+                    Ok(())
                 },
                 |acc, p| {
-                    for (a, b) in acc.iter_mut().zip(&p) {
-                        *a += b;
-                    }
+                    acc.merge(p);
                     Ok(())
                 },
             )?;
+            let counts = tally.finish();
             Acc::Binary(counts)
         }
         FairnessTask::Regression => {
@@ -236,14 +239,28 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
         bounds.push(g);
     }
     let sens_keys: Vec<Vec<KeyValue>> = keys.iter().map(|k| k[n_seg..].to_vec()).collect();
-    let whole = report_of(spec, acc, &sens_keys, 0..g, n_seg > 0)?;
-    let segments = if n_seg > 0 {
-        let mut seg_keys = Vec::new();
-        let mut rows = Vec::new();
-        for w in bounds.windows(2) {
-            seg_keys.push(keys[w[0]][..n_seg].to_vec());
-            rows.push(report_of(spec, acc, &sens_keys, w[0]..w[1], false)?);
+    let whole = match acc {
+        Acc::Binary(counts) => {
+            let (keys, counts) = pooled(counts, &sens_keys, 0..g);
+            binary_report(spec, &keys, &counts)?
         }
+        Acc::Regression(sums) => {
+            let (keys, sums) = pooled(sums, &sens_keys, 0..g);
+            regression_report(spec, &keys, &sums)?
+        }
+    };
+    let segments = if n_seg > 0 {
+        let seg_keys: Vec<Vec<KeyValue>> = bounds
+            .windows(2)
+            .map(|w| keys[w[0]][..n_seg].to_vec())
+            .collect();
+        // A segment's row needs its aggregates only (no per-group table); 100k segments
+        // are worth the threads.
+        let rows: Vec<Vec<(&'static str, Value)>> = bounds
+            .par_windows(2)
+            .with_min_len(256)
+            .map(|w| segment_aggregates(spec, acc, &sens_keys, w[0]..w[1]))
+            .collect::<Result<_>>()?;
         Some(segment_table(spec, &seg_keys, &rows, &bounds)?)
     } else {
         None
@@ -251,245 +268,60 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
     Ok(Report { segments, ..whole })
 }
 
-fn pooled_binary(
-    counts: &[BinaryCounts],
-    sens_keys: &[Vec<KeyValue>],
-    range: std::ops::Range<usize>,
-) -> (Vec<Vec<KeyValue>>, Vec<BinaryCounts>) {
-    // With segments, the overall report pools each sensitive group over segments.
-    let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
-    keys.sort();
-    keys.dedup();
-    let mut out = vec![BinaryCounts::default(); keys.len()];
-    for i in range {
-        let j = keys.binary_search(&sens_keys[i]).unwrap_or(0);
-        out[j] += &counts[i];
-    }
-    (keys, out)
-}
-
-fn pooled_regression(
-    sums: &[RegressionSums],
-    sens_keys: &[Vec<KeyValue>],
-    range: std::ops::Range<usize>,
-) -> (Vec<Vec<KeyValue>>, Vec<RegressionSums>) {
-    let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
-    keys.sort();
-    keys.dedup();
-    let mut out = vec![RegressionSums::default(); keys.len()];
-    for i in range {
-        let j = keys.binary_search(&sens_keys[i]).unwrap_or(0);
-        out[j].merge(&sums[i]);
-    }
-    (keys, out)
-}
-
-fn report_of(
+/// The aggregates of one segment's groups.
+fn segment_aggregates(
     spec: &Spec,
     acc: &Acc,
     sens_keys: &[Vec<KeyValue>],
     range: std::ops::Range<usize>,
-    pool: bool,
-) -> Result<Report> {
-    let _ = pool;
-    match acc {
+) -> Result<Vec<(&'static str, Value)>> {
+    Ok(match acc {
         Acc::Binary(counts) => {
-            let (keys, counts) = pooled_binary(counts, sens_keys, range);
-            binary_report(spec, &keys, &counts)
+            let (keys, counts) = pooled(counts, sens_keys, range);
+            binary_aggregates(spec, &keys, &counts, ReferenceRule::MayBeAbsent)?
         }
         Acc::Regression(sums) => {
-            let (keys, sums) = pooled_regression(sums, sens_keys, range);
-            regression_report(spec, &keys, &sums)
+            let (_, sums) = pooled(sums, sens_keys, range);
+            let eligible: Vec<bool> = sums
+                .iter()
+                .map(|s| s.n >= spec.min_group_size && s.n > 0)
+                .collect();
+            regression_gaps(&sums, &eligible)
         }
+    })
+}
+
+/// Accumulators that merge into one another (per sensitive group over segments).
+trait Pool: Clone + Default {
+    fn pool(&mut self, o: &Self);
+}
+
+impl Pool for BinaryCounts {
+    fn pool(&mut self, o: &Self) {
+        *self += o;
     }
 }
 
-const TOO_FEW: &str = "fewer than two groups of at least min_group_size rows with the rate defined";
+impl Pool for RegressionSums {
+    fn pool(&mut self, o: &Self) {
+        self.merge(o);
+    }
+}
 
-fn binary_report(spec: &Spec, keys: &[Vec<KeyValue>], counts: &[BinaryCounts]) -> Result<Report> {
-    let has_label = spec.label.is_some();
-    let eligible: Vec<bool> = counts
-        .iter()
-        .map(|c| c.n() >= spec.min_group_size && c.n() > 0)
-        .collect();
-    let labelled = |f: fn(&BinaryCounts) -> Value| -> Vec<Value> {
-        counts
-            .iter()
-            .map(|c| {
-                if has_label {
-                    f(c)
-                } else {
-                    Err("no label column")
-                }
-            })
-            .collect()
-    };
-    let sel: Vec<Value> = counts.iter().map(BinaryCounts::selection_rate).collect();
-    let tpr = labelled(BinaryCounts::tpr);
-    let fpr = labelled(BinaryCounts::fpr);
-    let (dp_d, dp_r) = report::spread(&sel, &eligible, TOO_FEW);
-    let (tpr_d, tpr_r) = report::spread(&tpr, &eligible, TOO_FEW);
-    let (fpr_d, fpr_r) = report::spread(&fpr, &eligible, TOO_FEW);
-    let max2 = |a: Value, b: Value| -> Value { Ok(a?.max(b?)) };
-    let min2 = |a: Value, b: Value| -> Value { Ok(a?.min(b?)) };
-    // Reference group: given, or the largest eligible group (first in order on a tie).
-    let reference = match &spec.reference_group {
-        Some(r) => Some(keys.iter().position(|k| k == r).ok_or_else(|| {
-            DriftlineError::param(
-                "reference_group",
-                format!(
-                    "{} is not a group; groups: {}",
-                    fmt_key(r),
-                    keys.iter()
-                        .map(|k| fmt_key(k))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            )
-        })?),
-        None => (0..keys.len())
-            .filter(|&i| eligible[i])
-            .fold(None, |best: Option<usize>, i| match best {
-                Some(b) if counts[b].n() >= counts[i].n() => Some(b),
-                _ => Some(i),
-            }),
-    };
-    let vs: Vec<report::VsReference> = (0..keys.len())
-        .map(|i| match reference {
-            Some(r) if r != i => report::vs_reference(&counts[i], &counts[r], has_label),
-            Some(_) => report::VsReference {
-                spd: Err("the reference group"),
-                di: Err("the reference group"),
-                aod: Err("the reference group"),
-                apvd: Err("the reference group"),
-            },
-            None => report::VsReference {
-                spd: Err("no reference group"),
-                di: Err("no reference group"),
-                aod: Err("no reference group"),
-                apvd: Err("no reference group"),
-            },
-        })
-        .collect();
-    let pick = |f: fn(&report::VsReference) -> Value| -> Vec<Value> { vs.iter().map(f).collect() };
-    let (spd, di, aod, apvd) = (
-        pick(|v| v.spd),
-        pick(|v| v.di),
-        pick(|v| v.aod),
-        pick(|v| v.apvd),
-    );
-    let no_other = "no other eligible group to compare with the reference";
-    let mut total = BinaryCounts::default();
-    for c in counts {
-        total += c;
+/// The groups of `range` pooled by sensitive key (with segments, the overall report
+/// pools each sensitive group over the segments), keys sorted.
+fn pooled<T: Pool>(
+    acc: &[T],
+    sens_keys: &[Vec<KeyValue>],
+    range: std::ops::Range<usize>,
+) -> (Vec<Vec<KeyValue>>, Vec<T>) {
+    let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
+    keys.sort();
+    keys.dedup();
+    let mut out = vec![T::default(); keys.len()];
+    for i in range {
+        let j = keys.binary_search(&sens_keys[i]).unwrap_or(0);
+        out[j].pool(&acc[i]);
     }
-    let ratio_ok = dp_r;
-    let aggregates = vec![
-        ("demographic_parity_difference", dp_d),
-        ("demographic_parity_ratio", dp_r),
-        ("equalized_odds_difference", max2(tpr_d, fpr_d)),
-        ("equalized_odds_ratio", min2(tpr_r, fpr_r)),
-        ("equal_opportunity_difference", tpr_d),
-        ("equal_opportunity_ratio", tpr_r),
-        (
-            "statistical_parity_difference",
-            report::worst(&spd, &eligible, f64::abs, no_other),
-        ),
-        (
-            "disparate_impact",
-            report::worst(&di, &eligible, |x| x.ln().abs(), no_other),
-        ),
-        (
-            "average_odds_difference",
-            report::worst(&aod, &eligible, f64::abs, no_other),
-        ),
-        (
-            "average_predictive_value_difference",
-            report::worst(&apvd, &eligible, f64::abs, no_other),
-        ),
-        (
-            "theil_index",
-            if has_label {
-                report::theil(&total)
-            } else {
-                Err("no label column")
-            },
-        ),
-        (
-            "passes_four_fifths",
-            ratio_ok.map(|r| f64::from(u8::from(r >= 0.8))),
-        ),
-    ];
-    let mut t = TableBuilder::default();
-    t.keys(&spec.sensitive, keys);
-    t.counts("count", counts.iter().map(BinaryCounts::n));
-    t.counts("n_null", counts.iter().map(|c| c.n_null));
-    t.flags("small_group", eligible.iter().map(|e| !e));
-    t.flags(
-        "is_reference",
-        (0..keys.len()).map(|i| Some(i) == reference),
-    );
-    let mut notes: Vec<Vec<String>> = vec![Vec::new(); keys.len()];
-    let mut metric = |t: &mut TableBuilder, name: &str, vals: Vec<Value>| {
-        for (i, v) in vals.iter().enumerate() {
-            if let Err(why) = v {
-                if !matches!(*why, "no label column" | "the reference group") {
-                    notes[i].push(format!("{name}: {why}"));
-                }
-            }
-        }
-        t.metric(name, vals.into_iter());
-    };
-    metric(&mut t, "base_rate", labelled(BinaryCounts::base_rate));
-    metric(&mut t, "selection_rate", sel);
-    metric(&mut t, "tpr", tpr);
-    metric(&mut t, "fpr", fpr);
-    metric(&mut t, "tnr", labelled(BinaryCounts::tnr));
-    metric(&mut t, "fnr", labelled(BinaryCounts::fnr));
-    metric(&mut t, "precision", labelled(BinaryCounts::precision));
-    metric(&mut t, "npv", labelled(BinaryCounts::npv));
-    metric(&mut t, "accuracy", labelled(BinaryCounts::accuracy));
-    metric(&mut t, "f1", labelled(BinaryCounts::f1));
-    if spec.score.is_some() {
-        metric(
-            &mut t,
-            "mean_score",
-            counts.iter().map(BinaryCounts::mean_score).collect(),
-        );
-    }
-    metric(&mut t, "statistical_parity_difference", spd);
-    metric(&mut t, "disparate_impact", di);
-    metric(&mut t, "average_odds_difference", aod);
-    metric(&mut t, "average_predictive_value_difference", apvd);
-    for (i, e) in eligible.iter().enumerate() {
-        if !e {
-            notes[i].insert(
-                0,
-                format!(
-                    "fewer than min_group_size={} rows: left out of the aggregates",
-                    spec.min_group_size
-                ),
-            );
-        }
-    }
-    t.strings(
-        "notes",
-        notes.into_iter().map(|n| {
-            if n.is_empty() {
-                None
-            } else {
-                Some(n.join("; "))
-            }
-        }),
-    );
-    Ok(Report {
-        by_group: t.finish()?,
-        aggregates,
-        reference_group: reference.map(|r| keys[r].clone()),
-        small_groups: (0..keys.len())
-            .filter(|&i| !eligible[i])
-            .map(|i| keys[i].clone())
-            .collect(),
-        segments: None,
-    })
+    (keys, out)
 }

@@ -184,7 +184,7 @@ pub fn regression_report(
 pub fn segment_table(
     spec: &Spec,
     seg_keys: &[Vec<KeyValue>],
-    rows: &[Report],
+    rows: &[Vec<(&'static str, Value)>],
     bounds: &[usize],
 ) -> Result<RecordBatch> {
     let mut t = TableBuilder::default();
@@ -193,8 +193,8 @@ pub fn segment_table(
     let Some(first) = rows.first() else {
         return t.finish();
     };
-    for (j, (name, _)) in first.aggregates.iter().enumerate() {
-        t.metric(name, rows.iter().map(|r| r.aggregates[j].1));
+    for (j, (name, _)) in first.iter().enumerate() {
+        t.metric(name, rows.iter().map(|r| r[j].1));
     }
     t.finish()
 }

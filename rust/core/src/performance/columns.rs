@@ -109,6 +109,44 @@ where
     Ok(acc)
 }
 
+/// Splits the chunks into one contiguous block per thread, folds each block's chunks
+/// into an accumulator of its own (`init`, then `add` for each chunk in order) in
+/// parallel, and merges the blocks' accumulators in block order. For accumulators that
+/// are large (one per group of many groups) and merge exactly (counts, exact sums): each
+/// is allocated once per thread instead of once per chunk.
+///
+/// # Errors
+/// The first error of `add` or `merge`, in chunk order.
+pub fn block_fold<T, I, A, F>(n_chunks: usize, init: I, add: A, mut merge: F) -> Result<T>
+where
+    T: Send,
+    I: Fn() -> T + Sync + Send,
+    A: Fn(&mut T, usize) -> Result<()> + Sync + Send,
+    F: FnMut(&mut T, T) -> Result<()>,
+{
+    let blocks = rayon::current_num_threads().clamp(1, n_chunks.max(1));
+    let per = n_chunks.div_ceil(blocks).max(1);
+    let parts: Vec<Result<T>> = (0..blocks)
+        .into_par_iter()
+        .map(|b| {
+            let mut acc = init();
+            for c in (b * per).min(n_chunks)..((b + 1) * per).min(n_chunks) {
+                add(&mut acc, c)?;
+            }
+            Ok(acc)
+        })
+        .collect();
+    let mut parts = parts.into_iter();
+    let mut acc = match parts.next() {
+        Some(first) => first?,
+        None => init(),
+    };
+    for p in parts {
+        merge(&mut acc, p?)?;
+    }
+    Ok(acc)
+}
+
 /// The value that counts as the positive class of a binary label or prediction.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Positive {

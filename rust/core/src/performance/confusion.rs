@@ -236,54 +236,109 @@ pub fn count_binary(
     score: Option<&arrow_array::Float64Array>,
     n_groups: usize,
 ) -> Vec<BinaryCounts> {
-    use crate::performance::columns::NULL_CODE;
-    use arrow_array::Array;
-    let mut out = vec![BinaryCounts::default(); n_groups];
-    // The four counters live in a flat table indexed by (group, y, yhat) so the hot loop
-    // has no branch.
-    let mut flat = vec![0u64; n_groups * 4];
-    let mut nulls = vec![0u64; n_groups];
-    for i in 0..codes.len() {
-        let g = codes[i] as usize;
-        let t = y.map_or(0, |y| y[i]);
-        let p = yhat[i];
-        if t == NULL_CODE || p == NULL_CODE {
-            nulls[g] += 1;
-            continue;
+    let mut t = BinaryTally::new(n_groups);
+    t.add(codes, y, yhat, score);
+    t.finish()
+}
+
+/// Binary counts by group being accumulated over many chunks: the four confusion
+/// counters in a flat table indexed by (group, y, yhat), so the hot loop has no branch,
+/// the null counts, and the score sums. One tally per thread takes any number of chunks,
+/// so a pass over many groups allocates the groups' accumulators once per thread, not
+/// once per chunk.
+pub struct BinaryTally {
+    flat: Vec<u64>,
+    nulls: Vec<u64>,
+    counts: Vec<BinaryCounts>,
+}
+
+impl BinaryTally {
+    /// No rows yet, of `n_groups` groups.
+    pub fn new(n_groups: usize) -> Self {
+        Self {
+            flat: vec![0; n_groups * 4],
+            nulls: vec![0; n_groups],
+            counts: vec![BinaryCounts::default(); n_groups],
         }
-        flat[g * 4 + (t as usize) * 2 + p as usize] += 1;
     }
-    if let Some(s) = score {
-        use crate::performance::exact_batch::BATCH;
-        use crate::performance::ln::log_loss_terms;
-        let values = s.values();
-        // The log-loss terms of a block of rows at once, in a vectorised loop (the same
-        // bits as row by row); those of the rows left out are computed and not used.
-        let (mut terms, mut ys) = ([0.0; BATCH], [false; BATCH]);
-        for start in (0..codes.len()).step_by(BATCH) {
-            let end = (start + BATCH).min(codes.len());
-            let len = end - start;
-            for (k, b) in ys[..len].iter_mut().enumerate() {
-                *b = y.map_or(0, |y| y[start + k]) == 1;
+
+    /// Adds a chunk's rows: `codes[i]` the group, `y` and `yhat` from
+    /// [`crate::performance::columns::encode_binary`] (`y` absent: every label negative),
+    /// `score` optional.
+    pub fn add(
+        &mut self,
+        codes: &[u32],
+        y: Option<&[u8]>,
+        yhat: &[u8],
+        score: Option<&arrow_array::Float64Array>,
+    ) {
+        use crate::performance::columns::NULL_CODE;
+        use arrow_array::Array;
+        let (flat, nulls) = (&mut self.flat, &mut self.nulls);
+        for i in 0..codes.len() {
+            let g = codes[i] as usize;
+            let t = y.map_or(0, |y| y[i]);
+            let p = yhat[i];
+            if t == NULL_CODE || p == NULL_CODE {
+                nulls[g] += 1;
+                continue;
             }
-            log_loss_terms(&values[start..end], &ys[..len], &mut terms[..len]);
-            for i in start..end {
-                let t = y.map_or(0, |y| y[i]);
-                if t == NULL_CODE || yhat[i] == NULL_CODE || s.is_null(i) {
-                    continue;
+            flat[g * 4 + (t as usize) * 2 + p as usize] += 1;
+        }
+        if let Some(s) = score {
+            use crate::performance::exact_batch::BATCH;
+            use crate::performance::ln::log_loss_terms;
+            let values = s.values();
+            // The log-loss terms of a block of rows at once, in a vectorised loop (the same
+            // bits as row by row); those of the rows left out are computed and not used.
+            let (mut terms, mut ys) = ([0.0; BATCH], [false; BATCH]);
+            for start in (0..codes.len()).step_by(BATCH) {
+                let end = (start + BATCH).min(codes.len());
+                let len = end - start;
+                for (k, b) in ys[..len].iter_mut().enumerate() {
+                    *b = y.map_or(0, |y| y[start + k]) == 1;
                 }
-                out[codes[i] as usize].add_score_term(t == 1, values[i], terms[i - start]);
+                log_loss_terms(&values[start..end], &ys[..len], &mut terms[..len]);
+                for i in start..end {
+                    let t = y.map_or(0, |y| y[i]);
+                    if t == NULL_CODE || yhat[i] == NULL_CODE || s.is_null(i) {
+                        continue;
+                    }
+                    self.counts[codes[i] as usize].add_score_term(
+                        t == 1,
+                        values[i],
+                        terms[i - start],
+                    );
+                }
             }
         }
     }
-    for (g, c) in out.iter_mut().enumerate() {
-        c.tn = flat[g * 4];
-        c.fp = flat[g * 4 + 1];
-        c.fn_ = flat[g * 4 + 2];
-        c.tp = flat[g * 4 + 3];
-        c.n_null = nulls[g];
+
+    /// Adds another tally of the same groups.
+    pub fn merge(&mut self, o: Self) {
+        for (a, b) in self.flat.iter_mut().zip(&o.flat) {
+            *a += b;
+        }
+        for (a, b) in self.nulls.iter_mut().zip(&o.nulls) {
+            *a += b;
+        }
+        for (a, b) in self.counts.iter_mut().zip(&o.counts) {
+            *a += b;
+        }
     }
-    out
+
+    /// The counts by group.
+    pub fn finish(self) -> Vec<BinaryCounts> {
+        let mut out = self.counts;
+        for (g, c) in out.iter_mut().enumerate() {
+            c.tn += self.flat[g * 4];
+            c.fp += self.flat[g * 4 + 1];
+            c.fn_ += self.flat[g * 4 + 2];
+            c.tp += self.flat[g * 4 + 3];
+            c.n_null += self.nulls[g];
+        }
+        out
+    }
 }
 
 /// Multiclass counts: per class, true positives, predicted and true totals; from these
