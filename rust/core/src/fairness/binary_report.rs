@@ -39,15 +39,15 @@ struct Parts {
 ///
 /// # Errors
 /// A given reference group that is not a group, under [`ReferenceRule::Required`].
-fn reference_of(
+fn reference_of<K: AsRef<[KeyValue]>>(
     spec: &Spec,
-    keys: &[Vec<KeyValue>],
+    keys: &[K],
     counts: &[BinaryCounts],
     eligible: &[bool],
     rule: ReferenceRule,
 ) -> Result<Option<usize>> {
     match &spec.reference_group {
-        Some(r) => match keys.iter().position(|k| k == r) {
+        Some(r) => match keys.iter().position(|k| k.as_ref() == r.as_slice()) {
             Some(i) => Ok(Some(i)),
             None if rule == ReferenceRule::MayBeAbsent => Ok(None),
             None => Err(DriftlineError::param(
@@ -56,7 +56,7 @@ fn reference_of(
                     "{} is not a group; groups: {}",
                     fmt_key(r),
                     keys.iter()
-                        .map(|k| fmt_key(k))
+                        .map(|k| fmt_key(k.as_ref()))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
@@ -73,9 +73,9 @@ fn reference_of(
     }
 }
 
-fn parts(
+fn parts<K: AsRef<[KeyValue]>>(
     spec: &Spec,
-    keys: &[Vec<KeyValue>],
+    keys: &[K],
     counts: &[BinaryCounts],
     rule: ReferenceRule,
 ) -> Result<Parts> {
@@ -177,9 +177,9 @@ fn parts(
 ///
 /// # Errors
 /// An unknown reference group under [`ReferenceRule::Required`].
-pub fn binary_aggregates(
+pub fn binary_aggregates<K: AsRef<[KeyValue]>>(
     spec: &Spec,
-    keys: &[Vec<KeyValue>],
+    keys: &[K],
     counts: &[BinaryCounts],
     rule: ReferenceRule,
 ) -> Result<Vec<(&'static str, Value)>> {

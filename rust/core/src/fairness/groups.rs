@@ -87,6 +87,13 @@ pub fn code_columns(chunks: &Chunks, cols: &[usize]) -> Result<Coded> {
     }
     let mut per_col: Vec<(Vec<Vec<u32>>, Vec<KeyValue>)> = Vec::with_capacity(cols.len());
     for &j in cols {
+        // An integer column of a small range (a segment id) is coded from a table indexed
+        // by value, without per-chunk dictionaries to merge.
+        if let Some(c) = crate::fairness::int_keys::code_int_column(&chunks.chunks, j) {
+            let keys = c.keys.into_iter().flatten().collect();
+            per_col.push((c.codes, keys));
+            continue;
+        }
         let name = &chunks.names[j];
         let locals: Vec<Result<(Vec<u32>, Vec<KeyValue>)>> = (0..n_chunks)
             .into_par_iter()
@@ -223,8 +230,11 @@ fn intersect(per_col: Vec<(Vec<Vec<u32>>, Vec<KeyValue>)>) -> Result<Coded> {
             .map(|chunk| chunk.into_iter().map(|k| index[&k]).collect())
             .collect()
     };
+    // A key tuple per group: with 100k segments times the sensitive groups, allocating
+    // them is worth the threads.
     let keys = present
-        .iter()
+        .par_iter()
+        .with_min_len(1 << 12)
         .map(|&k| {
             per_col
                 .iter()

@@ -100,6 +100,23 @@ pub struct Accumulated {
     pub other_label: Option<crate::performance::columns::Other>,
 }
 
+impl Accumulated {
+    /// Frees the groups' keys and accumulators on every thread: with 100k segments times
+    /// the sensitive groups, freeing them one by one takes as long as a pass.
+    fn drop_in_parallel(self) {
+        use rayon::prelude::*;
+        let Self { keys, acc, .. } = self;
+        let min = 1 << 12;
+        rayon::join(
+            || keys.into_par_iter().with_min_len(min).for_each(drop),
+            || match acc {
+                Acc::Binary(c) => c.into_par_iter().with_min_len(min).for_each(drop),
+                Acc::Regression(s) => s.into_par_iter().with_min_len(min).for_each(drop),
+            },
+        );
+    }
+}
+
 /// Computes the fairness report of `batches`.
 ///
 /// # Errors
@@ -111,7 +128,9 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     let a = accumulate_inner(batches, spec)?;
-    finish(spec, &a.keys, &a.acc)
+    let r = finish(spec, &a.keys, &a.acc);
+    a.drop_in_parallel();
+    r
 }
 
 /// Accumulates the groups of `batches` (the mergeable part of [`evaluate`]).
@@ -238,57 +257,47 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
     if g > 0 {
         bounds.push(g);
     }
-    let sens_keys: Vec<Vec<KeyValue>> = keys.iter().map(|k| k[n_seg..].to_vec()).collect();
+    let sens: Vec<&[KeyValue]> = keys.iter().map(|k| &k[n_seg..]).collect();
     let whole = match acc {
         Acc::Binary(counts) => {
-            let (keys, counts) = pooled(counts, &sens_keys, 0..g);
+            let (keys, counts) = pooled(counts, &sens);
             binary_report(spec, &keys, &counts)?
         }
         Acc::Regression(sums) => {
-            let (keys, sums) = pooled(sums, &sens_keys, 0..g);
+            let (keys, sums) = pooled(sums, &sens);
             regression_report(spec, &keys, &sums)?
         }
     };
     let segments = if n_seg > 0 {
-        let seg_keys: Vec<Vec<KeyValue>> = bounds
-            .windows(2)
-            .map(|w| keys[w[0]][..n_seg].to_vec())
-            .collect();
-        // A segment's row needs its aggregates only (no per-group table); 100k segments
-        // are worth the threads.
+        let seg_keys: Vec<&[KeyValue]> = bounds.windows(2).map(|w| &keys[w[0]][..n_seg]).collect();
+        // A segment's groups are contiguous, sorted and distinct by their sensitive
+        // values: its row reads them in place and needs its aggregates only (no per-group
+        // table). 100k segments are worth the threads.
         let rows: Vec<Vec<(&'static str, Value)>> = bounds
             .par_windows(2)
             .with_min_len(256)
-            .map(|w| segment_aggregates(spec, acc, &sens_keys, w[0]..w[1]))
+            .map(|w| {
+                let (keys, r) = (&sens[w[0]..w[1]], w[0]..w[1]);
+                Ok(match acc {
+                    Acc::Binary(counts) => {
+                        binary_aggregates(spec, keys, &counts[r], ReferenceRule::MayBeAbsent)?
+                    }
+                    Acc::Regression(sums) => {
+                        let sums = &sums[r];
+                        let eligible: Vec<bool> = sums
+                            .iter()
+                            .map(|s| s.n >= spec.min_group_size && s.n > 0)
+                            .collect();
+                        regression_gaps(sums, &eligible)
+                    }
+                })
+            })
             .collect::<Result<_>>()?;
         Some(segment_table(spec, &seg_keys, &rows, &bounds)?)
     } else {
         None
     };
     Ok(Report { segments, ..whole })
-}
-
-/// The aggregates of one segment's groups.
-fn segment_aggregates(
-    spec: &Spec,
-    acc: &Acc,
-    sens_keys: &[Vec<KeyValue>],
-    range: std::ops::Range<usize>,
-) -> Result<Vec<(&'static str, Value)>> {
-    Ok(match acc {
-        Acc::Binary(counts) => {
-            let (keys, counts) = pooled(counts, sens_keys, range);
-            binary_aggregates(spec, &keys, &counts, ReferenceRule::MayBeAbsent)?
-        }
-        Acc::Regression(sums) => {
-            let (_, sums) = pooled(sums, sens_keys, range);
-            let eligible: Vec<bool> = sums
-                .iter()
-                .map(|s| s.n >= spec.min_group_size && s.n > 0)
-                .collect();
-            regression_gaps(&sums, &eligible)
-        }
-    })
 }
 
 /// Accumulators that merge into one another (per sensitive group over segments).
@@ -308,20 +317,30 @@ impl Pool for RegressionSums {
     }
 }
 
-/// The groups of `range` pooled by sensitive key (with segments, the overall report
-/// pools each sensitive group over the segments), keys sorted.
-fn pooled<T: Pool>(
-    acc: &[T],
-    sens_keys: &[Vec<KeyValue>],
-    range: std::ops::Range<usize>,
-) -> (Vec<Vec<KeyValue>>, Vec<T>) {
-    let mut keys: Vec<Vec<KeyValue>> = sens_keys[range.clone()].to_vec();
-    keys.sort();
-    keys.dedup();
-    let mut out = vec![T::default(); keys.len()];
-    for i in range {
-        let j = keys.binary_search(&sens_keys[i]).unwrap_or(0);
-        out[j].pool(&acc[i]);
+/// The groups pooled by sensitive key (with segments, the overall report pools each
+/// sensitive group over the segments), keys sorted.
+fn pooled<T: Pool>(acc: &[T], sens: &[&[KeyValue]]) -> (Vec<Vec<KeyValue>>, Vec<T>) {
+    // Few distinct sensitive keys over many groups: a hash lookup per group (the previous
+    // group's key first), then the few keys sorted.
+    let mut index: hashbrown::HashMap<&[KeyValue], usize> = hashbrown::HashMap::new();
+    let mut slot = vec![0usize; sens.len()];
+    for (i, k) in sens.iter().enumerate() {
+        slot[i] = if i > 0 && sens[i - 1] == *k {
+            slot[i - 1]
+        } else {
+            let next = index.len();
+            *index.entry(k).or_insert(next)
+        };
     }
-    (keys, out)
+    let mut keys: Vec<(&[KeyValue], usize)> = index.into_iter().collect();
+    keys.sort_unstable();
+    let mut rank = vec![0usize; keys.len()];
+    for (r, (_, first)) in keys.iter().enumerate() {
+        rank[*first] = r;
+    }
+    let mut out = vec![T::default(); keys.len()];
+    for (a, s) in acc.iter().zip(slot) {
+        out[rank[s]].pool(a);
+    }
+    (keys.into_iter().map(|(k, _)| k.to_vec()).collect(), out)
 }

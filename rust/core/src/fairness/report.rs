@@ -183,7 +183,7 @@ pub fn regression_report(
 /// Arrow errors (a bug).
 pub fn segment_table(
     spec: &Spec,
-    seg_keys: &[Vec<KeyValue>],
+    seg_keys: &[&[KeyValue]],
     rows: &[Vec<(&'static str, Value)>],
     bounds: &[usize],
 ) -> Result<RecordBatch> {

@@ -22,9 +22,11 @@ pub struct TableBuilder {
 impl TableBuilder {
     /// One column per key position, typed after its values: int64 when every non-null
     /// value is an integer, boolean when every one is a boolean, string otherwise.
-    pub fn keys(&mut self, names: &[String], keys: &[Vec<KeyValue>]) {
+    pub fn keys<K: AsRef<[KeyValue]>>(&mut self, names: &[String], keys: &[K]) {
         for (j, name) in names.iter().enumerate() {
-            let col = keys.iter().map(|k| k.get(j).unwrap_or(&KeyValue::Null));
+            let col = keys
+                .iter()
+                .map(|k| k.as_ref().get(j).unwrap_or(&KeyValue::Null));
             let all =
                 |f: fn(&KeyValue) -> bool| col.clone().all(|k| matches!(k, KeyValue::Null) || f(k));
             let array: ArrayRef = if all(|k| matches!(k, KeyValue::Int(_))) {
