@@ -39,11 +39,23 @@ def test_segments_match_a_polars_group_by(rng: np.random.Generator) -> None:
 def test_many_segments_and_null_keys(rng: np.random.Generator) -> None:
     n = 300_000
     key = rng.integers(0, 100_000, n)
-    t = pa.table({"k": pa.array(key, mask=rng.random(n) < 0.01), "v": rng.normal(size=n)})
+    masked = rng.random(n) < 0.01
+    v = rng.normal(size=n)
+    t = pa.table({"k": pa.array(key, mask=masked), "v": v})
     p = dl.profile(t, segment_by="k")
-    assert len(p.segments) == len(np.unique(key[:n])) + 1 or len(p.segments) > 90_000
+    present = np.unique(key[~masked])
+    assert len(p.segments) == len(present) + 1
     assert "__null__" in p.segments
+    assert p.segments["__null__"].row_count == masked.sum()
     assert sum(p.segments[k].row_count for k in p.segments) == n
+    # The integer keys (coded from a table by value) name the same segments, with the
+    # same rows, as the keys given as text.
+    as_text = dl.profile(t.set_column(0, "k", t["k"].cast(pa.string())), segment_by="k")
+    assert sorted(as_text.segments) == sorted(p.segments)
+    for k in [str(present[0]), str(present[-1]), "__null__"]:
+        want = v[masked] if k == "__null__" else v[(key == int(k)) & ~masked]
+        assert p.segments[k].row_count == as_text.segments[k].row_count == len(want)
+        assert abs(p.segments[k]["v"].mean - want.mean()) < 1e-12
 
 
 def test_segmented_profiles_merge_by_key(rng: np.random.Generator) -> None:
