@@ -296,7 +296,12 @@ def _vectorised(
 
 
 def _nulls(a: np.ndarray) -> list[float | None]:
-    return [None if not math.isfinite(x) else float(x) for x in a.tolist()]
+    """The values as floats, non-finite ones as None (only those are visited)."""
+    a = np.asarray(a, dtype=np.float64)
+    out: list[float | None] = a.tolist()
+    for i in np.flatnonzero(~np.isfinite(a)).tolist():
+        out[i] = None
+    return out
 
 
 FEATURE_COLUMNS = (
