@@ -339,9 +339,16 @@ impl SparseHist {
 }
 
 /// Histograms per group from keys `group << 32 | bin << 1 | y` (consumed, sorted here).
-pub fn sparse_by_group(mut keys: Vec<u64>, groups: usize) -> Vec<SparseHist> {
-    keys.sort_unstable();
+pub fn sparse_by_group(keys: Vec<u64>, groups: usize) -> Vec<SparseHist> {
     let mut out = vec![SparseHist::default(); groups];
+    add_sparse_by_group(keys, &mut out);
+    out
+}
+
+/// Adds keys `group << 32 | bin << 1 | y` (any order) to the per-group histograms `out`;
+/// only the groups present are touched.
+pub fn add_sparse_by_group(mut keys: Vec<u64>, out: &mut [SparseHist]) {
+    keys.sort_unstable();
     let mut start = 0;
     while start < keys.len() {
         let group = keys[start] >> 32;
@@ -350,10 +357,9 @@ pub fn sparse_by_group(mut keys: Vec<u64>, groups: usize) -> Vec<SparseHist> {
             end += 1;
         }
         let low: Vec<u32> = keys[start..end].iter().map(|&k| k as u32).collect();
-        out[group as usize] = SparseHist::from_sorted_keys(&low);
+        out[group as usize].merge(&SparseHist::from_sorted_keys(&low));
         start = end;
     }
-    out
 }
 
 #[cfg(test)]

@@ -21,9 +21,9 @@ use crate::fairness::groups::{Coded, KeyValue};
 use crate::performance::auc::{self, bin_of, ScoreHistogram, SparseHist};
 use crate::performance::calibration::CalibrationBins;
 use crate::performance::columns::{
-    self, encode_binary, merge_other, ordered_fold, Chunks, Other, SegmentCodes, NULL_CODE,
+    self, block_fold, encode_binary, merge_other, Chunks, Other, SegmentCodes, NULL_CODE,
 };
-use crate::performance::confusion::{self, BinaryCounts, Value};
+use crate::performance::confusion::{BinaryCounts, BinaryTally, Value};
 use crate::performance::{onepass, segments, Report, Spec};
 
 /// Encoded binary columns of one chunk.
@@ -59,11 +59,26 @@ pub enum AucSource {
     Histogram,
 }
 
-#[derive(Default)]
-struct ChunkPartial {
-    counts: Vec<BinaryCounts>,
+/// A thread's share of a partial: its chunks' counts, calibration bins and per-segment
+/// histograms.
+struct BlockPartial {
+    tally: BinaryTally,
     cal: CalibrationBins,
     seg_hist: Vec<SparseHist>,
+    /// Histogram keys not yet added to `seg_hist`: added a few million at a time, so each
+    /// segment's histogram grows by a few large merges, not by one per chunk.
+    keys: Vec<u64>,
+}
+
+/// Histogram keys a block holds before adding them to its histograms (32 MB).
+const KEYS_HELD: usize = 1 << 22;
+
+impl BlockPartial {
+    fn flush(&mut self) {
+        if !self.keys.is_empty() {
+            auc::add_sparse_by_group(std::mem::take(&mut self.keys), &mut self.seg_hist);
+        }
+    }
 }
 
 /// Accumulates the binary task; `partial` keeps per-segment histograms instead of the
@@ -106,42 +121,43 @@ pub fn accumulate(
         merge_other(&spec.label, &spec.positive, &mut other_l, ol)?;
         enc.push(c);
     }
-    let init = ChunkPartial {
-        counts: vec![BinaryCounts::default(); g],
-        seg_hist: vec![SparseHist::default(); g],
-        ..ChunkPartial::default()
-    };
-    let acc = ordered_fold(
+    // One accumulator per thread (every count and sum is exact, so the result does not
+    // depend on how the chunks are split): with 100k segments, one per chunk allocated
+    // and merged every segment's counts and histogram once per chunk.
+    let acc = block_fold(
         enc.len(),
-        init,
-        |c| {
+        || BlockPartial {
+            tally: BinaryTally::new(g),
+            cal: CalibrationBins::default(),
+            seg_hist: vec![SparseHist::default(); g],
+            keys: Vec::new(),
+        },
+        |acc, c| {
             let e = &enc[c];
             let codes = &coded.codes[c];
             let s = e.score.as_ref().map(|a| a.as_primitive::<Float64Type>());
-            let mut p = ChunkPartial {
-                counts: confusion::count_binary(codes, Some(&e.y), &e.yhat, s, g),
-                ..ChunkPartial::default()
-            };
+            acc.tally.add(codes, Some(&e.y), &e.yhat, s);
             if let Some(s) = s {
                 let values = s.values();
-                let mut keys: Vec<u64> = Vec::new();
                 for i in 0..e.y.len() {
                     if e.y[i] == NULL_CODE || e.yhat[i] == NULL_CODE || s.is_null(i) {
                         continue;
                     }
                     let (v, y) = (values[i], e.y[i] == 1);
-                    p.cal.add(v, y);
+                    acc.cal.add(v, y);
                     let k = (bin_of(v) as u64) << 1 | u64::from(y);
-                    keys.push(u64::from(codes[i]) << 32 | k);
+                    acc.keys.push(u64::from(codes[i]) << 32 | k);
                 }
-                p.seg_hist = auc::sparse_by_group(keys, g);
+                if acc.keys.len() >= KEYS_HELD {
+                    acc.flush();
+                }
             }
-            Ok(p)
+            Ok(())
         },
-        |acc, p| {
-            for (a, b) in acc.counts.iter_mut().zip(&p.counts) {
-                *a += b;
-            }
+        |acc, mut p| {
+            acc.flush();
+            p.flush();
+            acc.tally.merge(p.tally);
             acc.cal.merge(&p.cal);
             for (a, b) in acc.seg_hist.iter_mut().zip(&p.seg_hist) {
                 a.merge(b);
@@ -149,8 +165,10 @@ pub fn accumulate(
             Ok(())
         },
     )?;
+    let mut acc = acc;
+    acc.flush();
     let out = BinaryAcc {
-        counts: acc.counts,
+        counts: acc.tally.finish(),
         cal: acc.cal,
         seg_hist: acc.seg_hist,
         other_prediction: other_p,
