@@ -34,6 +34,20 @@ struct Parts {
     aggregates: Vec<(&'static str, Value)>,
 }
 
+/// A label-based rate of each group (explained nulls without a label column).
+fn labelled(counts: &[BinaryCounts], has_label: bool, f: fn(&BinaryCounts) -> Value) -> Vec<Value> {
+    counts
+        .iter()
+        .map(|c| {
+            if has_label {
+                f(c)
+            } else {
+                Err("no label column")
+            }
+        })
+        .collect()
+}
+
 /// The reference group's index: the given one, or the largest eligible group (first in
 /// order on a tie).
 ///
@@ -84,18 +98,7 @@ fn parts<K: AsRef<[KeyValue]>>(
         .iter()
         .map(|c| c.n() >= spec.min_group_size && c.n() > 0)
         .collect();
-    let labelled = |f: fn(&BinaryCounts) -> Value| -> Vec<Value> {
-        counts
-            .iter()
-            .map(|c| {
-                if has_label {
-                    f(c)
-                } else {
-                    Err("no label column")
-                }
-            })
-            .collect()
-    };
+    let labelled = |f| labelled(counts, has_label, f);
     let sel: Vec<Value> = counts.iter().map(BinaryCounts::selection_rate).collect();
     let tpr = labelled(BinaryCounts::tpr);
     let fpr = labelled(BinaryCounts::fpr);
@@ -197,18 +200,7 @@ pub fn binary_report(
 ) -> Result<Report> {
     let has_label = spec.label.is_some();
     let p = parts(spec, keys, counts, ReferenceRule::Required)?;
-    let labelled = |f: fn(&BinaryCounts) -> Value| -> Vec<Value> {
-        counts
-            .iter()
-            .map(|c| {
-                if has_label {
-                    f(c)
-                } else {
-                    Err("no label column")
-                }
-            })
-            .collect()
-    };
+    let labelled = |f| labelled(counts, has_label, f);
     let mut t = TableBuilder::default();
     t.keys(&spec.sensitive, keys);
     t.counts("count", counts.iter().map(BinaryCounts::n));
