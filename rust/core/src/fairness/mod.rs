@@ -272,28 +272,40 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
         let seg_keys: Vec<&[KeyValue]> = bounds.windows(2).map(|w| &keys[w[0]][..n_seg]).collect();
         // A segment's groups are contiguous, sorted and distinct by their sensitive
         // values: its row reads them in place and needs its aggregates only (no per-group
-        // table). 100k segments are worth the threads.
-        let rows: Vec<Vec<(&'static str, Value)>> = bounds
-            .par_windows(2)
-            .with_min_len(256)
-            .map(|w| {
-                let (keys, r) = (&sens[w[0]..w[1]], w[0]..w[1]);
-                Ok(match acc {
-                    Acc::Binary(counts) => {
-                        binary_aggregates(spec, keys, &counts[r], ReferenceRule::MayBeAbsent)?
-                    }
-                    Acc::Regression(sums) => {
-                        let sums = &sums[r];
-                        let eligible: Vec<bool> = sums
-                            .iter()
-                            .map(|s| s.n >= spec.min_group_size && s.n > 0)
-                            .collect();
-                        regression_gaps(sums, &eligible)
-                    }
-                })
+        // table). 100k segments are worth the threads; the aggregates go straight into
+        // one row-major buffer (rows allocated one by one end up scattered in memory).
+        let aggregates = |w: &[usize]| -> Result<Vec<(&'static str, Value)>> {
+            let (keys, r) = (&sens[w[0]..w[1]], w[0]..w[1]);
+            Ok(match acc {
+                Acc::Binary(counts) => {
+                    binary_aggregates(spec, keys, &counts[r], ReferenceRule::MayBeAbsent)?
+                }
+                Acc::Regression(sums) => {
+                    let sums = &sums[r];
+                    let eligible: Vec<bool> = sums
+                        .iter()
+                        .map(|s| s.n >= spec.min_group_size && s.n > 0)
+                        .collect();
+                    regression_gaps(sums, &eligible)
+                }
             })
-            .collect::<Result<_>>()?;
-        Some(segment_table(spec, &seg_keys, &rows, &bounds)?)
+        };
+        let names: Vec<&'static str> = match bounds.get(..2) {
+            Some(w) => aggregates(w)?.into_iter().map(|(n, _)| n).collect(),
+            None => Vec::new(),
+        };
+        let m = names.len().max(1);
+        let mut rows: Vec<Value> = vec![Err(""); seg_keys.len() * m];
+        rows.par_chunks_mut(m)
+            .zip(bounds.par_windows(2))
+            .with_min_len(256)
+            .try_for_each(|(out, w)| -> Result<()> {
+                for (o, (_, v)) in out.iter_mut().zip(aggregates(w)?) {
+                    *o = v;
+                }
+                Ok(())
+            })?;
+        Some(segment_table(spec, &seg_keys, &names, &rows, &bounds)?)
     } else {
         None
     };

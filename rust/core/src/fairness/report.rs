@@ -177,24 +177,23 @@ pub fn regression_report(
     })
 }
 
-/// A row per segment with its aggregates.
+/// A row per segment with its aggregates: `rows` holds each segment's aggregate values
+/// in the order of `names`, one segment after another.
 ///
 /// # Errors
 /// Arrow errors (a bug).
 pub fn segment_table(
     spec: &Spec,
     seg_keys: &[&[KeyValue]],
-    rows: &[Vec<(&'static str, Value)>],
+    names: &[&'static str],
+    rows: &[Value],
     bounds: &[usize],
 ) -> Result<RecordBatch> {
     let mut t = TableBuilder::default();
     t.keys(&spec.segment_by, seg_keys);
     t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
-    let Some(first) = rows.first() else {
-        return t.finish();
-    };
-    for (j, (name, _)) in first.iter().enumerate() {
-        t.metric(name, rows.iter().map(|r| r[j].1));
+    for (j, name) in names.iter().enumerate() {
+        t.metric(name, rows.iter().skip(j).step_by(names.len()).copied());
     }
     t.finish()
 }
