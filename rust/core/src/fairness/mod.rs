@@ -17,7 +17,7 @@ pub mod report;
 use binary_report::{binary_aggregates, binary_report, ReferenceRule};
 use rayon::prelude::*;
 pub use report::fmt_key;
-use report::{regression_gaps, regression_report, segment_table};
+use report::{regression_eligible, regression_gaps, regression_report, segment_table};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Float64Type;
@@ -282,10 +282,7 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
                 }
                 Acc::Regression(sums) => {
                     let sums = &sums[r];
-                    let eligible: Vec<bool> = sums
-                        .iter()
-                        .map(|s| s.n >= spec.min_group_size && s.n > 0)
-                        .collect();
+                    let eligible = regression_eligible(spec, sums);
                     regression_gaps(sums, &eligible)
                 }
             })

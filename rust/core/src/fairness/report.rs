@@ -129,6 +129,14 @@ pub fn worst(
         .ok_or(what)
 }
 
+/// Which regression groups count in the aggregates: at least `min_group_size` rows, and
+/// not empty.
+pub fn regression_eligible(spec: &Spec, sums: &[RegressionSums]) -> Vec<bool> {
+    sums.iter()
+        .map(|s| s.n >= spec.min_group_size && s.n > 0)
+        .collect()
+}
+
 /// Gaps (max - min) of the regression metrics over eligible groups.
 pub fn regression_gaps(sums: &[RegressionSums], eligible: &[bool]) -> Vec<(&'static str, Value)> {
     let why = "fewer than two groups of at least min_group_size rows";
@@ -153,10 +161,7 @@ pub fn regression_report(
     keys: &[Vec<KeyValue>],
     sums: &[RegressionSums],
 ) -> Result<Report> {
-    let eligible: Vec<bool> = sums
-        .iter()
-        .map(|s| s.n >= spec.min_group_size && s.n > 0)
-        .collect();
+    let eligible = regression_eligible(spec, sums);
     let mut t = TableBuilder::default();
     t.keys(&spec.sensitive, keys);
     t.counts("count", sums.iter().map(|s| s.n));
