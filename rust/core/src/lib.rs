@@ -11,6 +11,7 @@ pub mod hash;
 pub mod input;
 pub mod performance;
 pub mod pool;
+pub mod prefetch;
 pub mod profile;
 pub mod scratch;
 pub mod sketch;

@@ -322,18 +322,9 @@ const PREFETCH: usize = 12;
 /// Asks for both cache lines of a segment's state.
 #[inline(always)]
 fn prefetch(st: &SegState) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        let p = (st as *const SegState).cast::<i8>();
-        // SAFETY: a prefetch is a hint; the addresses lie inside `st`.
-        unsafe {
-            _mm_prefetch::<_MM_HINT_T0>(p);
-            _mm_prefetch::<_MM_HINT_T0>(p.add(64));
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = st;
+    let p = (st as *const SegState).cast::<u8>();
+    crate::prefetch::prefetch(p);
+    crate::prefetch::prefetch(p.wrapping_add(crate::prefetch::LINE_BYTES));
 }
 
 /// Sorts bucket `b`'s rows by key into `dst` ([`sort_by_score`] over the bucket's scores).
