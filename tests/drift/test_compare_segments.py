@@ -275,6 +275,84 @@ def test_categorical_columns_match_with_rare_unseen_and_missing_categories() -> 
     assert set(r.segments.filter(pl.col("drifted"))["segment"]) >= {"s3", "s4", "s7"}
 
 
+def test_segment_frequencies_equal_each_segment_profiles_counts() -> None:
+    """The one-call reader of every segment's category counts against each segment's own
+    profile: same (category, count) pairs, the cap's flags, and no row for a segment whose
+    column holds no category (all null)."""
+    rng = np.random.default_rng(12)
+    n = 5_000
+    seg = rng.integers(0, 40, n).astype(str)
+    c = rng.choice([f"v{i}" for i in range(30)], n).astype(object)
+    c[seg == "7"] = None
+    prof = dl.profile(pl.DataFrame({"seg": seg, "c": c.tolist()}), segment_by="seg", freq_cap=20)
+    keys = sorted(set(seg.tolist()), reverse=True)
+    long, per = prof._inner.segment_frequencies(keys, "c")
+    got: dict[str, dict[str, int]] = {k: {} for k in keys}
+    for i, v, n_ in zip(
+        long.column("segment").to_pylist(),
+        long.column("value").to_pylist(),
+        long.column("count").to_pylist(),
+        strict=True,
+    ):
+        assert v not in got[keys[i]], "a category listed twice"
+        got[keys[i]][v] = n_
+    for i, k in enumerate(keys):
+        one = prof._inner.segment(k)
+        assert got[k] == dict(one.frequencies("c") or []), k
+        stats = one.column_stats("c")
+        assert per.column("exact")[i].as_py() == bool(stats["frequencies_exact"]), k
+        assert per.column("other")[i].as_py() == stats["frequencies_other"], k
+        assert per.column("max_error")[i].as_py() == stats["frequencies_max_error"], k
+    assert got["7"] == {}
+    assert not all(per.column("exact").to_pylist()), "the cap never applied"
+    with pytest.raises(SchemaError, match="'nope' not found"):
+        prof._inner.segment_frequencies(keys, "nope")
+    with pytest.raises(DataError, match="no segment 'zz'"):
+        prof._inner.segment_frequencies(["zz"], "c")
+
+
+def test_capped_and_exact_categorical_segments_side_by_side() -> None:
+    """Segments whose category counts are past the frequency cap (estimates) next to
+    exact ones: every segment's test equals ``dl.compare`` on that segment alone, profiled
+    with the same cap."""
+    rng = np.random.default_rng(13)
+    cats = np.array([f"k{i}" for i in range(40)])
+
+    def side(drift: bool) -> pl.DataFrame:
+        parts = []
+        for i, (n, width) in enumerate([(400, 40), (300, 5), (800, 40), (200, 3), (50, 8)]):
+            probs = np.ones(width) / width
+            if drift and i in (1, 2):
+                probs = np.linspace(1, 3, width)
+                probs /= probs.sum()
+            c = rng.choice(cats[:width], n, p=probs)
+            parts.append(pl.DataFrame({"seg": [f"s{i}"] * n, "c": c.tolist()}))
+        return pl.concat(parts)
+
+    ref, cur = side(False), side(True)
+    cap = 16
+    r = dl.compare(
+        dl.profile(ref, segment_by="seg", freq_cap=cap),
+        dl.profile(cur, segment_by="seg", freq_cap=cap),
+        segment_by="seg",
+    )
+    feats = r.segment_features
+    capped = 0
+    for key in sorted(set(ref["seg"])):
+        a = dl.profile(ref.filter(pl.col("seg") == key).drop("seg"), freq_cap=cap)
+        b = dl.profile(cur.filter(pl.col("seg") == key).drop("seg"), freq_cap=cap)
+        capped += not a._inner.column_stats("c")["frequencies_exact"]
+        f = dl.compare(a, b).features[0]
+        got = feats.filter(pl.col("segment") == key).row(0, named=True)
+        for name in ("statistic", "p_value", "effect_size"):
+            want = getattr(f, name)
+            if want is None:
+                assert got[name] is None, (key, name)
+            else:
+                assert got[name] == pytest.approx(want, rel=1e-9, abs=1e-12), (key, name)
+    assert capped >= 2
+
+
 def test_a_segment_with_no_value_on_one_side_is_not_compared() -> None:
     nan = float("nan")
     fifty = [float(i) for i in range(50)]

@@ -28,16 +28,10 @@ __all__ = [
     "adjust_rows",
     "categorical",
     "column_arrays",
-    "column_stats",
     "ks_pvalues",
     "null_tests",
     "numeric",
 ]
-
-
-def column_stats(segs: Sequence[Any], column: str) -> list[dict[str, Any]]:
-    """``column_stats`` of one column in each native segment profile."""
-    return [s.column_stats(column) for s in segs]
 
 
 def column_arrays(inner: Any, keys: Sequence[str], column: str) -> dict[str, np.ndarray]:
@@ -137,43 +131,46 @@ def _categorical_one(
 
 
 def categorical(
-    name: str,
-    ref: Sequence[Any],
-    cur: Sequence[Any],
-    rs: list[dict[str, Any]],
-    cs: list[dict[str, Any]],
+    name: str, ref: Any, cur: Any, keys: Sequence[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Chi-square test and total variation of a categorical column in every segment, as
-    :func:`~driftline.drift.columns.categorical_result`: the 2 x k tables of all segments
-    as long arrays, cells expected fewer than 5 times pooled per segment, Yates' correction
-    when a segment's table has two cells. Segments whose counts are past the frequency cap
-    (estimates) take :func:`~driftline.drift.columns.categorical_result` one by one."""
-    n_seg = len(ref)
+    """Chi-square test and total variation of a categorical column in every segment of
+    ``keys``, from the native profiles ``ref`` and ``cur``, as
+    :func:`~driftline.drift.columns.categorical_result`: every segment's category counts
+    read in one native call per side (``Profile.segment_frequencies``), the 2 x k tables
+    of all segments as long arrays, cells expected fewer than 5 times pooled per segment,
+    Yates' correction when a segment's table has two cells. Segments whose counts are
+    past the frequency cap (estimates) take
+    :func:`~driftline.drift.columns.categorical_result` one by one."""
+    import pyarrow as pa
+
+    n_seg = len(keys)
     stat = np.full(n_seg, np.nan)
     p = np.full(n_seg, np.nan)
     effect = np.full(n_seg, np.nan)
-    seg_ids: list[int] = []
-    cats: list[str] = []
-    counts: list[float] = []
-    sides: list[int] = []
-    for i in range(n_seg):
-        r, c = rs[i], cs[i]
-        exact = r.get("frequencies_exact", True) and c.get("frequencies_exact", True)
-        if not exact or r.get("frequencies_other") or c.get("frequencies_other"):
-            stat[i], p[i], effect[i] = _categorical_one(name, ref[i], cur[i], r, c)
-            continue
-        for side, prof in ((0, ref[i]), (1, cur[i])):
-            f = prof.frequencies(name) or []
-            seg_ids += [i] * len(f)
-            sides += [side] * len(f)
-            cats += [k for k, _ in f]
-            counts += [float(v) for _, v in f]
-    if not cats:
+    r_long, r_seg = ref.segment_frequencies(list(keys), name)
+    c_long, c_seg = cur.segment_frequencies(list(keys), name)
+    exact = r_seg.column("exact").to_numpy(zero_copy_only=False) & c_seg.column("exact").to_numpy(
+        zero_copy_only=False
+    )
+    for i in np.flatnonzero(~exact).tolist():
+        r, c = ref.segment(keys[i]), cur.segment(keys[i])
+        rs, cs = r.column_stats(name), c.column_stats(name)
+        stat[i], p[i], effect[i] = _categorical_one(name, r, c, rs, cs)
+    # Both sides' (segment, category, count) rows, the estimated segments left out; the
+    # categories coded once for both sides.
+    seg = np.concatenate(
+        [b.column("segment").to_numpy().astype(np.int64) for b in (r_long, c_long)]
+    )
+    side_a = np.arange(seg.size) < r_long.num_rows
+    cnt = np.concatenate(
+        [b.column("count").to_numpy().astype(np.float64) for b in (r_long, c_long)]
+    )
+    values = pa.concat_arrays([r_long.column("value"), c_long.column("value")])
+    code = values.dictionary_encode().indices.to_numpy().astype(np.int64)
+    kept = exact[seg]
+    seg, side_a, cnt, code = seg[kept], side_a[kept], cnt[kept], code[kept]
+    if seg.size == 0:
         return stat, p, effect
-    _, code = np.unique(np.asarray(cats, dtype=object), return_inverse=True)
-    seg = np.asarray(seg_ids, dtype=np.int64)
-    side_a = np.asarray(sides) == 0
-    cnt = np.asarray(counts)
     _, cell = np.unique(seg * (int(code.max()) + 1) + code, return_inverse=True)
     n_cells = int(cell.max()) + 1
     rc = np.bincount(cell, weights=np.where(side_a, cnt, 0.0), minlength=n_cells)

@@ -8,8 +8,8 @@ counts and moments and another walks every segment's two sketch CDFs (KS and Was
 distances, in parallel over segments); categorical columns' 2 x k tables of all
 segments are long arrays (pooling, Yates, total variation by ``bincount``); the null-rate
 tests, the correction across columns (per segment) and the verdicts are array operations
-(:mod:`driftline.drift.segment_stats`). What remains per segment is reading a categorical
-column's frequency table out of each segment's native profile.
+(:mod:`driftline.drift.segment_stats`). Only a segment whose category counts are past the
+frequency cap (estimates) is compared on its own.
 
 Numeric columns are compared with ``ks`` from the sketches (sketch mode), the same as
 ``dl.compare(ref.segments[k], cur.segments[k])`` whenever the segments carry no exact
@@ -41,7 +41,6 @@ from driftline.drift.segment_stats import (
     adjust_rows,
     categorical,
     column_arrays,
-    column_stats,
     null_tests,
     numeric,
 )
@@ -209,11 +208,6 @@ def _vectorised(
     weights: Mapping[str, float] | None,
 ) -> tuple[dict[str, list[Any]], dict[str, list[Any]]]:
     ref_in, cur_in = ref._inner, cur._inner
-    # Per-segment native profiles only for categorical columns (their frequency tables);
-    # numeric columns are read for all segments at once.
-    need_segments = any(kinds[c] not in ("numeric", "null") for c in columns)
-    ri = [ref_in.segment(k) for k in keys] if need_segments else []
-    ci = [cur_in.segment(k) for k in keys] if need_segments else []
     n_seg = len(keys)
     per_col = thresholds if isinstance(thresholds, Mapping) else {}
     cols: list[_Col] = []
@@ -228,8 +222,7 @@ def _vectorised(
             stat = p = eff = np.full(n_seg, np.nan)
             method = "null_rate"
         else:
-            rs, cs = column_stats(ri, name), column_stats(ci, name)
-            stat, p, eff = categorical(name, ri, ci, rs, cs)
+            stat, p, eff = categorical(name, ref_in, cur_in, keys)
             method = "chi2"
         me = min_effect_for(name, kind, min_effect) if kind != "null" else float("nan")
         cols.append(_Col(name, kind, method, stat, p, eff, nr, nc, np_, me))

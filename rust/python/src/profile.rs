@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt64Array};
+use arrow_array::builder::LargeStringBuilder;
+use arrow_array::{
+    ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
 use driftline_core::codec;
 use driftline_core::profile::{
     quantile_edges, ColumnProfile, Profile, ProfileOptions, SketchConfig,
@@ -304,6 +307,59 @@ impl PyProfile {
                 ("cur_exact", flags(|p| p.cur_exact)),
             ],
         )
+    }
+
+    /// Category counts of column `name` over the segments of `keys`, for thousands of
+    /// segments in one call: two pyarrow RecordBatches. The first has a row per (segment,
+    /// kept category): `segment` (the segment's position in `keys`, uint32), `value`
+    /// (string) and `count` (uint64), in no particular order. The second has a row per
+    /// segment: `exact` (every count exact), `other` (values of dropped categories) and
+    /// `max_error` (bound on a count's undercount); a segment whose column keeps no
+    /// category counts has no rows in the first and is exact with zeros in the second.
+    fn segment_frequencies(
+        &self,
+        py: Python<'_>,
+        keys: Vec<String>,
+        name: &str,
+    ) -> PyResult<(Py<PyAny>, Py<PyAny>)> {
+        let cols = self.segment_columns(py, Some(&keys), name)?;
+        let (long, per) = py.detach(|| {
+            let rows: usize = cols
+                .iter()
+                .map(|c| c.frequencies.as_ref().map_or(0, |f| f.len()))
+                .sum();
+            let mut seg = Vec::with_capacity(rows);
+            let mut count = Vec::with_capacity(rows);
+            let mut value = LargeStringBuilder::with_capacity(rows, rows * 8);
+            let (mut exact, mut other, mut max_error) = (
+                Vec::with_capacity(cols.len()),
+                Vec::with_capacity(cols.len()),
+                Vec::with_capacity(cols.len()),
+            );
+            for (i, c) in cols.iter().enumerate() {
+                let f = c.frequencies.as_ref();
+                exact.push(f.is_none_or(|f| f.is_exact()));
+                other.push(f.map_or(0, |f| f.other_count));
+                max_error.push(f.map_or(0, |f| f.max_error));
+                for (v, n) in f.into_iter().flat_map(|f| f.iter()) {
+                    seg.push(i as u32);
+                    value.append_value(v);
+                    count.push(n);
+                }
+            }
+            let long: Vec<(&str, ArrayRef)> = vec![
+                ("segment", Arc::new(UInt32Array::from(seg))),
+                ("value", Arc::new(value.finish())),
+                ("count", Arc::new(UInt64Array::from(count))),
+            ];
+            let per: Vec<(&str, ArrayRef)> = vec![
+                ("exact", Arc::new(BooleanArray::from(exact))),
+                ("other", Arc::new(UInt64Array::from(other))),
+                ("max_error", Arc::new(UInt64Array::from(max_error))),
+            ];
+            (long, per)
+        });
+        Ok((record_batch(py, long)?, record_batch(py, per)?))
     }
 
     /// Scalars of one column as a dict.
