@@ -8,6 +8,7 @@ use arrow_array::{
     ArrayRef, BooleanArray, Float64Array, RecordBatch, StringArray, UInt32Array, UInt64Array,
 };
 use driftline_core::codec;
+use driftline_core::prefetch::prefetch_value;
 use driftline_core::profile::{
     quantile_edges, ColumnProfile, Profile, ProfileOptions, SketchConfig,
 };
@@ -105,6 +106,19 @@ impl PyProfile {
             })
             .collect()
     }
+}
+
+/// Segments ahead whose memory [`PyProfile::segment_column_arrays`] asks for.
+const SEGMENTS_AHEAD: usize = 4;
+
+/// The columns of `s` at the positions `hints` (those it has).
+fn hinted<'a>(
+    s: &'a Profile,
+    hints: &'a [Option<usize>],
+) -> impl Iterator<Item = &'a ColumnProfile> + 'a {
+    hints
+        .iter()
+        .filter_map(|&h| h.and_then(|i| s.columns.get(i)))
 }
 
 /// The numbers of [`PyProfile::segment_column_arrays`] for one column of one segment.
@@ -216,12 +230,20 @@ impl PyProfile {
             .map(|n| self.inner.columns.iter().position(|c| &c.name == n))
             .collect();
         // One pass over the segments, in parallel: each segment's columns are read
-        // together (the segments' profiles are scattered in memory).
+        // together. The segments' profiles are scattered in memory, so a segment's column
+        // structs are asked for two steps ahead and their heap memory one step ahead
+        // (20k segments x 3 columns: 18.3 -> 17.0 ms, medians of alternated runs).
         let rows: std::result::Result<Vec<Vec<[f64; 10]>>, String> = py.detach(|| {
-            segs.par_iter()
-                .with_min_len(512)
-                .map(|&(k, s)| {
-                    names
+            let per_chunk = segs.par_chunks(512).map(|chunk| {
+                let mut out = Vec::with_capacity(chunk.len());
+                for (i, &(k, s)) in chunk.iter().enumerate() {
+                    if let Some(&(_, far)) = chunk.get(i + 2 * SEGMENTS_AHEAD) {
+                        hinted(far, &hints).for_each(prefetch_value);
+                    }
+                    if let Some(&(_, near)) = chunk.get(i + SEGMENTS_AHEAD) {
+                        hinted(near, &hints).for_each(ColumnProfile::prefetch_heap);
+                    }
+                    let row = names
                         .iter()
                         .zip(&hints)
                         .map(|(n, &h)| {
@@ -231,9 +253,13 @@ impl PyProfile {
                                 .map(column_numbers)
                                 .ok_or_else(|| format!("column '{n}' not found in segment '{k}'"))
                         })
-                        .collect()
-                })
-                .collect()
+                        .collect::<std::result::Result<Vec<_>, String>>()?;
+                    out.push(row);
+                }
+                Ok(out)
+            });
+            let chunks: std::result::Result<Vec<Vec<_>>, String> = per_chunk.collect();
+            chunks.map(|c| c.into_iter().flatten().collect())
         });
         let rows = rows.map_err(|m| driftline_exception(py, "SchemaError", m))?;
         let fields = [

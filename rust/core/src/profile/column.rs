@@ -353,6 +353,15 @@ impl ColumnProfile {
         }
     }
 
+    /// Asks for the heap memory that reading this column's numbers touches (its name and
+    /// its distinct-count registers): called a few segments ahead when thousands of
+    /// segment profiles, scattered in memory, are read one after another.
+    #[inline]
+    pub fn prefetch_heap(&self) {
+        crate::prefetch::prefetch(self.name.as_ptr());
+        self.distinct.prefetch_registers();
+    }
+
     /// Approximate number of distinct non-null values (exact for categorical columns whose
     /// frequencies are still exact).
     pub fn distinct_estimate(&self) -> f64 {
