@@ -376,6 +376,23 @@ def test_a_segment_with_no_value_on_one_side_is_not_compared() -> None:
     )
 
 
+def test_segment_readers_take_keys_in_any_order() -> None:
+    """Keys in the profile's own order, reversed, repeated, a subset, or interleaved with
+    a missing one: each key gets its own segment's numbers."""
+    sizes = {f"k{i:03d}": i + 1 for i in range(60)}
+    keys = [k for k, n in sizes.items() for _ in range(n)]
+    prof = dl.profile(
+        pl.DataFrame({"seg": keys, "x": np.arange(len(keys), dtype=float)}), segment_by="seg"
+    )._inner
+    own = sorted(sizes)
+    for ask in (own, own[::-1], own[::7], ["k010", "k010", "k003", "k059", "k000"], own[5:9]):
+        assert prof.segment_rows(ask) == [sizes[k] for k in ask], ask
+        got = prof.segment_column_arrays(ask, ["x"])[0].column("count").to_pylist()
+        assert got == [sizes[k] for k in ask], ask
+    with pytest.raises(DataError, match="no segment 'k0105'"):
+        prof.segment_rows(["k010", "k0105", "k011"])
+
+
 def test_segment_readers_name_a_missing_segment_or_column() -> None:
     prof = dl.profile(pl.DataFrame({"seg": ["a", "b"], "x": [1.0, 2.0]}), segment_by="seg")
     assert prof._inner.segment_rows(["b", "a"]) == [1, 1]
