@@ -17,6 +17,7 @@ mod input;
 mod partials;
 mod performance;
 mod profile;
+mod segment_readers;
 mod stats;
 
 #[pymodule]
