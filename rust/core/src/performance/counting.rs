@@ -69,7 +69,7 @@ pub struct Placer<'a, T> {
 }
 
 /// Bytes of a cache line.
-const LINE: usize = 64;
+const LINE: usize = crate::prefetch::LINE_BYTES;
 /// Cache lines a group's buffer holds before they are written, one after the other.
 /// Several consecutive lines per write keep the memory's open rows busy: a C loop placing
 /// 10M 16-byte rows into 10k groups on two threads took 26.5 ms with one line, 21 with
