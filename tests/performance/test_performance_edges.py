@@ -47,6 +47,36 @@ def test_int64_extremes_as_labels() -> None:
     assert r.accuracy == 1.0 and r.recall == 1.0
 
 
+def test_regression_near_the_double_range() -> None:
+    """Residuals of +-2e308 overflow: the errors are infinite as scikit-learn's, and the
+    metrics scikit-learn gives as NaN (R2, the mean residual) are explained nulls, never a
+    number (R2 used to come out as 0.0). Labels of 1e200, whose squares overflow, give R2 1
+    when predicted exactly."""
+    y = np.array([1e308, -1e308, 1.0, 2.0])
+    p = np.array([-1e308, 1e308, 1.5, 2.5])
+    data = {"y": y, "p": p, "g": ["a", "a", "b", "b"]}
+    with np.errstate(over="ignore", invalid="ignore"):
+        want_mae = skm.mean_absolute_error(y, p)
+        want_rmse = float(np.sqrt(skm.mean_squared_error(y, p)))
+        want_r2 = skm.r2_score(y, p)
+        want_bias = float(np.mean(y - p))
+    r = dl.performance(data, prediction="p", label="y", task="regression")
+    assert r.mae == want_mae == np.inf
+    assert r.rmse == want_rmse == np.inf
+    assert np.isnan(want_r2) and r.r2 is None and "overflow" in r.reason("r2")
+    assert np.isnan(want_bias) and r.mean_error is None
+    assert "overflow" in r.reason("mean_error")
+    seg = dl.performance(data, prediction="p", label="y", task="regression", segment_by="g")
+    assert seg.segments is not None
+    rows = {row["g"]: row for row in seg.segments.iter_rows(named=True)}
+    assert rows["a"]["r2"] is None and rows["a"]["mean_error"] is None
+    assert rows["b"]["mae"] == skm.mean_absolute_error(y[2:], p[2:])
+    assert rows["b"]["r2"] == skm.r2_score(y[2:], p[2:])
+    big = np.array([1e200, -3e200, 5e200])
+    exact = dl.performance({"y": big, "p": big}, prediction="p", label="y", task="regression")
+    assert exact.r2 == 1.0 and exact.mae == 0.0
+
+
 def test_bool_and_float_labels() -> None:
     r = dl.performance(
         {"y": [True, False], "p": [1.0, 0.0]}, prediction="p", label="y", positive=True

@@ -30,6 +30,13 @@ use crate::performance::confusion::{ratio, Value};
 use crate::performance::exact::ExactSum;
 use crate::performance::exact_batch::BATCH;
 
+/// Why the mean error is undefined: residuals of both signs overflowed to infinity.
+const OPPOSITE_INFINITIES: &str =
+    "undefined: residuals overflowed the double range to both +inf and -inf";
+/// Why R2 is undefined: a sum of squares overflowed.
+const SQUARES_OVERFLOW: &str =
+    "undefined: the squared errors or the label's squares overflow the double range";
+
 /// Error sums of one group.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RegressionSums {
@@ -179,9 +186,14 @@ impl RegressionSums {
     pub fn smape(&self) -> Value {
         ratio(self.sum_sape.value(), self.n as f64, "no rows")
     }
-    /// Mean residual `y - yhat`.
+    /// Mean residual `y - yhat`. Undefined when residuals overflowed the double range
+    /// to both infinities (their sum is no number).
     pub fn mean_error(&self) -> Value {
-        ratio(self.sum_err.value(), self.n as f64, "no rows")
+        let sum = self.sum_err.value();
+        if sum.is_nan() {
+            return Err(OPPOSITE_INFINITIES);
+        }
+        ratio(sum, self.n as f64, "no rows")
     }
     /// Mean of the label.
     pub fn y_mean(&self) -> Value {
@@ -200,17 +212,32 @@ impl RegressionSums {
         let n = self.n as f64;
         let q = dd_div(sq, n);
         let d = dd_add(s2, (-q.0, -q.1));
-        (d.0 + d.1).max(0.0)
+        let v = d.0 + d.1;
+        // A NaN (overflowed squares) stays NaN: `max` would turn it into 0.
+        if v.is_nan() {
+            v
+        } else {
+            v.max(0.0)
+        }
     }
-    /// Coefficient of determination.
+    /// Coefficient of determination. Undefined when the squared errors or the label's
+    /// squares overflowed the double range (their ratio is then unknown), unless every
+    /// error is zero.
     pub fn r2(&self) -> Value {
         if self.n == 0 {
             return Err("no rows");
         }
         let sst = self.sst();
         let sse = self.sum_sq.value();
+        if sse == 0.0 {
+            return Ok(1.0);
+        }
+        if !(sse.is_finite() && sst.is_finite()) {
+            return Err(SQUARES_OVERFLOW);
+        }
         if sst == 0.0 {
-            return Ok(if sse == 0.0 { 1.0 } else { 0.0 });
+            // A constant label: as scikit-learn's r2_score (force_finite).
+            return Ok(0.0);
         }
         Ok(1.0 - sse / sst)
     }
@@ -534,6 +561,37 @@ mod tests {
         b.add_pairs(&pairs);
         assert_eq!(a, b);
         assert_eq!(a.r2().unwrap().to_bits(), b.r2().unwrap().to_bits());
+    }
+
+    #[test]
+    fn overflowing_squares_and_residuals_are_undefined_not_zero() {
+        let mut s = RegressionSums::default();
+        for (t, p) in [(1e308, -1e308), (-1e308, 1e308), (1.0, 1.5), (2.0, 2.5)] {
+            s.add(t, p);
+        }
+        // The residuals +-2e308 overflow: infinite errors, both infinities in their sum.
+        assert_eq!(s.mae(), Ok(f64::INFINITY));
+        assert_eq!(s.rmse(), Ok(f64::INFINITY));
+        assert_eq!(s.r2(), Err(SQUARES_OVERFLOW));
+        assert_eq!(s.mean_error(), Err(OPPOSITE_INFINITIES));
+        // Labels whose squares overflow, predicted exactly: R2 is 1; predicted with an
+        // error, R2 is unknown.
+        let mut exact = RegressionSums::default();
+        let mut off = RegressionSums::default();
+        for t in [1e200, -3e200, 5e200] {
+            exact.add(t, t);
+            off.add(t, t * 0.5);
+        }
+        assert_eq!(exact.r2(), Ok(1.0));
+        assert_eq!(off.r2(), Err(SQUARES_OVERFLOW));
+        assert_eq!(off.mean_error(), Ok((1e200 - 3e200 + 5e200) * 0.5 / 3.0));
+        // A constant label: 1 when predicted exactly, else 0 (scikit-learn's convention).
+        let mut c = RegressionSums::default();
+        c.add(2.0, 2.0);
+        c.add(2.0, 2.0);
+        assert_eq!(c.r2(), Ok(1.0));
+        c.add(2.0, 3.0);
+        assert_eq!(c.r2(), Ok(0.0));
     }
 
     #[test]
