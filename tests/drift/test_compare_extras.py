@@ -125,3 +125,20 @@ def test_cli_gate(tmp_path) -> None:
     assert res.exit_code == 0
     res = runner.invoke(app, ["drift", ref, str(tmp_path / "nope.parquet")])
     assert res.exit_code == 2
+
+
+def test_int64_extremes_compare_like_scipy_on_their_doubles() -> None:
+    """Integers beyond 2^53 (int64's extremes among them) are compared as their nearest
+    doubles, as scipy sees them after numpy's conversion; they used to stop compare with
+    an Arrow cast error."""
+    import scipy.stats as sps
+
+    big = np.iinfo(np.int64)
+    ref = np.array([big.min, big.max, 0, -1, 5, 7, 2**53 + 1] * 50, dtype=np.int64)
+    cur = np.array([big.max, big.max, 0, 3, 5, 9, -(2**60)] * 50, dtype=np.int64)
+    out = dl.compare(pa.table({"x": ref}), pa.table({"x": cur}))
+    f = out["x"]
+    ks = sps.ks_2samp(ref.astype(np.float64), cur.astype(np.float64))
+    assert f.method == "ks"
+    assert f.statistic == pytest.approx(ks.statistic, rel=1e-12)
+    assert f.p_value == pytest.approx(ks.pvalue, rel=1e-6)

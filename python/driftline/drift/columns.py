@@ -44,7 +44,9 @@ def raw_values(table: pa.Table, column: str) -> np.ndarray:
     them all)."""
     arr = pc.drop_null(table.column(column))
     if not pa.types.is_floating(arr.type):
-        arr = pc.cast(arr, pa.float64())
+        # Integers beyond 2^53 round to the nearest double, as numpy's conversion does
+        # (a safe cast refuses them, and int64 extremes are valid data).
+        arr = pc.cast(arr, pa.float64(), safe=False)
     v = (
         np.asarray(arr.to_numpy(), dtype=np.float64)
         if arr.num_chunks != 1
