@@ -25,6 +25,10 @@ __all__ = ["ClockWindows", "CountWindows", "EventTimeWindows", "Piece", "make_wi
 Piece = tuple[str, Any]
 
 
+# Ticks of each Arrow timestamp unit in a second.
+_TICKS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+
+
 def _iso(seconds: float) -> str:
     return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -138,22 +142,43 @@ class EventTimeWindows:
         self.lateness = lateness
         self.watermark = -math.inf
 
-    def _epoch_seconds(self, col: Any) -> pa.Array:
+    def _starts(self, col: Any) -> tuple[pa.Array, float | None]:
+        """Each row's window start in epoch seconds (null for a null time), and the
+        largest event time. Timestamps and dates are floored in their own integer unit
+        when the window is a whole number of it, so a nanosecond before a boundary stays
+        in the earlier window (float seconds would round it onto the boundary)."""
         if isinstance(col, pa.ChunkedArray):
             col = col.combine_chunks()
+        per_second: float | None = None
         if pa.types.is_timestamp(col.type):
-            return pc.divide(pc.cast(pc.cast(col, pa.timestamp("us")), pa.int64()), 1e6)
-        if pa.types.is_date(col.type):
-            return pc.multiply(pc.cast(pc.cast(col, pa.date32()), pa.int64()), 86400.0)
-        return pc.cast(col, pa.float64())
+            per_second = _TICKS_PER_SECOND[col.type.unit]
+            ticks = pc.cast(col, pa.int64())
+        elif pa.types.is_date(col.type):
+            per_second = 1 / 86400
+            ticks = pc.cast(pc.cast(pc.cast(col, pa.date32()), pa.int32()), pa.int64())
+        if per_second is not None and (self.seconds * per_second).is_integer():
+            width = int(self.seconds * per_second)
+            valid = pc.is_valid(ticks).to_numpy(zero_copy_only=False)
+            t = pc.fill_null(ticks, 0).to_numpy(zero_copy_only=False)
+            starts = (t // width * width) / per_second
+            top = pc.max(ticks).as_py()
+            return (
+                pa.array(starts, pa.float64(), mask=~valid),
+                None if top is None else top / per_second,
+            )
+        secs = (
+            pc.divide(pc.cast(ticks, pa.float64()), per_second)
+            if per_second is not None
+            else pc.cast(col, pa.float64())
+        )
+        starts = pc.multiply(pc.floor(pc.divide(secs, self.seconds)), self.seconds)
+        return starts, pc.max(secs).as_py()
 
     def buckets(self, table: pa.Table) -> list[tuple[str, pa.Array | None]]:
         """``(key, boolean mask)`` per window the batch touches (mask None: all rows)."""
         if self.column not in table.column_names:
             raise KeyError(self.column)
-        secs = self._epoch_seconds(table.column(self.column))
-        starts = pc.multiply(pc.floor(pc.divide(secs, self.seconds)), self.seconds)
-        mx = pc.max(secs).as_py()
+        starts, mx = self._starts(table.column(self.column))
         if mx is not None:
             self.watermark = max(self.watermark, mx - self.lateness)
         uniq = [u for u in pc.unique(starts).to_pylist() if u is not None]
