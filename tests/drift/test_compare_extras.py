@@ -142,3 +142,28 @@ def test_int64_extremes_compare_like_scipy_on_their_doubles() -> None:
     assert f.method == "ks"
     assert f.statistic == pytest.approx(ks.statistic, rel=1e-12)
     assert f.p_value == pytest.approx(ks.pvalue, rel=1e-6)
+
+
+def test_domain_classifier_features_encode_categories_by_reference_share() -> None:
+    """The classifier's inputs: numbers as doubles (int64 extremes included), categories
+    as their share of the reference rows (0 when unseen there), nulls as NaN; chunked
+    columns as single ones. The reference encoding is written row by row here."""
+    from driftline.drift.classifier import _features
+
+    rng = np.random.default_rng(5)
+    cats = ["a", "b", "c", None]
+    ra = rng.choice(np.array(cats, dtype=object), 300, p=[0.5, 0.3, 0.1, 0.1])
+    ca = rng.choice(np.array(["a", "d", None], dtype=object), 200)
+    big = np.iinfo(np.int64)
+    ri = np.array([big.min, big.max, 0] * 100, dtype=np.int64)
+    ref = pa.concat_tables(
+        [pa.table({"c": ra[:100], "i": ri[:100]}), pa.table({"c": ra[100:], "i": ri[100:]})]
+    )
+    cur = pa.table({"c": ca, "i": ri[:200]})
+    got = _features(ref, cur, ["c", "i"])
+    counts = {k: sum(1 for v in ra if v == k) for k in set(ra) if k is not None}
+    want_c = [np.nan if v is None else counts.get(v, 0) / len(ra) for v in [*ra, *ca]]
+    np.testing.assert_array_equal(got[:, 0], np.array(want_c, dtype=np.float64))
+    np.testing.assert_array_equal(got[:, 1], np.concatenate([ri, ri[:200]]).astype(np.float64))
+    r = dl.compare(ref, cur, domain_classifier=True)
+    assert r.multivariate is not None

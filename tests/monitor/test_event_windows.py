@@ -28,7 +28,9 @@ def _assignment(windows: EventTimeWindows, col: pa.Array) -> list[str | None]:
 
 @pytest.mark.parametrize(("unit", "per"), [("s", 1), ("ms", 10**3), ("us", 10**6), ("ns", 10**9)])
 @pytest.mark.parametrize("tz", [None, "UTC", "Europe/Paris"])
-def test_timestamps_of_every_unit_floor_to_their_window(unit: str, per: int, tz: str | None) -> None:
+def test_timestamps_of_every_unit_floor_to_their_window(
+    unit: str, per: int, tz: str | None
+) -> None:
     hour = 3600 * per
     base = 1_700_000_000 * per // hour * hour
     rng = np.random.default_rng(per)

@@ -49,23 +49,33 @@ class DomainClassifierResult:
         return asdict(self)
 
 
+def _shares(col: pa.ChunkedArray, values: pa.Array, share: np.ndarray) -> np.ndarray:
+    """Each row's entry of ``share`` by its value's position in ``values`` (the last
+    entry for a value not there), NaN for a null."""
+    at = pc.index_in(col, value_set=values, skip_nulls=True)
+    idx = pc.fill_null(at, len(share) - 1).to_numpy(zero_copy_only=False)
+    out = share[idx]
+    out[pc.is_null(col).to_numpy(zero_copy_only=False)] = np.nan
+    return out
+
+
 def _features(ref: pa.Table, cur: pa.Table, columns: Sequence[str]) -> np.ndarray:
     out = []
     for c in columns:
         a, b = ref.column(c), cur.column(c)
         t = a.type
         if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t):
-            fa = pc.cast(a, pa.float64()).to_numpy(zero_copy_only=False)
-            fb = pc.cast(b, pa.float64()).to_numpy(zero_copy_only=False)
+            # Integers beyond 2^53 round to the nearest double (a safe cast refuses them).
+            fa = pc.cast(a, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+            fb = pc.cast(b, pa.float64(), safe=False).to_numpy(zero_copy_only=False)
         else:
+            # Frequency encoding by the reference's category shares, vectorised: a
+            # category the reference lacks is 0, a null NaN.
             sa, sb = pc.cast(a, pa.string()), pc.cast(b, pa.string())
             vc = pc.value_counts(sa)
-            freq = dict(
-                zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True)
-            )
-            n = max(len(a), 1)
-            fa = np.array([freq.get(x, 0) / n if x is not None else np.nan for x in sa.to_pylist()])
-            fb = np.array([freq.get(x, 0) / n if x is not None else np.nan for x in sb.to_pylist()])
+            values = vc.field("values")
+            share = np.append(vc.field("counts").to_numpy() / max(len(a), 1), 0.0)
+            fa, fb = (_shares(s, values, share) for s in (sa, sb))
         fa = np.where(np.isfinite(fa), fa, np.nan)
         fb = np.where(np.isfinite(fb), fb, np.nan)
         out.append(np.concatenate([fa, fb]))
