@@ -167,3 +167,35 @@ def test_domain_classifier_features_encode_categories_by_reference_share() -> No
     np.testing.assert_array_equal(got[:, 1], np.concatenate([ri, ri[:200]]).astype(np.float64))
     r = dl.compare(ref, cur, domain_classifier=True)
     assert r.multivariate is not None
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        pa.timestamp("ns"),
+        pa.timestamp("ms", tz="UTC"),
+        pa.date32(),
+        pa.duration("s"),
+        pa.time64("us"),
+    ],
+)
+def test_time_columns_compare_by_their_stored_integers(kind: pa.DataType) -> None:
+    """Timestamps, dates, durations and times drift-test on their stored integers (the
+    profile's unit), as scipy sees those integers; they used to stop compare with an
+    Arrow cast error."""
+    import scipy.stats as sps
+
+    rng = np.random.default_rng(6)
+    width = np.int32 if kind.bit_width == 32 else np.int64
+    a = rng.integers(0, 20_000, 1500).astype(width)
+    b = (rng.integers(0, 20_000, 1200) + 800).astype(width)
+    storage = pa.int32() if kind.bit_width == 32 else pa.int64()
+    ref = pa.table({"t": pa.array(a, storage).cast(kind)})
+    cur = pa.table({"t": pa.array(b, storage).cast(kind)})
+    out = dl.compare(ref, cur)
+    f = out["t"]
+    ks = sps.ks_2samp(a.astype(np.float64), b.astype(np.float64))
+    assert f.method == "ks"
+    assert f.statistic == pytest.approx(ks.statistic, rel=1e-12)
+    assert f.p_value == pytest.approx(ks.pvalue, rel=1e-6)
+    assert f.drifted

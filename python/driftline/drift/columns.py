@@ -43,6 +43,10 @@ def raw_values(table: pa.Table, column: str) -> np.ndarray:
     """The column's non-null, non-NaN values as float64 (materialised: exact KS needs
     them all)."""
     arr = pc.drop_null(table.column(column))
+    if pa.types.is_temporal(arr.type):
+        # Times, dates and durations as their stored integers (the unit the profile's
+        # numbers are in); Arrow casts them to integers of their own width only.
+        arr = pc.cast(arr, pa.int32() if arr.type.bit_width == 32 else pa.int64())
     if not pa.types.is_floating(arr.type):
         # Integers beyond 2^53 round to the nearest double, as numpy's conversion does
         # (a safe cast refuses them, and int64 extremes are valid data).
