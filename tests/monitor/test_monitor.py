@@ -78,6 +78,32 @@ def test_window_profile_matches_direct_profile(rng: np.random.Generator) -> None
     assert w.profile["c"].frequencies() == direct["c"].frequencies()
 
 
+def test_a_window_of_polars_pandas_and_arrow_batches(rng: np.random.Generator) -> None:
+    """Batches from polars (string view columns), pandas and pyarrow (plain and large
+    strings) in one window: the window's profile equals the direct profile of the same
+    rows (the string view batches used to stop the window with an Arrow type error)."""
+    import polars as pl
+
+    ref = reference(rng)
+    cur = reference(rng, 2000)
+    mon = dl.Monitor(ref, window=2000, dispatch="manual")
+    pieces = [cur.slice(off, 250) for off in range(0, 2000, 250)]
+    large = pa.schema([f.with_type(pa.large_string()) if f.name == "c" else f for f in cur.schema])
+    forms = [
+        lambda t: pl.from_arrow(t),
+        lambda t: t.to_pandas(),
+        lambda t: t,
+        lambda t: t.cast(large),
+    ]
+    for i, piece in enumerate(pieces):
+        mon.observe(forms[i % 4](piece))
+    (w,) = mon.history
+    direct = dl.profile(cur)
+    assert w.rows == 2000
+    assert w.profile["c"].frequencies() == direct["c"].frequencies()
+    assert w.profile["x"].mean == pytest.approx(direct["x"].mean, rel=1e-12)
+
+
 def test_one_row_batches_mixed_with_records_and_batches(rng: np.random.Generator) -> None:
     # One-row tables take the records' path; a window mixing all three forms equals the
     # profile of the same rows, and windows split at the same row counts.

@@ -52,7 +52,23 @@ def concat_tables(tables: list[pa.Table]) -> pa.Table:
         # one that unifies schemas.
         return pa.concat_tables(tables).combine_chunks()
     except pa.ArrowInvalid:
-        return pa.concat_tables(tables, promote_options="permissive").combine_chunks()
+        unified = [_without_views(t) for t in tables]
+        return pa.concat_tables(unified, promote_options="permissive").combine_chunks()
+
+
+def _without_views(table: pa.Table) -> pa.Table:
+    """``table`` with string and binary view columns (polars' strings) as large strings
+    and binaries: Arrow's schema promotion does not unify a view type with the plain
+    ones, and batches from polars and from pyarrow meet in one window."""
+    fields = []
+    for f in table.schema:
+        if pa.types.is_string_view(f.type):
+            f = f.with_type(pa.large_string())
+        elif pa.types.is_binary_view(f.type):
+            f = f.with_type(pa.large_binary())
+        fields.append(f)
+    schema = pa.schema(fields, metadata=table.schema.metadata)
+    return table if schema.equals(table.schema) else table.cast(schema)
 
 
 class _Shard:
