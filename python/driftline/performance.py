@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from driftline import _native
+from driftline._arrow import to_table_like
 
 __all__ = [
     "PerformanceEstimate",
@@ -39,25 +40,17 @@ _LOWER_IS_BETTER = frozenset(
 def to_arrow(data: Any) -> pa.Table:
     """Normalises tabular input to a ``pyarrow.Table`` without a Python loop over rows.
 
-    pandas DataFrames lose their index; a dict of arrays becomes a table; anything with
-    ``__arrow_c_stream__`` (polars, pyarrow, DuckDB ...) is imported through the Arrow C
+    Reads what ``dl.profile`` reads: pandas DataFrames (their index left out), polars
+    DataFrames and LazyFrames (collected), a dict of arrays, record batches and readers,
+    and anything with ``__arrow_c_stream__`` (DuckDB ...), imported through the Arrow C
     stream interface, zero-copy.
     """
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    module = type(data).__module__
-    if module.startswith("pandas"):
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if isinstance(data, dict):
-        return pa.table(data)
-    if hasattr(data, "__arrow_c_stream__"):
-        return pa.table(data)
-    raise TypeError(
-        "data must be a pyarrow Table or RecordBatch, a polars or pandas DataFrame, a dict of "
-        f"arrays, or an object with __arrow_c_stream__; got {type(data).__name__}"
-    )
+    like = to_table_like(data)
+    if isinstance(like, pa.Table):
+        return like
+    if isinstance(like, pa.RecordBatchReader):
+        return like.read_all()
+    return pa.table(like)
 
 
 def _segment_list(segment_by: str | Sequence[str] | None) -> list[str]:

@@ -183,3 +183,43 @@ def test_nan_with_many_segments_names_the_column(with_null: bool) -> None:
     )
     assert ok.segments is not None and ok.segments.height == 300
     assert ok.n_null == int(with_null)
+
+
+def test_inputs_of_every_kind_give_the_same_report() -> None:
+    """performance, fairness and their partials read what profile reads: polars frames
+    (string view columns) and lazy frames, pandas, dicts, record batches and readers;
+    a LazyFrame used to be refused, a ragged dict to raise a raw Arrow error."""
+    import polars as pl
+
+    rng = np.random.default_rng(8)
+    n = 2000
+    t = pa.table(
+        {
+            "y": rng.choice(["yes", "no"], n),
+            "p": rng.choice(["yes", "no"], n),
+            "s": rng.random(n),
+            "g": rng.choice(["u", "v", "w"], n),
+        }
+    )
+    kw = {"prediction": "p", "label": "y", "positive": "yes"}
+    want = dl.performance(t, score="s", segment_by="g", **kw)
+    fair = dl.fairness(t, sensitive=["g"], **kw)
+    forms = [
+        pl.from_arrow(t),
+        pl.from_arrow(t).lazy(),
+        t.to_pandas(),
+        t.to_pydict(),
+        t.to_batches()[0],
+        pa.RecordBatchReader.from_batches(t.schema, t.to_batches()),
+    ]
+    for data in forms:
+        got = dl.performance(data, score="s", segment_by="g", **kw)
+        assert got.to_dict() == want.to_dict(), type(data)
+        assert got.segments is not None and want.segments is not None
+        assert got.segments.equals(want.segments)
+    for data in forms[:-1]:  # a reader is read once
+        f = dl.fairness(data, sensitive=["g"], **kw)
+        assert f.demographic_parity_difference == fair.demographic_parity_difference
+        assert dl.performance_partial(data, **kw).report().accuracy == want.accuracy
+    with pytest.raises(SchemaError, match="dict of columns"):
+        dl.performance({"y": [1, 0], "p": [1]}, prediction="p", label="y")
