@@ -299,6 +299,18 @@ def fairness(
     Returns
     -------
     FairnessReport
+
+    Notes
+    -----
+    The aggregates equal fairlearn's wherever every group's rate is defined. Where it is
+    not, driftline explains instead of guessing: a group whose rate is undefined (no
+    positive labels for the TPR, no negative ones for the FPR) is left out of that rate's
+    difference and ratio, with a note in its ``notes`` column, where fairlearn counts the
+    rate as 0 (scikit-learn's ``zero_division``) and so reports such a group as the
+    least favoured; and with fewer than two groups of defined rate the aggregate is an
+    explained null (``reason``), where fairlearn reports no disparity (difference 0,
+    ratio 1). A ratio whose largest rate is 0 (0 / 0) is an explained null too, where
+    fairlearn gives NaN or, in the equalized odds ratio, skips that rate.
     """
     table = to_arrow(data)
     args = native_args(
