@@ -281,3 +281,62 @@ def test_chunked_sliced_and_string_labels() -> None:
     )
     r = dl.performance(strs, prediction="p", label="y", score="s", positive="bad")
     assert r.to_dict() == pytest.approx(base)
+
+
+def _same(got: float | None, want: float) -> bool:
+    """driftline's value against scikit-learn's: an explained null where scikit-learn
+    gives NaN (or refuses), else equal to 1e-9."""
+    if got is None:
+        return bool(np.isnan(want))
+    return bool(np.isclose(got, want, rtol=TOL, atol=1e-12))
+
+
+def _or_nan(fn, *args, **kwargs) -> float:  # type: ignore[no-untyped-def]
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return float(fn(*args, **kwargs))
+        except ValueError:
+            return float("nan")
+
+
+def test_small_random_tables_equal_sklearn() -> None:
+    """150 tables of 1 to 29 rows (one class only, no predicted positives, tied scores,
+    one row ...): every metric equals scikit-learn's, and is an explained null exactly
+    where scikit-learn's is NaN (zero_division=NaN) or refused."""
+    for seed in range(150):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(1, 30))
+        y = (rng.random(n) < rng.random()).astype(np.int64)
+        s = np.round(rng.random(n), int(rng.integers(1, 4)))
+        p = (s > 0.5).astype(np.int64)
+        r = dl.performance({"y": y, "p": p, "s": s}, prediction="p", label="y", score="s")
+        nan = np.nan
+        want = {
+            "accuracy": _or_nan(skm.accuracy_score, y, p),
+            "precision": _or_nan(skm.precision_score, y, p, zero_division=nan),
+            "recall": _or_nan(skm.recall_score, y, p, zero_division=nan),
+            "f1": _or_nan(skm.f1_score, y, p, zero_division=nan),
+            "roc_auc": _or_nan(skm.roc_auc_score, y, s),
+            "brier": _or_nan(skm.brier_score_loss, y, s),
+            "log_loss": _or_nan(skm.log_loss, y, s, labels=[0, 1]),
+        }
+        for name, w in want.items():
+            assert _same(getattr(r, name), w), (seed, name, getattr(r, name), w)
+        k = int(rng.integers(2, 5))
+        yc = rng.integers(0, k, n)
+        pc_ = np.where(rng.random(n) < 0.6, yc, rng.integers(0, k, n))
+        m = dl.performance({"y": yc, "p": pc_}, prediction="p", label="y", task="multiclass")
+        assert _same(m.accuracy, skm.accuracy_score(yc, pc_)), seed
+        for avg in ("macro", "weighted"):
+            w = skm.f1_score(yc, pc_, average=avg, zero_division=0)
+            assert _same(getattr(m, f"f1_{avg}"), w), (seed, avg)
+        yr = rng.normal(size=n) * 10.0 ** rng.integers(-3, 4)
+        pr = yr + rng.normal(size=n)
+        g = dl.performance({"y": yr, "p": pr}, prediction="p", label="y", task="regression")
+        assert _same(g.mae, skm.mean_absolute_error(yr, pr)), seed
+        assert _same(g.rmse, float(np.sqrt(skm.mean_squared_error(yr, pr)))), seed
+        assert _same(g.mape, skm.mean_absolute_percentage_error(yr, pr)), seed
+        assert _same(g.r2, _or_nan(skm.r2_score, yr, pr)), (seed, g.r2)

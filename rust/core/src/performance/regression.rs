@@ -227,6 +227,10 @@ impl RegressionSums {
         if self.n == 0 {
             return Err("no rows");
         }
+        if self.n == 1 {
+            // As scikit-learn's r2_score: one row has no spread to explain.
+            return Err("one row: R2 needs at least two");
+        }
         let sst = self.sst();
         let sse = self.sum_sq.value();
         if sse == 0.0 {
@@ -585,9 +589,11 @@ mod tests {
         assert_eq!(exact.r2(), Ok(1.0));
         assert_eq!(off.r2(), Err(SQUARES_OVERFLOW));
         assert_eq!(off.mean_error(), Ok((1e200 - 3e200 + 5e200) * 0.5 / 3.0));
-        // A constant label: 1 when predicted exactly, else 0 (scikit-learn's convention).
+        // One row: undefined. A constant label: 1 when predicted exactly, else 0
+        // (scikit-learn's conventions).
         let mut c = RegressionSums::default();
         c.add(2.0, 2.0);
+        assert!(c.r2().is_err());
         c.add(2.0, 2.0);
         assert_eq!(c.r2(), Ok(1.0));
         c.add(2.0, 3.0);
