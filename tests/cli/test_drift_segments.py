@@ -48,3 +48,14 @@ def test_drift_segment_by_an_unknown_column_is_a_usage_error(tmp_path: Path) -> 
     _write(ref, 1, False)
     result = runner.invoke(app, ["drift", str(ref), str(ref), "--segment-by", "nope"])
     assert result.exit_code == 2
+
+
+def test_a_file_that_is_neither_parquet_nor_a_profile_is_named(tmp_path: Path) -> None:
+    ref, bad = tmp_path / "ref.parquet", tmp_path / "broken.parquet"
+    _write(ref, 1, False)
+    bad.write_bytes(b"not parquet")
+    result = runner.invoke(app, ["drift", str(ref), str(bad)])
+    assert result.exit_code == 2
+    assert "broken.parquet: neither a Parquet file nor a saved driftline profile" in " ".join(
+        result.output.split()
+    )

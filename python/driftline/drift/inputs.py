@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from driftline._arrow import to_table_like
-from driftline.exceptions import DataError, InvalidParameter, SchemaError
+from driftline.exceptions import DataError, DriftlineError, InvalidParameter, SchemaError
 from driftline.parquet import parquet_files, profile_parquet
 from driftline.profile import Profile, profile
 
@@ -66,7 +66,12 @@ def _saved_profile(obj: Any) -> Profile | None:
         head = fh.read(4)
     if head == b"PAR1":
         return None
-    return Profile.from_bytes(p.read_bytes())
+    try:
+        return Profile.from_bytes(p.read_bytes())
+    except DriftlineError as exc:
+        raise DataError(
+            f"{p}: neither a Parquet file nor a saved driftline profile ({exc})"
+        ) from exc
 
 
 def _table(obj: Any, name: str) -> pa.Table:
