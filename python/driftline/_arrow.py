@@ -34,6 +34,17 @@ def _is_pandas(obj: Any) -> bool:
     return type(obj).__module__.startswith("pandas.") and hasattr(obj, "columns")
 
 
+def to_table(data: Any, *, name: str = "value") -> pa.Table:
+    """``data`` as one ``pyarrow.Table`` (a reader read to its end), from anything
+    :func:`to_table_like` reads."""
+    like = to_table_like(data, name=name)
+    if isinstance(like, pa.Table):
+        return like
+    if isinstance(like, pa.RecordBatchReader):
+        return like.read_all()
+    return pa.table(like)
+
+
 def to_table_like(data: Any, *, name: str = "value") -> Any:
     """Returns an object whose ``__arrow_c_stream__`` yields record batches.
 

@@ -17,7 +17,7 @@ import polars as pl
 import pyarrow as pa
 
 from driftline import _native
-from driftline._arrow import to_table_like
+from driftline._arrow import to_table
 
 __all__ = [
     "PerformanceEstimate",
@@ -45,12 +45,7 @@ def to_arrow(data: Any) -> pa.Table:
     and anything with ``__arrow_c_stream__`` (DuckDB ...), imported through the Arrow C
     stream interface, zero-copy.
     """
-    like = to_table_like(data)
-    if isinstance(like, pa.Table):
-        return like
-    if isinstance(like, pa.RecordBatchReader):
-        return like.read_all()
-    return pa.table(like)
+    return to_table(data)
 
 
 def _segment_list(segment_by: str | Sequence[str] | None) -> list[str]:

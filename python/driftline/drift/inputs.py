@@ -22,7 +22,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from driftline._arrow import to_table_like
+from driftline._arrow import to_table
 from driftline.exceptions import DataError, DriftlineError, InvalidParameter, SchemaError
 from driftline.parquet import parquet_files, profile_parquet
 from driftline.profile import Profile, profile
@@ -75,11 +75,7 @@ def _saved_profile(obj: Any) -> Profile | None:
 
 
 def _table(obj: Any, name: str) -> pa.Table:
-    t = to_table_like(obj)
-    if isinstance(t, pa.RecordBatchReader):
-        t = t.read_all()
-    if not isinstance(t, pa.Table):
-        t = pa.table(t)
+    t = to_table(obj)
     if t.num_rows == 0:
         raise DataError(f"the {name} data has no rows: nothing to compare")
     return t

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from driftline._arrow import to_table_like
+from driftline._arrow import to_table, to_table_like
 from driftline.actions.base import Action
 from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
@@ -357,12 +357,7 @@ class Monitor:
         return plan
 
     def _table(self, batch: Any) -> pa.Table:
-        t = to_table_like(batch)
-        if isinstance(t, pa.Table):
-            return t
-        if isinstance(t, pa.RecordBatchReader):
-            return t.read_all()
-        return pa.table(t)
+        return to_table(batch)
 
     def _assign(self, table: pa.Table) -> list[tuple[WindowAccumulator, pa.Table]]:
         w = self._windows

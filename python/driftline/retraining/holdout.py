@@ -32,14 +32,9 @@ def read_table(data: Any) -> pa.Table:
         return pq.read_table(Path(data))
     if isinstance(data, str):
         raise TypeError("pass a pathlib.Path for a Parquet file (strings are not taken as paths)")
-    from driftline._arrow import to_table_like
+    from driftline._arrow import to_table
 
-    t = to_table_like(data)
-    if isinstance(t, pa.Table):
-        return t
-    if isinstance(t, pa.RecordBatchReader):
-        return t.read_all()
-    return pa.table(t)
+    return to_table(data)
 
 
 def put_column(table: pa.Table, name: str, values: Any) -> pa.Table:
