@@ -93,15 +93,25 @@ class NotNull(Rule):
 
 @dataclass(frozen=True)
 class Range(Rule):
-    """Every non-null value of ``column`` within ``[min, max]`` (either bound optional)."""
+    """Every non-null value of ``column`` within ``[min, max]`` (either bound optional).
+    NaN lies in no range: a NaN value fails the rule unless ``allow_nan``."""
 
     column: str
     min: float | None = None
     max: float | None = None
+    allow_nan: bool = False
     kind: ClassVar[str] = "range"
 
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
         col = self._col(profile)
+        nans = int(col.nan_count or 0)
+        if nans and not self.allow_nan:
+            return self._result(
+                False,
+                {"nan_count": nans},
+                [self.min, self.max],
+                f"{self.column}: {nans} NaN value(s), outside any range",
+            )
         lo, hi = col.min, col.max
         if lo is None or hi is None:
             if int(col.count) == 0 or col.frequencies() is None:

@@ -177,3 +177,19 @@ def test_register_dataset_from_real_data(people, tmp_path: Path) -> None:
     assert people.carol.register_dataset("train", table).version == 1  # same content
     restored = people.victor.dataset_profile("train")
     assert restored.row_count == 100 and restored.fingerprint == ds.fingerprint
+
+
+def test_a_nan_lies_in_no_range() -> None:
+    """A NaN used to pass any range rule (the profile's min and max leave NaN out)."""
+    import numpy as np
+    import pyarrow as pa
+
+    data = pa.table({"x": [0.5, float("nan"), 0.7]})
+    failed = dl.validate(data, [Range("x", min=0, max=1)])
+    assert not failed.passed
+    assert "1 NaN value(s)" in failed.results[0].message
+    assert dl.validate(data, [Range("x", min=0, max=1, allow_nan=True)]).passed
+    assert not dl.validate(data, [Range("x", min=0, max=0.6, allow_nan=True)]).passed
+    rules = load_rules({"rules": [{"kind": "range", "column": "x", "min": 0, "allow_nan": True}]})
+    assert dl.validate(data, rules).passed
+    assert dl.validate(pa.table({"x": np.array([0.5, 0.7])}), [Range("x", 0, 1)]).passed
