@@ -241,8 +241,8 @@ class FairnessReport:
         }
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as JSON."""
-        return json.dumps(self.to_dict())
+        """:meth:`to_dict` as JSON (a temporal group value as its ISO 8601 text)."""
+        return json.dumps(self.to_dict(), default=_json_value)
 
     def __repr__(self) -> str:
         return (
@@ -250,6 +250,13 @@ class FairnessReport:
             f"demographic_parity_difference={self.demographic_parity_difference}, "
             f"equalized_odds_difference={self.equalized_odds_difference})"
         )
+
+
+def _json_value(value: Any) -> Any:
+    """A group value JSON has no type for: a date, datetime or time as ISO 8601 text,
+    anything else (a timedelta) as its text."""
+    iso = getattr(value, "isoformat", None)
+    return iso() if callable(iso) else str(value)
 
 
 def fairness(
@@ -278,15 +285,17 @@ def fairness(
         The true class or value; without it only selection rates (demographic parity,
         disparate impact) and mean scores are computed.
     sensitive
-        Column name(s) (string, integer, boolean or dictionary-encoded); with several, the
-        groups are their intersections.
+        Column name(s) (string, integer, boolean, temporal or dictionary-encoded; a
+        temporal column's groups keep its type); with several, the groups are their
+        intersections. A float column is refused: bin it first.
     score
         Optional probability column: its mean per group.
     positive
         The positive (favourable) value of the label and the prediction.
     reference_group
         The privileged group of the AIF360 metrics: a value, or a tuple with several
-        sensitive columns. Default: the largest eligible group.
+        sensitive columns (a date, datetime or time, or its ISO 8601 text, for a
+        temporal column). Default: the largest eligible group.
     min_group_size
         Groups with fewer complete rows are flagged (``small_group``) and left out of the
         aggregates.

@@ -250,7 +250,9 @@ def performance(
         ``"binary"``, ``"multiclass"`` or ``"regression"``.
     segment_by
         Column name(s): compute everything per segment as well (``.segments``, a polars
-        table with a row per segment; ``.worst(metric)``). Its columns: the segment keys,
+        table with a row per segment; ``.worst(metric)``). Segment columns are string,
+        integer, boolean, temporal (a row per day, hour, ...: the keys keep the column's
+        type) or dictionary-encoded; a float column is refused. Its columns: the segment keys,
         ``n`` and ``n_null``; binary: ``accuracy``, ``precision``, ``recall``, ``f1``,
         ``base_rate``, ``selection_rate`` and with a score ``roc_auc``, ``log_loss``,
         ``brier``, ``mean_score``; multiclass: ``accuracy``, ``precision_macro``,

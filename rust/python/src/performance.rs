@@ -9,8 +9,8 @@ use driftline_core::performance::{self as core, Spec, Task};
 use driftline_core::DriftlineError;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyString};
-use pyo3_arrow::{PyRecordBatch, PyTable};
+use pyo3::types::{PyBool, PyDate, PyDict, PyFloat, PyInt, PyString, PyTime};
+use pyo3_arrow::{PyArray, PyRecordBatch, PyTable};
 
 use crate::errors::{run_detached, to_py_err};
 
@@ -53,8 +53,13 @@ pub fn extract_key(obj: &Bound<'_, PyAny>) -> PyResult<KeyValue> {
     if obj.is_instance_of::<PyString>() {
         return Ok(KeyValue::Str(obj.extract()?));
     }
+    // A date or datetime names a temporal group by its ISO text (matched against the
+    // groups' text).
+    if obj.is_instance_of::<PyDate>() || obj.is_instance_of::<PyTime>() {
+        return Ok(KeyValue::Str(obj.call_method0("isoformat")?.extract()?));
+    }
     Err(PyTypeError::new_err(
-        "a group value must be None, a bool, an int or a str",
+        "a group value must be None, a bool, an int, a str, a date or a datetime",
     ))
 }
 
@@ -66,6 +71,18 @@ pub fn key_to_py<'py>(py: Python<'py>, k: &KeyValue) -> PyResult<Bound<'py, PyAn
         KeyValue::Int(i) => i.into_pyobject(py)?.into_any(),
         KeyValue::UInt(u) => u.into_pyobject(py)?.into_any(),
         KeyValue::Str(s) => PyString::new(py, s).into_any(),
+        // A date, datetime, time or timedelta, as pyarrow gives a value of its type.
+        KeyValue::Temporal(v, t) => {
+            let a = t
+                .array(std::iter::once(Some(*v)))
+                .map_err(|e| to_py_err(py, e))?;
+            let arr = PyArray::from_array_ref(a).into_pyobject(py)?;
+            py.import("pyarrow")?
+                .getattr("array")?
+                .call1((arr,))?
+                .call_method0("to_pylist")?
+                .get_item(0)?
+        }
     })
 }
 

@@ -48,6 +48,16 @@ fn labelled(counts: &[BinaryCounts], has_label: bool, f: fn(&BinaryCounts) -> Va
         .collect()
 }
 
+/// Whether group key `k` is the given key `given`: equal, or a temporal value given as the
+/// text it shows (`'2024-01-31'`: a Python date or datetime arrives as its ISO text).
+fn key_matches(k: &[KeyValue], given: &[KeyValue]) -> bool {
+    k.len() == given.len()
+        && k.iter().zip(given).all(|(a, b)| match (a, b) {
+            (KeyValue::Temporal(..), KeyValue::Str(s)) => a.to_string() == *s,
+            _ => a == b,
+        })
+}
+
 /// The reference group's index: the given one, or the largest eligible group (first in
 /// order on a tie).
 ///
@@ -61,7 +71,7 @@ fn reference_of<K: AsRef<[KeyValue]>>(
     rule: ReferenceRule,
 ) -> Result<Option<usize>> {
     match &spec.reference_group {
-        Some(r) => match keys.iter().position(|k| k.as_ref() == r.as_slice()) {
+        Some(r) => match keys.iter().position(|k| key_matches(k.as_ref(), r)) {
             Some(i) => Ok(Some(i)),
             None if rule == ReferenceRule::MayBeAbsent => Ok(None),
             None => Err(DriftlineError::param(

@@ -9,8 +9,31 @@ use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 
 use crate::error::{DriftlineError, Result};
-use crate::fairness::groups::KeyValue;
+use crate::fairness::groups::{KeyValue, TemporalType};
 use crate::performance::confusion::Value;
+
+/// The type of a key column whose non-null values are all temporal of one type.
+fn temporal_type<'k>(mut col: impl Iterator<Item = &'k KeyValue>) -> Option<TemporalType> {
+    let mut found: Option<&TemporalType> = None;
+    let one = col.all(|k| match k {
+        KeyValue::Null => true,
+        KeyValue::Temporal(_, t) => *found.get_or_insert(t) == t,
+        _ => false,
+    });
+    found.filter(|_| one).cloned()
+}
+
+/// A key column as text (null for a null key).
+fn strings<'k>(col: impl Iterator<Item = &'k KeyValue>) -> ArrayRef {
+    let mut b = StringBuilder::new();
+    for k in col {
+        match k {
+            KeyValue::Null => b.append_null(),
+            other => b.append_value(other.to_string()),
+        }
+    }
+    Arc::new(b.finish())
+}
 
 /// Columns under construction, kept in order.
 #[derive(Default)]
@@ -48,6 +71,16 @@ impl TableBuilder {
                     }
                 }
                 Arc::new(b.finish())
+            } else if let Some(t) = temporal_type(col.clone()) {
+                // Keys of one temporal type: the column in that type.
+                let values = col.clone().map(|k| match k {
+                    KeyValue::Temporal(v, _) => Some(*v),
+                    _ => None,
+                });
+                match t.array(values) {
+                    Ok(a) => a,
+                    Err(_) => strings(col),
+                }
             } else if all(|k| matches!(k, KeyValue::Bool(_))) {
                 let mut b = BooleanBuilder::new();
                 for k in col {
@@ -58,14 +91,7 @@ impl TableBuilder {
                 }
                 Arc::new(b.finish())
             } else {
-                let mut b = StringBuilder::new();
-                for k in col {
-                    match k {
-                        KeyValue::Null => b.append_null(),
-                        other => b.append_value(other.to_string()),
-                    }
-                }
-                Arc::new(b.finish())
+                strings(col)
             };
             self.push(name, array);
         }
