@@ -149,6 +149,29 @@ def test_infinities_are_handled() -> None:
     assert f.statistic == pytest.approx(sps.ks_2samp(a, b).statistic, rel=1e-9)
 
 
+def test_values_near_the_float64_limits() -> None:
+    """Squares and differences of values near 1e308 overflow float64 (numpy's std and
+    quantile edges give inf); the Wasserstein effect is normalised by the standard
+    deviation of the scaled values, and the PSI edges stay finite and in order."""
+    rng = np.random.default_rng(12)
+    a = rng.normal(0, 1, 2000) * 1e307
+    a[:3] = [1e308, -1e308, np.finfo(np.float64).max]
+    b = np.clip(a, -1e308 / 1.5, 1e308 / 1.5) * 1.5
+    f = dl.compare({"x": a}, {"x": b}, methods={"x": "wasserstein"})["x"]
+    std = np.std(a / 1e308) * 1e308
+    assert f.statistic == pytest.approx(sps.wasserstein_distance(a, b) / std, rel=1e-9)
+    assert f.drifted
+    r = dl.stats.psi(a, b)
+    assert all(np.isfinite(r.edges)) and list(r.edges) == sorted(set(r.edges))
+    assert dl.stats.psi(a, a).statistic == 0.0
+    # From sketches (no raw values kept), half the range: finite, and the shift is seen.
+    big = rng.normal(0, 1, 300_000) * 1e307
+    big[0], big[1] = -1e308, 1e308
+    g = dl.compare(dl.profile({"x": big}), dl.profile({"x": big * 1.5}))["x"]
+    assert np.isfinite(g.effect_size) and g.effect_size > 0
+    assert "half its range" in g.reason
+
+
 def test_unseen_and_vanished_categories_by_name() -> None:
     ref = {"c": ["a"] * 500 + ["b"] * 500 + ["gone"] * 10}
     cur = {"c": ["a"] * 500 + ["b"] * 300 + ["new"] * 200}

@@ -84,8 +84,23 @@ def _bins(
     return np.asarray(from_sketch, dtype=np.float64), sketch_exact
 
 
-def _scale(stats: dict[str, Any], notes: list[str]) -> float:
+def _scale(stats: dict[str, Any], notes: list[str], raw: np.ndarray | None = None) -> float:
     std = math.sqrt(stats["m2"] / stats["finite_count"]) if stats["finite_count"] else 0.0
+    if math.isinf(std):
+        # The squared deviations of values near the float64 limits overflow (as numpy's
+        # do): the standard deviation of the values scaled down, scaled back up; from
+        # sketches, half the range (computed halved, so that it does not overflow).
+        finite = None if raw is None else raw[np.isfinite(raw)]
+        if finite is not None and finite.size:
+            top = float(np.abs(finite).max())
+            return float(np.std(finite / top)) * top
+        lo, hi = stats["min"], stats["max"]
+        notes.append(
+            "the reference's standard deviation overflows float64: "
+            "Wasserstein is normalised by half its range"
+        )
+        half = hi / 2 - lo / 2 if lo is not None and hi is not None else math.nan
+        return half if math.isfinite(half) and half > 0 else 1.0
     if std > 0:
         return std
     mean = stats["mean"] or 0.0
@@ -130,7 +145,7 @@ def numeric_result(
         "current": _props(cc),
         "exact": r_exact and c_exact,
     }
-    scale = _scale(ref_stats, notes)
+    scale = _scale(ref_stats, notes, None if raw is None else raw[0])
     bound: float | None = None
     if raw is not None:
         a, b = raw

@@ -67,6 +67,11 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
     let hi = (lo + 1).min(n - 1);
     let (a, b) = (sorted[lo], sorted[hi]);
     let diff = b - a;
+    if diff.is_infinite() && a.is_finite() && b.is_finite() {
+        // `b - a` overflows (values near the float64 limits; numpy then gives +-inf, out
+        // of order): the weighted mean of the two does not, and is the same point.
+        return a * (1.0 - gamma) + b * gamma;
+    }
     if gamma >= 0.5 {
         b - diff * (1.0 - gamma)
     } else {
@@ -194,6 +199,21 @@ mod tests {
         assert_eq!(quantile_sorted(&x, 0.5), 2.5);
         assert_eq!(quantile_sorted(&x, 1.0), 4.0);
         assert_eq!(quantile_sorted(&x, 0.0), 1.0);
+    }
+
+    #[test]
+    fn edges_near_the_float_limits_are_finite_and_in_order() {
+        let x = [-1e308, -1e308, 0.0, 1e308, f64::MAX];
+        // numpy.quantile overflows here; the points themselves are finite.
+        assert_eq!(quantile_sorted(&x, 0.375), -1e308 * 0.5 + 0.0 * 0.5);
+        // -1e308 + 0.3 (2e308), exact up to rounding.
+        let q = quantile_sorted(&[-1e308, 1e308], 0.3);
+        assert!((q + 4e307).abs() <= 4e307 * 4.0 * f64::EPSILON, "{q:e}");
+        let edges = quantile_edges(&x, 10).unwrap();
+        assert!(edges.iter().all(|e| e.is_finite()), "{edges:?}");
+        assert!(edges.windows(2).all(|w| w[0] < w[1]), "{edges:?}");
+        assert_eq!(quantile_sorted(&[-1e308, 1e308], 0.0), -1e308);
+        assert_eq!(quantile_sorted(&[-1e308, 1e308], 1.0), 1e308);
     }
 
     #[test]
