@@ -128,6 +128,41 @@ def test_one_row_batches_mixed_with_records_and_batches(rng: np.random.Generator
     assert mon.rows_observed == 2500
 
 
+@pytest.mark.parametrize("flush_rows", [4, 4096])
+def test_records_that_do_not_fit_are_dropped_and_the_window_kept(
+    rng: np.random.Generator, flush_rows: int
+) -> None:
+    # A record's values are checked only when its batch of records becomes a table (so
+    # that observe stays cheap): the ones that do not fit the reference are dropped as a
+    # finding of their window, the others and the window's batches kept.
+    mon = dl.Monitor(reference(rng), window=1000, dispatch="manual", flush_rows=flush_rows)
+    batch = reference(rng, 100)
+    mon.observe(batch)
+    good = [{"x": 0.5, "y": 5.0, "c": "a"}, {"x": np.float32(1.0), "y": 4, "c": None}]
+    bad = [
+        {"x": "oops", "y": 5.0, "c": "a"},  # a string for a numeric feature
+        {"x": [1.0], "y": 5.0, "c": "b"},  # a list
+        {"x": 0.1, "y": 5.0, "c": 3},  # a number for a categorical feature
+    ]
+    for r in [good[0], *bad, good[1]]:
+        mon.observe(r)
+    w = mon.close_window()
+    assert w is not None and w.rows == 102
+    assert w.profile["x"].count == 102
+    want = np.concatenate([np.asarray(batch["x"]), [0.5, 1.0]])
+    assert w.profile["x"].mean == pytest.approx(float(want.mean()), rel=1e-12)
+    dropped = [q for q in w.quality if q.get("check") == "schema"]
+    assert dropped and all("records dropped" in p for q in dropped for p in q["problems"])
+    assert sum(int(p.split(" of ")[0]) for q in dropped for p in q["problems"]) == 3
+    # A window of bad records only closes empty (no result), and the next one is clean.
+    mon.observe({"x": "only", "y": "bad", "c": "a"})
+    assert mon.close_window() is None
+    mon.observe(reference(rng, 10))
+    nxt = mon.close_window()
+    assert nxt is not None and nxt.rows == 10
+    assert not [q for q in nxt.quality if q.get("check") == "schema"]
+
+
 def test_one_row_batch_with_a_bad_schema_is_refused(rng: np.random.Generator) -> None:
     mon = dl.Monitor(reference(rng), window=1000, dispatch="manual")
     with pytest.raises(SchemaError):

@@ -109,6 +109,40 @@ def test_merge_refuses_mismatched_schemas() -> None:
         a.merge(dl.profile(pa.table({"x": ["s"]})))
 
 
+@pytest.mark.parametrize(
+    "values",
+    [
+        pa.array(["a", "b", "a", None]),
+        pa.array([1.5, None, -2.0, 4.0]),
+        pa.array([True, False, None, True]),
+    ],
+)
+def test_an_all_null_batch_of_the_null_type_merges_into_any_kind(values: pa.Array) -> None:
+    # A frame library types a column that was all missing in a batch as Arrow's null
+    # type: its profile merges with the column's in either order, adding only its nulls.
+    typed = pa.table({"c": values, "n": [1.0, 2.0, 3.0, 4.0]})
+    missing = pa.table({"c": pa.nulls(3), "n": [5.0, 6.0, 7.0]})
+    whole = pa.table(
+        {
+            "c": pa.concat_arrays([values, pa.nulls(3, values.type)]),
+            "n": [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0],
+        }
+    )
+    want = dl.profile(whole)
+    for parts in ([typed, missing], [missing, typed], [missing, typed, missing]):
+        got = dl.merge([dl.profile(t) for t in parts])
+        c, w = got["c"], want["c"]
+        extra = 3 * (len(parts) - 2)
+        assert c.kind == w.kind
+        assert (c.count, c.null_count) == (w.count, w.null_count + extra)
+        assert c.min == w.min and c.max == w.max and c.mean == w.mean
+        if w.kind != "numeric":
+            assert c.frequencies() == w.frequencies()
+    # Two null-typed profiles stay null.
+    both = dl.merge([dl.profile(missing), dl.profile(missing)])
+    assert both["c"].kind == "null" and both["c"].null_count == 6
+
+
 def test_fingerprint_is_stable_across_chunking_and_changes_with_content(
     rng: np.random.Generator,
 ) -> None:

@@ -92,7 +92,8 @@ class WindowAccumulator:
     profile_fn
         Profiles a table (the monitor binds columns and edges).
     to_table
-        Turns a list of record dicts into a table (the monitor binds the schema).
+        Turns a list of record dicts into a table (the monitor binds the schema), adding
+        a finding to the window's quality list it is given for records it drops.
     outcome_columns
         Columns kept raw for performance and fairness (prediction, label, score,
         sensitive); empty to keep none.
@@ -104,7 +105,7 @@ class WindowAccumulator:
         self,
         key: str,
         profile_fn: ProfileFn,
-        to_table: Callable[[list[dict[str, Any]]], pa.Table],
+        to_table: Callable[[list[dict[str, Any]], list[dict[str, Any]]], pa.Table],
         outcome_columns: Sequence[str] = (),
         *,
         shards: int = 16,
@@ -136,6 +137,9 @@ class WindowAccumulator:
 
     def add_table(self, table: pa.Table) -> None:
         """Add a batch: buffered when small, profiled now when large."""
+        if table.num_rows == 0:
+            # Nothing to profile (all of a batch's records dropped): no columns either.
+            return
         shard = self._shard()
         if table.num_rows >= self._flush_rows:
             self._add_profiled(shard, table)
@@ -163,8 +167,9 @@ class WindowAccumulator:
         profiles: list[Any] = []
         outcomes: list[pa.Table] = []
         records, self.records = self.records, []
-        if records:
-            self._add_profiled(self._shards[0], self._to_table(records))
+        table = self._to_table(records, self.quality) if records else None
+        if table is not None and table.num_rows:
+            self._add_profiled(self._shards[0], table)
         for shard in self._shards:
             with shard.lock:
                 tables, shard.tables, shard.table_rows = shard.tables, [], 0

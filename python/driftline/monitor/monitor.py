@@ -25,7 +25,7 @@ from driftline.actions.base import Action
 from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
 from driftline.monitor.accumulate import WindowAccumulator, concat_tables, records_to_table
-from driftline.monitor.quality import reference_kinds, schema_problems
+from driftline.monitor.quality import fits_kinds, reference_kinds, schema_problems
 from driftline.monitor.result import WindowResult, judge
 from driftline.monitor.state import StateStore
 from driftline.monitor.window import EventTimeWindows, make_windows
@@ -247,27 +247,52 @@ class Monitor:
             acc.inflight += 1
         try:
             if take:
-                acc.add_table(self._to_table(take))
+                acc.add_table(self._to_table(take, acc.quality))
         finally:
             self._done([acc], 0)
 
-    def _to_table(self, records: list[dict[str, Any] | pa.Table]) -> pa.Table:
+    def _to_table(
+        self, records: list[dict[str, Any] | pa.Table], quality: list[dict[str, Any]]
+    ) -> pa.Table:
+        """The pending records of a window as one table. Records whose values do not fit
+        the reference (a string for a numeric feature, ...) are dropped as a finding in
+        the window's ``quality``, never a crash in another caller's observe, and the
+        others kept: only checked here, when a batch of them fails, so that observe
+        stays cheap."""
         try:
-            dicts = [r for r in records if isinstance(r, dict)]
-            if len(dicts) == len(records):
-                return records_to_table(dicts, self._required, self._keep)
-            tables = [r for r in records if not isinstance(r, dict)]
-            if dicts:
-                tables.append(records_to_table(dicts, self._required, self._keep))
-            return concat_tables(tables)
+            table = self._records_table(records)
+            problems = self._kind_problems(table)
+            if not problems:
+                return table
         except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
-            # Records of mixed types: dropped as a data-quality finding, never a crash
-            # in another caller's observe.
-            with self._lock:
-                self._pending_quality.append(
-                    {"check": "schema", "problems": [f"{len(records)} records dropped: {exc}"]}
-                )
-            return pa.table({c: pa.array([], pa.float64()) for c in self._required})
+            problems = [str(exc)]
+        kept = [r for r in records if not isinstance(r, dict) or fits_kinds(r, self._kinds)]
+        table = pa.table({})
+        try:
+            if kept:
+                table = self._records_table(kept)
+                if self._kind_problems(table):
+                    kept, table = [], pa.table({})
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
+            problems.append(str(exc))
+            kept, table = [], pa.table({})
+        dropped = f"{len(records) - len(kept)} of {len(records)} records dropped: "
+        with self._lock:
+            quality.append({"check": "schema", "problems": [dropped + "; ".join(problems)]})
+        return table
+
+    def _records_table(self, records: list[dict[str, Any] | pa.Table]) -> pa.Table:
+        dicts = [r for r in records if isinstance(r, dict)]
+        if len(dicts) == len(records):
+            return records_to_table(dicts, self._required, self._keep)
+        tables = [r for r in records if not isinstance(r, dict)]
+        if dicts:
+            tables.append(records_to_table(dicts, self._required, self._keep))
+        return concat_tables(tables)
+
+    def _kind_problems(self, table: pa.Table) -> list[str]:
+        names = set(table.column_names)
+        return schema_problems(table.schema, [c for c in self._kinds if c in names], self._kinds)
 
     def _profile(self, table: pa.Table, window_rows: int | None = None) -> Any:
         from driftline.profile import profile

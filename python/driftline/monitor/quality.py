@@ -6,9 +6,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
-__all__ = ["quality_findings", "reference_kinds", "schema_problems"]
+__all__ = ["fits_kinds", "quality_findings", "reference_kinds", "schema_problems"]
 
 
 def reference_kinds(reference: Any, columns: Sequence[str]) -> dict[str, str]:
@@ -26,6 +27,22 @@ def _kind(t: pa.DataType) -> str:
     if pa.types.is_null(t):
         return "null"
     return "categorical"
+
+
+def fits_kinds(record: dict[str, Any], kinds: dict[str, str]) -> bool:
+    """Whether each value of a record can join a column of its feature's kind: a number
+    (or a boolean) for a numeric or boolean feature, a string for a categorical one;
+    None anywhere."""
+    for c, kind in kinds.items():
+        v = record.get(c)
+        if v is None or kind == "null":
+            continue
+        if kind == "categorical":
+            if not isinstance(v, str):
+                return False
+        elif not isinstance(v, int | float | np.number | np.bool_):
+            return False
+    return True
 
 
 def schema_problems(schema: pa.Schema, features: Sequence[str], kinds: dict[str, str]) -> list[str]:

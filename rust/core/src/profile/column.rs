@@ -302,6 +302,21 @@ impl ColumnProfile {
 
     /// Merges the profile of more data of the same column.
     pub fn merge(&mut self, other: &ColumnProfile) -> Result<()> {
+        // A column of Arrow's null type (a batch where it was all missing, typed by a
+        // frame library that had nothing to go on) holds nulls only: it merges into any
+        // kind, which the merged column keeps.
+        if self.kind != other.kind && other.kind == ColumnKind::Null {
+            self.null_count += other.null_count;
+            self.content_hash = self.content_hash.wrapping_add(other.content_hash);
+            return Ok(());
+        }
+        if self.kind != other.kind && self.kind == ColumnKind::Null {
+            let (nulls, hash) = (self.null_count, self.content_hash);
+            *self = other.clone();
+            self.null_count += nulls;
+            self.content_hash = self.content_hash.wrapping_add(hash);
+            return Ok(());
+        }
         if self.kind != other.kind {
             return Err(DriftlineError::SchemaMismatch(format!(
                 "column '{}' is {} ({}) in one profile and {} ({}) in the other",
