@@ -40,6 +40,54 @@ def test_nulls_are_left_out_and_counted() -> None:
     assert r.roc_auc == skm.roc_auc_score([1, 0], [0.9, 0.6])
 
 
+def test_columns_of_the_null_type_are_all_null() -> None:
+    # A frame library types a column with nothing in it yet (labels still to come, a
+    # segment never filled) as Arrow's null type: every row is null, as with a typed
+    # column of nulls, in one chunk or several.
+    rng = np.random.default_rng(8)
+    n = 400
+    y = rng.integers(0, 2, n)
+    s = rng.random(n)
+    p = (s > 0.5).astype(np.int64)
+
+    def both(**cols: pa.Array) -> list[pa.Table]:
+        t = pa.table(cols)
+        return [t, pa.concat_tables([t.slice(0, 150), t.slice(150)])]
+
+    for t in both(y=pa.nulls(n), p=p, s=s):
+        r = dl.performance(t, prediction="p", label="y", score="s")
+        assert (r.n, r.n_null) == (0, n)
+        assert r.accuracy is None and r.roc_auc is None and r.reason("accuracy")
+    for t in both(y=y, p=pa.nulls(n)):
+        r = dl.performance(t, prediction="p", label="y")
+        assert (r.n, r.n_null) == (0, n)
+    for t in both(y=y, p=p, s=pa.nulls(n)):
+        r = dl.performance(t, prediction="p", label="y", score="s")
+        assert r.accuracy == pytest.approx(skm.accuracy_score(y, p), abs=1e-12)
+        assert r.roc_auc is None and r.log_loss is None
+    for t in both(y=y.astype(float), p=pa.nulls(n)):
+        r = dl.performance(t, prediction="p", label="y", task="regression")
+        assert (r.n, r.n_null, r.mae) == (0, n, None)
+    for t in both(y=y, p=pa.nulls(n)):
+        r = dl.performance(t, prediction="p", label="y", task="multiclass")
+        assert (r.n, r.n_null, r.accuracy) == (0, n, None)
+    for t in both(y=y, p=p, g=pa.nulls(n)):
+        seg = dl.performance(t, prediction="p", label="y", segment_by="g").segments
+        assert seg is not None and seg.height == 1 and seg["g"].to_list() == [None]
+        assert seg["accuracy"][0] == pytest.approx(skm.accuracy_score(y, p), abs=1e-12)
+        f = dl.fairness(t, prediction="p", label="y", sensitive="g", min_group_size=1)
+        assert f.by_group.height == 1 and f.by_group["count"][0] == n
+        assert f.by_group["selection_rate"][0] == pytest.approx(p.mean(), abs=1e-12)
+    # A partial of a batch whose labels were all missing merges with a labelled one.
+    kw = dict(prediction="p", label="y", score="s")
+    first = dl.performance_partial(pa.table({"y": pa.nulls(n), "p": p, "s": s}), **kw)
+    second = dl.performance_partial(pa.table({"y": y, "p": p, "s": s}), **kw)
+    r = first.merge(second).report()
+    assert (r.n, r.n_null) == (n, n)
+    assert r.accuracy == pytest.approx(skm.accuracy_score(y, p), abs=1e-12)
+    assert r.log_loss == pytest.approx(skm.log_loss(y, s), abs=1e-9)
+
+
 def test_int64_extremes_as_labels() -> None:
     big = np.iinfo(np.int64)
     y = pa.array([big.max, big.min, big.max, big.min], pa.int64())

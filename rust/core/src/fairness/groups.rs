@@ -425,6 +425,13 @@ pub fn code_array(array: &ArrayRef, column: &str) -> Result<(Vec<u32>, Vec<KeyVa
                 .collect();
             return Ok((codes, keys));
         }
+        // Arrow's null type: one group, null.
+        DataType::Null => {
+            return Ok((
+                vec![0; n],
+                if n > 0 { vec![KeyValue::Null] } else { vec![] },
+            ))
+        }
         DataType::Utf8 => return Ok(code_strings(array.as_string::<i32>().iter(), n)),
         DataType::LargeUtf8 => return Ok(code_strings(array.as_string::<i64>().iter(), n)),
         DataType::Utf8View => return Ok(code_strings(array.as_string_view().iter(), n)),

@@ -243,6 +243,10 @@ pub fn encode_binary(
     let mut out = vec![NULL_CODE; n];
     let mut other: Option<Other> = None;
     let dtype = array.data_type().clone();
+    if dtype == DataType::Null {
+        // Arrow's null type: every row null (counted in `n_null`).
+        return Ok((out, None));
+    }
     macro_rules! check_other {
         ($val:expr) => {{
             let v = $val;
@@ -433,6 +437,11 @@ pub fn to_f64(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let dt = array.data_type();
     if dt == &DataType::Float64 {
         return Ok(array);
+    }
+    if dt == &DataType::Null {
+        // Arrow's null type (a column with nothing in it yet, e.g. labels still to come):
+        // every row null.
+        return Ok(arrow_array::new_null_array(&DataType::Float64, array.len()));
     }
     if dt.is_numeric() || dt == &DataType::Boolean {
         return arrow_cast::cast(&array, &DataType::Float64)
