@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
+from driftline._temporal import from_number, to_number
 from driftline.exceptions import InvalidParameter, SchemaError
 
 __all__ = [
@@ -94,11 +95,14 @@ class NotNull(Rule):
 @dataclass(frozen=True)
 class Range(Rule):
     """Every non-null value of ``column`` within ``[min, max]`` (either bound optional).
-    NaN lies in no range: a NaN value fails the rule unless ``allow_nan``."""
+    NaN lies in no range: a NaN value fails the rule unless ``allow_nan``. A date,
+    timestamp, time or duration column takes bounds of its kind (``datetime.date``,
+    ``datetime.datetime``, ``datetime.time``, ``datetime.timedelta``; TOML dates too); a
+    naive datetime is UTC."""
 
     column: str
-    min: float | None = None
-    max: float | None = None
+    min: Any = None
+    max: Any = None
     allow_nan: bool = False
     kind: ClassVar[str] = "range"
 
@@ -117,12 +121,19 @@ class Range(Rule):
             if int(col.count) == 0 or col.frequencies() is None:
                 return self._result(True, None, [self.min, self.max], f"{self.column}: no values")
             return self._result(False, None, [self.min, self.max], f"{self.column}: not numeric")
-        ok = (self.min is None or lo >= self.min) and (self.max is None or hi <= self.max)
+        # A temporal column holds the integers Arrow stores: date bounds become those.
+        dtype = str(col.dtype)
+        try:
+            low, high = (to_number(b, dtype, self.column) for b in (self.min, self.max))
+        except ValueError as exc:
+            raise InvalidParameter(f"rule range: {exc}") from None
+        ok = (low is None or lo >= low) and (high is None or hi <= high)
+        shown = f"[{from_number(lo, dtype)}, {from_number(hi, dtype)}]"
         return self._result(
             ok,
             [lo, hi],
             [self.min, self.max],
-            f"{self.column}: values span [{lo}, {hi}], allowed [{self.min}, {self.max}]",
+            f"{self.column}: values span {shown}, allowed [{self.min}, {self.max}]",
         )
 
 

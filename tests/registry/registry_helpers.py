@@ -45,6 +45,7 @@ class FakeColumn:
         self._numeric = all(isinstance(v, (int, float)) for v in present)
         self.min = min(present) if present and self._numeric else None
         self.max = max(present) if present and self._numeric else None
+        self.dtype = "double" if self._numeric else "utf8"
 
     def distinct(self) -> float:
         return float(len({v for v in self._values if v is not None}))

@@ -193,3 +193,77 @@ def test_a_nan_lies_in_no_range() -> None:
     rules = load_rules({"rules": [{"kind": "range", "column": "x", "min": 0, "allow_nan": True}]})
     assert dl.validate(data, rules).passed
     assert dl.validate(pa.table({"x": np.array([0.5, 0.7])}), [Range("x", 0, 1)]).passed
+
+
+def _values_within(values: list, low: object, high: object) -> bool:
+    """The reference: every non-null Python value within the bounds."""
+    return all(
+        (low is None or v >= low) and (high is None or v <= high) for v in values if v is not None
+    )
+
+
+def test_ranges_of_temporal_columns_take_temporal_bounds(tmp_path: Path) -> None:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    utc = dt.UTC
+    day = [dt.date(2024, 1, 1), None, dt.date(2024, 3, 31), dt.date(2024, 2, 29)]
+    when = [
+        dt.datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=utc),
+        dt.datetime(2024, 1, 2, tzinfo=utc),
+    ]
+    data = pa.table(
+        {
+            "day": pa.array(day),
+            "day64": pa.array(day, pa.date64()),
+            "ts": pa.array([*when, None, None], pa.timestamp("us", tz="Europe/Paris")),
+            "ns": pa.array([*when, None, None], pa.timestamp("ns")),
+            "tod": pa.array(
+                [dt.time(8, 30), dt.time(17, 0, 0, 500), None, dt.time(9)], pa.time64("us")
+            ),
+            "wait": pa.array(
+                [dt.timedelta(seconds=5), dt.timedelta(milliseconds=1500), None, None],
+                pa.duration("ms"),
+            ),
+        }
+    )
+    cases = [
+        ("day", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
+        ("day", dt.date(2024, 1, 2), None),
+        ("day", None, dt.date(2024, 3, 30)),
+        ("day64", dt.date(2024, 1, 1), dt.date(2024, 3, 31)),
+        ("day64", dt.date(2023, 12, 31), dt.date(2024, 3, 30)),
+        (
+            "ts",
+            dt.datetime(2024, 1, 1, 12, 0, 0, 123456, tzinfo=utc),
+            dt.datetime(2024, 1, 2, tzinfo=utc),
+        ),
+        ("ts", dt.datetime(2024, 1, 1, 12, 0, 0, 123457, tzinfo=utc), None),
+        # A naive bound is UTC; Paris is an hour ahead of it in January.
+        ("ns", dt.datetime(2024, 1, 1, 12), dt.datetime(2024, 1, 2)),
+        ("ns", None, dt.datetime(2024, 1, 1, 23, 59, 59)),
+        ("tod", dt.time(8, 30), dt.time(17, 0, 0, 500)),
+        ("tod", dt.time(8, 30), dt.time(17)),
+        ("wait", dt.timedelta(seconds=1), dt.timedelta(seconds=5)),
+        ("wait", dt.timedelta(seconds=2), None),
+    ]
+    for col, low, high in cases:
+        values = data[col].to_pylist()
+        if col == "ns":  # naive timestamps: Python compares them as naive (UTC) values
+            low = low and low.replace(tzinfo=None)
+            high = high and high.replace(tzinfo=None)
+        report = dl.validate(data, [Range(col, min=low, max=high)])
+        assert report.passed == _values_within(values, low, high), (col, low, high)
+    failed = dl.validate(data, [Range("day", min=dt.date(2024, 1, 2))]).results[0]
+    assert "values span [2024-01-01, 2024-03-31]" in failed.message
+    # TOML dates are bounds as well.
+    rules = load_rules(
+        '[[rules]]\nkind = "range"\ncolumn = "day"\nmin = 2024-01-01\nmax = 2024-03-31'
+    )
+    assert dl.validate(data, rules).passed
+    # A bound of the wrong kind names the column.
+    with pytest.raises(InvalidParameter, match=r"'day' is date32: a time bound"):
+        dl.validate(data, [Range("day", min=dt.time(1))])
+    with pytest.raises(InvalidParameter, match=r"'x'.*date bound"):
+        dl.validate(pa.table({"x": [1.0]}), [Range("x", min=dt.date(2024, 1, 1))])
