@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from driftline import _native
+from driftline._plain import plain_rows, plain_value
 from driftline.performance import to_arrow
 
 # Signed AIF360 differences against the reference group: worse the larger their magnitude.
@@ -227,7 +228,8 @@ class FairnessReport:
         raise AttributeError(name)
 
     def to_dict(self) -> dict[str, Any]:
-        """Aggregates, reasons, reference group and the per-group rows as plain values."""
+        """Aggregates, reasons, reference group and the per-group rows as plain values (a
+        temporal group value as its ISO 8601 text)."""
         aggregates = dict(self._aggregates)
         if "passes_four_fifths" in aggregates:
             aggregates["passes_four_fifths"] = self.passes_four_fifths
@@ -235,14 +237,16 @@ class FairnessReport:
             "task": self.task,
             **aggregates,
             "undefined": dict(self._reasons),
-            "reference_group": None if self.reference_group is None else list(self.reference_group),
-            "small_groups": [list(g) for g in self.small_groups],
-            "by_group": self.by_group.to_dicts(),
+            "reference_group": None
+            if self.reference_group is None
+            else [plain_value(v) for v in self.reference_group],
+            "small_groups": [[plain_value(v) for v in g] for g in self.small_groups],
+            "by_group": plain_rows(self.by_group),
         }
 
     def to_json(self) -> str:
-        """:meth:`to_dict` as JSON (a temporal group value as its ISO 8601 text)."""
-        return json.dumps(self.to_dict(), default=_json_value)
+        """:meth:`to_dict` as JSON."""
+        return json.dumps(self.to_dict())
 
     def __repr__(self) -> str:
         return (
@@ -250,13 +254,6 @@ class FairnessReport:
             f"demographic_parity_difference={self.demographic_parity_difference}, "
             f"equalized_odds_difference={self.equalized_odds_difference})"
         )
-
-
-def _json_value(value: Any) -> Any:
-    """A group value JSON has no type for: a date, datetime or time as ISO 8601 text,
-    anything else (a timedelta) as its text."""
-    iso = getattr(value, "isoformat", None)
-    return iso() if callable(iso) else str(value)
 
 
 def fairness(

@@ -209,3 +209,48 @@ def test_the_segment_column_is_required(rng: np.random.Generator) -> None:
         plain.history[-1].worst_segments("rows")
     assert plain.history[-1].segments == {}
     assert plain.history[-1].to_dict()["segments"] is None
+
+
+def test_a_date_segment_key_and_sensitive_column_give_json_ready_windows(
+    rng: np.random.Generator,
+) -> None:
+    # Segmented by day, with the day also the sensitive column: the window's performance
+    # per day equals dl.performance on its rows, and to_dict is JSON (days as ISO text).
+    import datetime as dt
+    import json
+
+    n = 3000
+    days = rng.integers(19_000, 19_003, n).astype("datetime64[D]")
+    data = pa.table(
+        {
+            "x": rng.normal(size=n),
+            "p": rng.integers(0, 2, n),
+            "y": rng.integers(0, 2, n),
+            "day": pa.array(days),
+        }
+    )
+    mon = dl.Monitor(
+        data,
+        features=["x"],
+        prediction="p",
+        label="y",
+        sensitive=["day"],
+        window=1000,
+        segment_by="day",
+        dispatch="manual",
+    )
+    mon.observe(data)
+    w = mon.history[0]
+    assert not w.errors
+    want = dl.performance(data.slice(0, 1000), prediction="p", label="y", segment_by="day").segments
+    assert want is not None and want.schema["day"] == pl.Date
+    got = w.segment_performance
+    assert got["day"].to_list() == want["day"].to_list()
+    np.testing.assert_allclose(got["accuracy"].to_numpy(), want["accuracy"].to_numpy(), atol=1e-12)
+    out = json.loads(json.dumps(w.to_dict()))
+    first = want["day"][0]
+    assert isinstance(first, dt.date)
+    assert out["segments"]["performance"][0]["day"] == first.isoformat()
+    assert {r["day"] for r in out["fairness"]["by_group"]} == {
+        d.isoformat() for d in want["day"].to_list()
+    }

@@ -165,7 +165,8 @@ class Monitor:
         self._edges = {
             c: e for c, e in reference_edges(self.reference, bins).items() if c in self._profiled
         }
-        self._outcomes = outcome + key if (label or self.sensitive) else []
+        # Each column once (a sensitive column may also be the segment key).
+        self._outcomes = list(dict.fromkeys(outcome + key)) if (label or self.sensitive) else []
         self._keep = list(dict.fromkeys(self._profiled + self._outcomes + key))
         self.methods, self.thresholds = methods, thresholds
         self.on_schema_error = on_schema_error

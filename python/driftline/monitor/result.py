@@ -8,6 +8,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from driftline._plain import plain_rows
 from driftline.monitor.quality import quality_findings
 from driftline.policies import Trigger
 
@@ -111,8 +112,8 @@ class WindowResult:
             "by": self.segment_by,
             "count": data.height,
             "truncated": data.height > MAX_SEGMENTS_JSON,
-            "data": data.head(MAX_SEGMENTS_JSON).to_dicts(),
-            "performance": None if perf is None else perf.head(MAX_SEGMENTS_JSON).to_dicts(),
+            "data": plain_rows(data.head(MAX_SEGMENTS_JSON)),
+            "performance": None if perf is None else plain_rows(perf.head(MAX_SEGMENTS_JSON)),
         }
 
     def to_dict(self) -> dict[str, Any]:
