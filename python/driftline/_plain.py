@@ -19,11 +19,11 @@ def plain_rows(df: pl.DataFrame) -> list[dict[str, Any]]:
     return df.to_dicts()
 
 
-def plain_value(value: Any) -> Any:
-    """A date, datetime or time as ISO 8601 text, a timedelta as its seconds; any other
-    value unchanged."""
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, dt.timedelta):
-        return value.total_seconds()
+def plain_value(value: Any, dtype: pl.DataType | None = None) -> Any:
+    """A date, datetime, time or timedelta as the ISO 8601 text :func:`plain_rows` gives
+    a column of ``dtype`` (polars formats both: a nanosecond timestamp keeps its nine
+    digits); any other value unchanged."""
+    if isinstance(value, dt.date | dt.time | dt.timedelta):
+        dtype = dtype if dtype is not None and dtype.is_temporal() else None
+        return pl.Series([value], dtype=dtype).dt.to_string("iso").item()
     return value

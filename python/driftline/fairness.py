@@ -239,10 +239,18 @@ class FairnessReport:
             "undefined": dict(self._reasons),
             "reference_group": None
             if self.reference_group is None
-            else [plain_value(v) for v in self.reference_group],
-            "small_groups": [[plain_value(v) for v in g] for g in self.small_groups],
+            else self._plain_group(self.reference_group),
+            "small_groups": [self._plain_group(g) for g in self.small_groups],
             "by_group": plain_rows(self.by_group),
         }
+
+    def _plain_group(self, group: tuple[Any, ...]) -> list[Any]:
+        # A group's values as the by_group rows give them (the sensitive columns come
+        # first there, typed).
+        names = self.by_group.columns
+        keys = names[: names.index("count")] if "count" in names else []
+        types = [self.by_group.schema[c] for c in keys]
+        return [plain_value(v, types[i] if i < len(types) else None) for i, v in enumerate(group)]
 
     def to_json(self) -> str:
         """:meth:`to_dict` as JSON."""

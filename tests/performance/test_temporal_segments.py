@@ -162,6 +162,16 @@ def test_fairness_by_a_date_names_groups_and_the_reference_by_date() -> None:
         )
 
 
+@pytest.mark.parametrize("col", ["ts", "tod", "wait"])
+def test_plain_dicts_name_temporal_groups_by_one_text(col: str) -> None:
+    # The reference group and the per-group rows give a temporal value the same ISO text.
+    f = dl.fairness(table(7), prediction="p", label="y", sensitive=col, min_group_size=1)
+    d = json.loads(f.to_json())
+    rows = [r[col] for r in d["by_group"]]
+    assert all(isinstance(r, str) for r in rows) and len(set(rows)) == len(rows)
+    assert d["reference_group"][0] in rows
+
+
 def test_a_float_group_column_is_refused_with_a_hint() -> None:
     t = table(6)
     with pytest.raises(SchemaError, match=r"'s'.*Float64.*bin it"):

@@ -20,12 +20,13 @@
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef};
-use arrow_schema::{DataType, TimeUnit};
+use arrow_schema::DataType;
 use hashbrown::HashMap;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DriftlineError, Result};
+pub use crate::fairness::temporal::{TemporalType, Unit};
 use crate::performance::columns::Chunks;
 
 /// One value of a group key.
@@ -46,111 +47,6 @@ pub enum KeyValue {
     Temporal(i64, TemporalType),
 }
 
-/// The type of a temporal group key, kept with each key so that a result table gives
-/// the column back in its own type (and a partial keeps it through its bytes).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum TemporalType {
-    /// Days since the epoch.
-    Date32,
-    /// Milliseconds since the epoch.
-    Date64,
-    /// A timestamp of a unit, with its time zone.
-    Timestamp(Unit, Option<String>),
-    /// A time of day in seconds or milliseconds.
-    Time32(Unit),
-    /// A time of day in microseconds or nanoseconds.
-    Time64(Unit),
-    /// A duration.
-    Duration(Unit),
-}
-
-/// A time unit of [`TemporalType`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Unit {
-    /// Seconds.
-    Second,
-    /// Milliseconds.
-    Millisecond,
-    /// Microseconds.
-    Microsecond,
-    /// Nanoseconds.
-    Nanosecond,
-}
-
-impl Unit {
-    fn of(u: &TimeUnit) -> Self {
-        match u {
-            TimeUnit::Second => Self::Second,
-            TimeUnit::Millisecond => Self::Millisecond,
-            TimeUnit::Microsecond => Self::Microsecond,
-            TimeUnit::Nanosecond => Self::Nanosecond,
-        }
-    }
-
-    fn arrow(self) -> TimeUnit {
-        match self {
-            Self::Second => TimeUnit::Second,
-            Self::Millisecond => TimeUnit::Millisecond,
-            Self::Microsecond => TimeUnit::Microsecond,
-            Self::Nanosecond => TimeUnit::Nanosecond,
-        }
-    }
-}
-
-impl TemporalType {
-    /// The temporal type of an Arrow type, `None` for any other type.
-    pub fn of(dt: &DataType) -> Option<Self> {
-        Some(match dt {
-            DataType::Date32 => Self::Date32,
-            DataType::Date64 => Self::Date64,
-            DataType::Timestamp(u, tz) => {
-                Self::Timestamp(Unit::of(u), tz.as_ref().map(|t| t.to_string()))
-            }
-            DataType::Time32(u) => Self::Time32(Unit::of(u)),
-            DataType::Time64(u) => Self::Time64(Unit::of(u)),
-            DataType::Duration(u) => Self::Duration(Unit::of(u)),
-            _ => return None,
-        })
-    }
-
-    /// The Arrow type.
-    pub fn data_type(&self) -> DataType {
-        match self {
-            Self::Date32 => DataType::Date32,
-            Self::Date64 => DataType::Date64,
-            Self::Timestamp(u, tz) => DataType::Timestamp(u.arrow(), tz.as_deref().map(Into::into)),
-            Self::Time32(u) => DataType::Time32(u.arrow()),
-            Self::Time64(u) => DataType::Time64(u.arrow()),
-            Self::Duration(u) => DataType::Duration(u.arrow()),
-        }
-    }
-
-    /// An array of this type from the stored integers (null for `None`).
-    ///
-    /// # Errors
-    /// A value out of the type's range (an `i32` type given a wider integer: a bug).
-    pub fn array(&self, values: impl Iterator<Item = Option<i64>>) -> Result<ArrayRef> {
-        let ints: ArrayRef = std::sync::Arc::new(arrow_array::Int64Array::from_iter(values));
-        let dt = self.data_type();
-        // Date32 and Time32 store 32-bit integers: narrowed first (checked), then viewed.
-        let ints = match dt {
-            DataType::Date32 | DataType::Time32(_) => {
-                arrow_cast::cast_with_options(&ints, &DataType::Int32, &strict())?
-            }
-            _ => ints,
-        };
-        Ok(arrow_cast::cast_with_options(&ints, &dt, &strict())?)
-    }
-}
-
-/// Casts that fail rather than give null on a value out of range.
-fn strict() -> arrow_cast::CastOptions<'static> {
-    arrow_cast::CastOptions {
-        safe: false,
-        ..Default::default()
-    }
-}
-
 impl std::fmt::Display for KeyValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -159,19 +55,10 @@ impl std::fmt::Display for KeyValue {
             Self::Int(i) => write!(f, "{i}"),
             Self::UInt(u) => write!(f, "{u}"),
             Self::Str(s) => write!(f, "{s}"),
-            Self::Temporal(v, t) => {
-                // As Arrow shows it (ISO 8601), else the stored integer.
-                let shown = t.array(std::iter::once(Some(*v))).ok().and_then(|a| {
-                    let opts = arrow_cast::display::FormatOptions::default();
-                    let fmt =
-                        arrow_cast::display::ArrayFormatter::try_new(a.as_ref(), &opts).ok()?;
-                    Some(fmt.value(0).to_string())
-                });
-                match shown {
-                    Some(s) => write!(f, "{s}"),
-                    None => write!(f, "{v}"),
-                }
-            }
+            Self::Temporal(v, t) => match t.show(*v) {
+                Some(s) => write!(f, "{s}"),
+                None => write!(f, "{v}"),
+            },
         }
     }
 }
@@ -632,150 +519,5 @@ pub fn union_keys(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use arrow_array::{DictionaryArray, Int64Array, StringArray, StringViewArray};
-    use std::sync::Arc;
-
-    fn chunks_of(cols: Vec<ArrayRef>, rows: usize) -> Chunks {
-        let names: Vec<String> = (0..cols.len()).map(|i| format!("c{i}")).collect();
-        let fields: Vec<arrow_schema::Field> = cols
-            .iter()
-            .zip(&names)
-            .map(|(c, n)| arrow_schema::Field::new(n, c.data_type().clone(), true))
-            .collect();
-        let batch =
-            arrow_array::RecordBatch::try_new(Arc::new(arrow_schema::Schema::new(fields)), cols)
-                .unwrap();
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        Chunks::new(&[batch], &refs, rows).unwrap()
-    }
-
-    #[test]
-    fn codes_are_sorted_and_chunk_independent() {
-        let s: ArrayRef = Arc::new(StringArray::from(vec![
-            Some("b"),
-            Some("a"),
-            None,
-            Some("b"),
-            Some("c"),
-        ]));
-        for rows in [1, 2, 5] {
-            let ch = chunks_of(vec![Arc::clone(&s)], rows);
-            let coded = code_columns(&ch, &[0]).unwrap();
-            let flat: Vec<u32> = coded.codes.concat();
-            assert_eq!(flat, vec![2, 1, 0, 2, 3]);
-            assert_eq!(coded.keys[0], vec![KeyValue::Null]);
-        }
-    }
-
-    #[test]
-    fn intersection_and_types_agree() {
-        let a: ArrayRef = Arc::new(StringViewArray::from(vec!["x", "y", "x", "y"]));
-        let keys = StringArray::from(vec!["p", "q"]);
-        let d: ArrayRef = Arc::new(
-            DictionaryArray::<Int32Type>::try_new(
-                arrow_array::Int32Array::from(vec![1, 1, 0, 1]),
-                Arc::new(keys),
-            )
-            .unwrap(),
-        );
-        let i: ArrayRef = Arc::new(Int64Array::from(vec![i64::MIN, i64::MAX, 0, i64::MAX]));
-        let ch = chunks_of(vec![a, d, i], 3);
-        let coded = code_columns(&ch, &[0, 1, 2]).unwrap();
-        assert_eq!(coded.keys.len(), 3);
-        assert_eq!(coded.codes.concat(), vec![1, 2, 0, 2]);
-        assert_eq!(
-            coded.keys[0],
-            vec![
-                KeyValue::Str("x".into()),
-                KeyValue::Str("p".into()),
-                KeyValue::Int(0)
-            ]
-        );
-    }
-
-    #[test]
-    fn temporal_columns_group_by_value_and_keep_their_type() {
-        use arrow_array::{Date32Array, DurationMillisecondArray, TimestampNanosecondArray};
-        let day: ArrayRef = Arc::new(Date32Array::from(vec![
-            Some(19_725),
-            None,
-            Some(-1),
-            Some(19_725),
-            Some(i32::MAX),
-        ]));
-        let ts: ArrayRef = Arc::new(
-            TimestampNanosecondArray::from(vec![i64::MAX, i64::MIN, 0, i64::MAX, 0])
-                .with_timezone("+01:00"),
-        );
-        let wait: ArrayRef = Arc::new(DurationMillisecondArray::from(vec![5, 5, 5, 5, 2000]));
-        for rows in [1, 2, 5] {
-            let ch = chunks_of(
-                vec![Arc::clone(&day), Arc::clone(&ts), Arc::clone(&wait)],
-                rows,
-            );
-            let coded = code_columns(&ch, &[0]).unwrap();
-            assert_eq!(coded.codes.concat(), vec![2, 0, 1, 2, 3]);
-            let t = TemporalType::Date32;
-            let want: Vec<Vec<KeyValue>> = vec![
-                vec![KeyValue::Null],
-                vec![KeyValue::Temporal(-1, t.clone())],
-                vec![KeyValue::Temporal(19_725, t.clone())],
-                vec![KeyValue::Temporal(i64::from(i32::MAX), t)],
-            ];
-            assert_eq!(coded.keys, want);
-            let coded = code_columns(&ch, &[1, 2]).unwrap();
-            // (ts, wait) tuples in order: (MIN, 5), (0, 5), (0, 2000), (MAX, 5).
-            assert_eq!(coded.codes.concat(), vec![3, 0, 1, 3, 2]);
-            let shown: Vec<String> = coded.keys.iter().map(|k| k[0].to_string()).collect();
-            assert_eq!(shown[1], "1970-01-01T01:00:00+01:00");
-            assert_eq!(coded.keys[2][1].to_string(), "PT2S");
-        }
-        assert_eq!(
-            KeyValue::Temporal(-1, TemporalType::Date32).to_string(),
-            "1969-12-31"
-        );
-        assert_eq!(
-            KeyValue::Temporal(19_725, TemporalType::Date32).to_string(),
-            "2024-01-03"
-        );
-    }
-
-    #[test]
-    fn temporal_keys_make_a_column_of_their_type() {
-        use crate::performance::table::TableBuilder;
-        let t = TemporalType::Timestamp(Unit::Microsecond, Some("Europe/Paris".into()));
-        let keys = vec![
-            vec![KeyValue::Null],
-            vec![KeyValue::Temporal(0, t.clone())],
-            vec![KeyValue::Temporal(86_400_000_000, t.clone())],
-        ];
-        let mut b = TableBuilder::default();
-        b.keys(&["when".to_string()], &keys);
-        let batch = b.finish().unwrap();
-        let col = batch.column(0);
-        assert_eq!(col.data_type(), &t.data_type());
-        let col = col.as_primitive::<TimestampMicrosecondType>();
-        assert!(col.is_null(0));
-        assert_eq!(col.values()[1..].to_vec(), vec![0, 86_400_000_000]);
-        // Each type round-trips through its array.
-        for t in [
-            TemporalType::Date32,
-            TemporalType::Date64,
-            TemporalType::Time32(Unit::Second),
-            TemporalType::Time64(Unit::Nanosecond),
-            TemporalType::Duration(Unit::Millisecond),
-            TemporalType::Timestamp(Unit::Second, None),
-        ] {
-            let a = t.array([Some(7), None].into_iter()).unwrap();
-            assert_eq!(a.data_type(), &t.data_type());
-            assert_eq!(TemporalType::of(a.data_type()), Some(t.clone()));
-            assert_eq!(a.null_count(), 1);
-        }
-        // A value a 32-bit type cannot hold is an error, not a wrapped value.
-        assert!(TemporalType::Date32
-            .array([Some(1i64 << 40)].into_iter())
-            .is_err());
-    }
-}
+#[path = "groups_tests.rs"]
+mod tests;

@@ -13,6 +13,7 @@ pub mod groups;
 pub mod int_keys;
 pub mod partial;
 pub mod report;
+pub mod temporal;
 
 use binary_report::{binary_aggregates, binary_report, ReferenceRule};
 use rayon::prelude::*;
