@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import numbers
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ import pyarrow as pa
 
 from driftline import _native
 from driftline._arrow import to_table_like
+from driftline.exceptions import InvalidParameter
 from driftline.profile_segments import segment_table
 
 if TYPE_CHECKING:
@@ -159,10 +161,32 @@ class ColumnProfile:
         >>> p = dl.profile(pa.table({"x": list(range(101))}))
         >>> p["x"].quantile(0.5)
         50.0
+
+        Raises
+        ------
+        InvalidParameter
+            A ``q`` outside [0, 1] (or NaN), naming the column.
         """
-        if isinstance(q, int | float):
-            return self._native.quantiles(self.name, [float(q)])[0]
-        return self._native.quantiles(self.name, [float(x) for x in q])
+        if isinstance(q, numbers.Real):
+            return self._native.quantiles(self.name, [self._fraction(q)])[0]
+        if isinstance(q, str | bytes) or not isinstance(q, Iterable):
+            raise InvalidParameter(
+                f"column '{self.name}': quantile q={q!r} is neither a number nor a sequence of them"
+            )
+        return self._native.quantiles(self.name, [self._fraction(x) for x in q])
+
+    def _fraction(self, q: Any) -> float:
+        """``q`` as a float in [0, 1], or an error naming the column (as numpy refuses such
+        a ``q``, rather than clamping it to the minimum or maximum)."""
+        try:
+            x = float(q)
+        except (TypeError, ValueError):
+            raise InvalidParameter(
+                f"column '{self.name}': quantile q={q!r} is not a number"
+            ) from None
+        if not 0.0 <= x <= 1.0:
+            raise InvalidParameter(f"column '{self.name}': quantile q={q!r} is not in [0, 1]")
+        return x
 
     @property
     def quantile_rank_error(self) -> float | None:

@@ -16,6 +16,7 @@ from driftline.drift.correction import CORRECTIONS, adjust
 from driftline.drift.effect import EFFECT_NAMES, NULL_RATE_MIN_EFFECT, min_effect_for
 from driftline.drift.inputs import Side, load_current, load_reference, reference_edges
 from driftline.drift.methods import DISTANCE_THRESHOLDS, is_test, resolve_method
+from driftline.drift.options import check_column_options, threshold_value
 from driftline.drift.report import DriftReport, FeatureDrift, SchemaChange
 from driftline.exceptions import InvalidParameter
 
@@ -127,9 +128,17 @@ def compare(
         raise InvalidParameter(f"drift_share must be in (0, 1], not {drift_share!r}")
     if segment_by is not None and not isinstance(segment_by, str):
         raise InvalidParameter(f"segment_by must be a column name, not {segment_by!r}")
+    if isinstance(columns, str):
+        # One name, not its characters.
+        columns = [columns]
     cols = None if columns is None else [str(c) for c in columns if c != segment_by]
     ref = load_reference(reference, cols, categorical, bins, threads, segment_by)
     ref_cols = ref.profile.columns if cols is None else cols
+    if segment_by is not None:
+        ref_cols = [c for c in ref_cols if c != segment_by]
+    check_column_options(
+        ref_cols, methods=methods, thresholds=thresholds, min_effect=min_effect, weights=weights
+    )
     edges = reference_edges(ref.profile, bins)
     cur = load_current(current, ref_cols, categorical, edges, threads, segment_by)
     if cur.rows == 0:
@@ -384,7 +393,12 @@ def _decide(
             )
             reasons.insert(0, f"effect {res.effect_size:.4g} vs calibrated {thr}")
         elif is_test(res.method):
-            thr = float(per_col.get(col, alpha))
+            thr = threshold_value(col, per_col.get(col, alpha))
+            if not 0 < thr < 1:
+                raise InvalidParameter(
+                    f"threshold for column {col!r} is a significance level for {res.method} "
+                    f"and must be in (0, 1), not {thr!r}"
+                )
             sig = p_adj is not None and p_adj < thr
             big = res.effect_size is not None and me is not None and res.effect_size >= me
             value_drift = sig and big
@@ -452,7 +466,7 @@ def _distance_threshold(method: str, col: str, per_col: Mapping[str, float]) -> 
     stat = custom.get(method)
     higher = True if stat is None else stat.higher_is_drift
     if col in per_col:
-        return float(per_col[col]), higher
+        return threshold_value(col, per_col[col]), higher
     if method in DISTANCE_THRESHOLDS:
         return DISTANCE_THRESHOLDS[method], higher
     if stat is not None and stat.threshold is not None:

@@ -23,6 +23,14 @@ pub enum DriftlineError {
         /// Comma-separated names present.
         available: String,
     },
+    /// Several columns of the data carry the name the caller asked for.
+    #[error("column '{column}' appears {count} times in the data; column names must be unique")]
+    DuplicateColumn {
+        /// The repeated name.
+        column: String,
+        /// Columns carrying it.
+        count: usize,
+    },
     /// Two inputs that must share a schema do not.
     #[error("schema mismatch: {0}")]
     SchemaMismatch(String),

@@ -16,9 +16,39 @@ use std::borrow::Cow;
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray};
-use arrow_schema::DataType;
+use arrow_schema::{DataType, Schema};
 
 use crate::{DriftlineError, Result};
+
+/// The index of the column `name` in `schema`.
+///
+/// # Errors
+/// [`DriftlineError::UnknownColumn`] when no column has that name, and a schema error when
+/// several do: which one was meant cannot be told, so none is picked.
+pub fn find_column(schema: &Schema, name: &str) -> Result<usize> {
+    let mut found = schema
+        .fields()
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.name() == name)
+        .map(|(i, _)| i);
+    match (found.next(), found.count()) {
+        (Some(i), 0) => Ok(i),
+        (Some(_), more) => Err(DriftlineError::DuplicateColumn {
+            column: name.to_string(),
+            count: more + 1,
+        }),
+        (None, _) => Err(DriftlineError::UnknownColumn {
+            column: name.to_string(),
+            available: schema
+                .fields()
+                .iter()
+                .map(|f| f.name().as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
 
 /// How a column is profiled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -425,6 +455,29 @@ fn fold(words: (u64, u64), key: (u64, u64)) -> u64 {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn finds_a_column_once_and_refuses_a_missing_or_repeated_name() {
+        use arrow_schema::Field;
+        let schema = Schema::new(vec![
+            Field::new("a", DataType::Float64, true),
+            Field::new("b", DataType::Utf8, true),
+            Field::new("a", DataType::Int64, true),
+        ]);
+        assert_eq!(find_column(&schema, "b").unwrap(), 1);
+        match find_column(&schema, "a") {
+            Err(DriftlineError::DuplicateColumn { column, count }) => {
+                assert_eq!((column.as_str(), count), ("a", 2));
+            }
+            other => panic!("expected a duplicate-column error, got {other:?}"),
+        }
+        match find_column(&schema, "z") {
+            Err(DriftlineError::UnknownColumn { column, available }) => {
+                assert_eq!((column.as_str(), available.as_str()), ("z", "a, b, a"));
+            }
+            other => panic!("expected an unknown-column error, got {other:?}"),
+        }
+    }
 
     #[test]
     fn counts_strings_of_every_length_exactly() {

@@ -27,6 +27,7 @@ pub fn to_py_err(py: Python<'_>, err: DriftlineError) -> PyErr {
     let class = match &err {
         DriftlineError::UnsupportedType { .. }
         | DriftlineError::UnknownColumn { .. }
+        | DriftlineError::DuplicateColumn { .. }
         | DriftlineError::SchemaMismatch(_) => "SchemaError",
         DriftlineError::InvalidParameter { .. } => "InvalidParameter",
         DriftlineError::Decode { .. } => "DecodeError",

@@ -37,17 +37,7 @@ impl Chunks {
             let schema = batch.schema();
             let mut cols = Vec::with_capacity(names.len());
             for name in names {
-                let idx = schema
-                    .index_of(name)
-                    .map_err(|_| DriftlineError::UnknownColumn {
-                        column: (*name).to_string(),
-                        available: schema
-                            .fields()
-                            .iter()
-                            .map(|f| f.name().as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })?;
+                let idx = crate::input::find_column(&schema, name)?;
                 cols.push(Arc::clone(batch.column(idx)));
             }
             let rows = batch.num_rows();
@@ -62,12 +52,7 @@ impl Chunks {
             // Keep the schema check meaningful for empty inputs: names must still exist.
             if let Some(batch) = batches.first() {
                 for name in names {
-                    if batch.schema().index_of(name).is_err() {
-                        return Err(DriftlineError::UnknownColumn {
-                            column: (*name).to_string(),
-                            available: String::new(),
-                        });
-                    }
+                    crate::input::find_column(&batch.schema(), name)?;
                 }
             }
         }

@@ -88,22 +88,7 @@ pub(crate) struct Target {
 }
 
 pub(crate) fn resolve_targets(schema: &Schema, opts: &ProfileOptions) -> Result<Vec<Target>> {
-    let available = || {
-        schema
-            .fields()
-            .iter()
-            .map(|f| f.name().as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let find = |name: &str| {
-        schema
-            .index_of(name)
-            .map_err(|_| DriftlineError::UnknownColumn {
-                column: name.to_string(),
-                available: available(),
-            })
-    };
+    let find = |name: &str| crate::input::find_column(schema, name);
     for name in opts
         .categorical
         .iter()
@@ -113,8 +98,23 @@ pub(crate) fn resolve_targets(schema: &Schema, opts: &ProfileOptions) -> Result<
         find(name)?;
     }
     let indices: Vec<usize> = match &opts.columns {
-        Some(cols) => cols.iter().map(|c| find(c)).collect::<Result<_>>()?,
-        None => (0..schema.fields().len()).collect(),
+        Some(cols) => {
+            let indices = cols.iter().map(|c| find(c)).collect::<Result<Vec<_>>>()?;
+            if let Some(c) = cols
+                .iter()
+                .enumerate()
+                .find_map(|(i, c)| cols[..i].contains(c).then_some(c))
+            {
+                return Err(DriftlineError::param(
+                    "columns",
+                    format!("column '{c}' is named twice"),
+                ));
+            }
+            indices
+        }
+        None => (0..schema.fields().len())
+            .map(|i| find(schema.field(i).name()))
+            .collect::<Result<_>>()?,
     };
     indices
         .into_iter()
@@ -192,12 +192,7 @@ pub fn profile_batches(
     crate::pool::install(opts.threads, || {
         let mut profile = profile_targets(&targets, batches, opts)?;
         if let Some(key) = &opts.segment_by {
-            let key_index = schema
-                .index_of(key)
-                .map_err(|_| DriftlineError::UnknownColumn {
-                    column: key.clone(),
-                    available: String::new(),
-                })?;
+            let key_index = crate::input::find_column(schema, key)?;
             let seg_targets: Vec<Target> = targets
                 .iter()
                 .filter(|t| t.index != key_index)
