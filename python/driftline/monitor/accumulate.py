@@ -43,7 +43,14 @@ def records_to_table(
 
 
 def concat_tables(tables: list[pa.Table]) -> pa.Table:
-    """One table with one contiguous chunk per column (schemas unified when they differ)."""
+    """One table with one contiguous chunk per column (schemas unified when they differ).
+
+    Batches of one window come from different callers and need not agree on types:
+    dictionary columns (pandas categories) join their value type, string and binary views
+    (polars) the large types, and a numeric column that is integer in one batch and
+    floating (or boolean) in another becomes float64. Every such batch passed the schema
+    check against the reference, so concatenating them must not fail.
+    """
     # Thousands of one-row chunks profile slowly: one contiguous chunk per column.
     if len(tables) == 1:
         return tables[0]
@@ -51,31 +58,70 @@ def concat_tables(tables: list[pa.Table]) -> pa.Table:
         # Same schema (the usual case): a plain concatenation, several times cheaper than
         # one that unifies schemas.
         return pa.concat_tables(tables).combine_chunks()
-    except pa.ArrowInvalid:
-        unified = [_without_views(t) for t in tables]
-        return pa.concat_tables(unified, promote_options="permissive").combine_chunks()
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    plain = [_cast(t, _plain_type) for t in tables]
+    floats = _mixed_numeric(plain)
+    if floats:
+        plain = [_cast(t, lambda f: pa.float64() if f.name in floats else f.type) for t in plain]
+    return pa.concat_tables(plain, promote_options="permissive").combine_chunks()
 
 
-def _without_views(table: pa.Table) -> pa.Table:
-    """``table`` with string and binary view columns (polars' strings) as large strings
-    and binaries: Arrow's schema promotion does not unify a view type with the plain
-    ones, and batches from polars and from pyarrow meet in one window."""
-    fields = []
-    for f in table.schema:
-        if pa.types.is_string_view(f.type):
-            f = f.with_type(pa.large_string())
-        elif pa.types.is_binary_view(f.type):
-            f = f.with_type(pa.large_binary())
-        fields.append(f)
+def _plain_type(f: pa.Field) -> pa.DataType:
+    """A field's type with dictionaries decoded and views as large types: Arrow's schema
+    promotion unifies neither with the plain types they stand for."""
+    t = f.type
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    if pa.types.is_string_view(t):
+        return pa.large_string()
+    if pa.types.is_binary_view(t):
+        return pa.large_binary()
+    return t
+
+
+def _mixed_numeric(tables: list[pa.Table]) -> set[str]:
+    """Columns that are numeric (or boolean) with types Arrow cannot promote exactly:
+    integers with floats or booleans, uint64 with signed integers. Arrow's permissive
+    promotion would cast them with a safe cast, which fails on an integer beyond 2**53;
+    they become float64 instead, as numpy does (the nearest double)."""
+    types: dict[str, set[pa.DataType]] = {}
+    for t in tables:
+        for f in t.schema:
+            if not pa.types.is_null(f.type):
+                types.setdefault(f.name, set()).add(f.type)
+    out = set()
+    for name, ts in types.items():
+        if len(ts) < 2:
+            continue
+        ints = [t for t in ts if pa.types.is_integer(t)]
+        numeric = all(
+            pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t) for t in ts
+        )
+        if not numeric:
+            continue
+        if len(ints) == len(ts):
+            unsigned64 = any(t == pa.uint64() for t in ints)
+            if not (unsigned64 and any(pa.types.is_signed_integer(t) for t in ints)):
+                continue  # integers of several widths: promoted exactly
+        out.add(name)
+    return out
+
+
+def _cast(table: pa.Table, type_of: Callable[[pa.Field], pa.DataType]) -> pa.Table:
+    """``table`` with each field cast to ``type_of(field)`` (an unchanged table when no
+    type changes). Unsafe: an integer beyond 2**53 rounds to the nearest float64."""
+    fields = [f.with_type(type_of(f)) for f in table.schema]
     schema = pa.schema(fields, metadata=table.schema.metadata)
-    return table if schema.equals(table.schema) else table.cast(schema)
+    return table if schema.equals(table.schema) else table.cast(schema, safe=False)
 
 
 class _Shard:
-    __slots__ = ("lock", "outcomes", "profiles", "table_rows", "tables")
+    __slots__ = ("lock", "outcomes", "profiles", "rows", "table_rows", "tables")
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
+        self.rows = 0  # every row added, profiled or not: what a failed close reports
         self.tables: list[pa.Table] = []
         self.table_rows = 0
         self.profiles: list[Any] = []
@@ -112,7 +158,6 @@ class WindowAccumulator:
         flush_rows: int = 4096,
     ) -> None:
         self.key = key
-        self.rows = 0
         self._profiled_rows = 0
         self.inflight = 0
         self.full = False
@@ -142,9 +187,12 @@ class WindowAccumulator:
             return
         shard = self._shard()
         if table.num_rows >= self._flush_rows:
+            with shard.lock:
+                shard.rows += table.num_rows
             self._add_profiled(shard, table)
             return
         with shard.lock:
+            shard.rows += table.num_rows
             shard.tables.append(table)
             shard.table_rows += table.num_rows
             if shard.table_rows < self._flush_rows:
@@ -162,6 +210,11 @@ class WindowAccumulator:
             shard.profiles.append(p)
             self._keep_outcomes(shard, table)
 
+    @property
+    def rows_added(self) -> int:
+        """Rows added so far (records still pending and records dropped not counted)."""
+        return sum(s.rows for s in self._shards)
+
     def finish(self) -> tuple[list[Any], pa.Table | None]:
         """Profile what is left; every partial profile and the outcome rows (if any)."""
         profiles: list[Any] = []
@@ -169,6 +222,8 @@ class WindowAccumulator:
         records, self.records = self.records, []
         table = self._to_table(records, self.quality) if records else None
         if table is not None and table.num_rows:
+            with self._shards[0].lock:
+                self._shards[0].rows += table.num_rows
             self._add_profiled(self._shards[0], table)
         for shard in self._shards:
             with shard.lock:
@@ -177,5 +232,5 @@ class WindowAccumulator:
                 self._add_profiled(shard, concat_tables(tables))
             profiles.extend(shard.profiles)
             outcomes.extend(shard.outcomes)
-        out = pa.concat_tables(outcomes, promote_options="permissive") if outcomes else None
+        out = concat_tables(outcomes) if outcomes else None
         return profiles, out

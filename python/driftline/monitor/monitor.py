@@ -24,9 +24,14 @@ from driftline._arrow import to_table, to_table_like
 from driftline.actions.base import Action
 from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
-from driftline.monitor.accumulate import WindowAccumulator, concat_tables, records_to_table
-from driftline.monitor.quality import fits_kinds, reference_kinds, schema_problems
-from driftline.monitor.result import WindowResult, judge
+from driftline.monitor.accumulate import WindowAccumulator
+from driftline.monitor.quality import (
+    reference_kinds,
+    schema_problems,
+    segment_key_problem,
+)
+from driftline.monitor.records import records_to_window_table
+from driftline.monitor.result import WindowResult, drift_options, judge
 from driftline.monitor.state import StateStore
 from driftline.monitor.window import EventTimeWindows, make_windows
 from driftline.policies import Policy
@@ -58,7 +63,8 @@ class Monitor:
     segment_by
         Key column (``"sku"``, ``"store"``): windows also keep a profile per key value,
         and per-key performance when labelled (``WindowResult.segments``,
-        ``segment_performance``, ``worst_segments``). Every batch must carry it.
+        ``segment_performance``, ``worst_segments``). Every batch must carry it; a float
+        key is refused (a :class:`~driftline.exceptions.SchemaError`: bin it first).
     window
         Rows per window (``10_000``) or a duration (``"1h"``); with ``event_time`` the
         duration tumbles on that column, closing after ``lateness``.
@@ -72,7 +78,12 @@ class Monitor:
     name
         Names the monitor in trigger ids and state (one per model and deployment).
     methods, thresholds
-        Passed to :func:`driftline.compare`.
+        Passed to :func:`driftline.compare`, merged with each
+        :class:`~driftline.policies.Drift` policy's ``method`` and ``feature_threshold``
+        (for its ``columns``, or every feature). A float ``thresholds`` is that threshold
+        for every feature; a mapping may only name features. Settings that disagree on a
+        column, or name a column the monitor does not watch, raise
+        :class:`~driftline.exceptions.InvalidParameter` here.
     on_schema_error
         ``"raise"`` (a :class:`~driftline.exceptions.SchemaError`, the monitor unchanged)
         or ``"record"`` (the batch is dropped and a ``schema`` quality finding recorded).
@@ -157,6 +168,10 @@ class Monitor:
         missing = [c for c in self.features if c not in cols]
         if missing:
             raise SchemaError(f"features not in the reference: {missing}")
+        if segment_by is not None and segment_by in cols:
+            problem = segment_key_problem(segment_by, self.reference[segment_by].dtype)
+            if problem:
+                raise SchemaError(problem)
         self._profiled = self.features + [c for c in (prediction, score) if c and c in cols]
         key = [segment_by] if segment_by else []
         self._required = list(dict.fromkeys(self.features + key))
@@ -168,9 +183,13 @@ class Monitor:
         # Each column once (a sensitive column may also be the segment key).
         self._outcomes = list(dict.fromkeys(outcome + key)) if (label or self.sensitive) else []
         self._keep = list(dict.fromkeys(self._profiled + self._outcomes + key))
-        self.methods, self.thresholds = methods, thresholds
         self.on_schema_error = on_schema_error
         self.policies = list(policies)
+        # The Drift policies' method and feature_threshold join compare's options here,
+        # so that a conflict is refused now rather than at every window.
+        self.methods, self.thresholds = drift_options(
+            self.features, self._kinds, methods, thresholds, self.policies
+        )
         names = [p.name for p in self.policies]
         if len(set(names)) != len(names):
             raise ValueError(f"policy names must be unique: {names}")
@@ -255,45 +274,14 @@ class Monitor:
     def _to_table(
         self, records: list[dict[str, Any] | pa.Table], quality: list[dict[str, Any]]
     ) -> pa.Table:
-        """The pending records of a window as one table. Records whose values do not fit
-        the reference (a string for a numeric feature, ...) are dropped as a finding in
-        the window's ``quality``, never a crash in another caller's observe, and the
-        others kept: only checked here, when a batch of them fails, so that observe
-        stays cheap."""
-        try:
-            table = self._records_table(records)
-            problems = self._kind_problems(table)
-            if not problems:
-                return table
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
-            problems = [str(exc)]
-        kept = [r for r in records if not isinstance(r, dict) or fits_kinds(r, self._kinds)]
-        table = pa.table({})
-        try:
-            if kept:
-                table = self._records_table(kept)
-                if self._kind_problems(table):
-                    kept, table = [], pa.table({})
-        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError) as exc:
-            problems.append(str(exc))
-            kept, table = [], pa.table({})
-        dropped = f"{len(records) - len(kept)} of {len(records)} records dropped: "
-        with self._lock:
-            quality.append({"check": "schema", "problems": [dropped + "; ".join(problems)]})
+        """The pending records of a window as one table; those that do not fit the
+        reference are dropped as a finding in the window's ``quality``
+        (:mod:`driftline.monitor.records`)."""
+        table, dropped = records_to_window_table(records, self._required, self._keep, self._kinds)
+        if dropped is not None:
+            with self._lock:
+                quality.append({"check": "schema", "problems": [dropped]})
         return table
-
-    def _records_table(self, records: list[dict[str, Any] | pa.Table]) -> pa.Table:
-        dicts = [r for r in records if isinstance(r, dict)]
-        if len(dicts) == len(records):
-            return records_to_table(dicts, self._required, self._keep)
-        tables = [r for r in records if not isinstance(r, dict)]
-        if dicts:
-            tables.append(records_to_table(dicts, self._required, self._keep))
-        return concat_tables(tables)
-
-    def _kind_problems(self, table: pa.Table) -> list[str]:
-        names = set(table.column_names)
-        return schema_problems(table.schema, [c for c in self._kinds if c in names], self._kinds)
 
     def _profile(self, table: pa.Table, window_rows: int | None = None) -> Any:
         from driftline.profile import profile
@@ -373,8 +361,13 @@ class Monitor:
                 return plan
         problems = schema_problems(schema, self.features, self._kinds)
         names = schema.names
-        if self.segment_by is not None and self.segment_by not in names:
-            problems.append(f"missing segment column {self.segment_by!r}")
+        if self.segment_by is not None:
+            if self.segment_by not in names:
+                problems.append(f"missing segment column {self.segment_by!r}")
+            else:
+                problem = segment_key_problem(self.segment_by, schema.field(self.segment_by).type)
+                if problem:
+                    problems.append(problem)
         extra = [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
         keep = [c for c in self._keep + extra if c in set(names)]
         plan = (problems, None if keep == names else keep)
@@ -434,6 +427,9 @@ class Monitor:
     def close_window(self, *, key: str | None = None) -> WindowResult | None:
         """Close the open window now (None when it holds no rows).
 
+        A window whose every record was dropped is still closed and kept in ``history``
+        with its ``schema`` finding; it holds no rows, so this returns None for it.
+
         ``key`` renames the window (``driftline watch`` names each file's window after the
         file, so that reprocessing a file after a crash decides the same trigger ids).
         """
@@ -456,7 +452,7 @@ class Monitor:
                 if key is not None:
                     acc.key = key if len(accs) == 1 else f"{key}/{acc.key}"
                 r = self._close(acc)
-                if r is not None:
+                if r is not None and (r.rows or r.errors):
                     results.append(r)
             keys = [k for k in keys if k in self._accs]
             if keys:
@@ -467,14 +463,28 @@ class Monitor:
         from driftline.profile import merge
 
         t0 = time.perf_counter()
-        profiles, outcomes = acc.finish()
-        if not profiles:
+        # The window is out of ``_accs`` already: a failure here must end in a result
+        # that says so, never lose the window nor reach the observer that closed it.
+        prof, outcomes, error = None, None, None
+        try:
+            profiles, outcomes = acc.finish()
+            if profiles:
+                prof = merge(profiles) if len(profiles) > 1 else profiles[0]
+        except Exception as exc:
+            error = f"close: {type(exc).__name__}: {exc}"
+            log.exception("%s: window %s failed to close", self.name, acc.key)
+        if prof is None and error is None and not acc.quality:
             return None
-        prof = merge(profiles) if len(profiles) > 1 else profiles[0]
+        rows = prof.row_count if prof is not None else acc.rows_added
         result = WindowResult(
-            acc.key, prof.row_count, prof, quality=list(acc.quality), segment_by=self.segment_by
+            acc.key, rows, prof, quality=list(acc.quality), segment_by=self.segment_by
         )
-        self._judge(result, outcomes)
+        if error is not None:
+            result.errors.append(error)
+        elif prof is not None:
+            # A window whose every record was dropped keeps its schema finding, with no
+            # profile to compare.
+            self._judge(result, outcomes)
         with self._closing:  # policies and state change one window at a time
             now = self._clock()
             for p in self.policies:

@@ -9,7 +9,16 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-__all__ = ["fits_kinds", "quality_findings", "reference_kinds", "schema_problems"]
+__all__ = [
+    "fits_kinds",
+    "quality_findings",
+    "record_problem",
+    "reference_kinds",
+    "schema_problems",
+    "segment_key_problem",
+]
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def reference_kinds(reference: Any, columns: Sequence[str]) -> dict[str, str]:
@@ -20,6 +29,10 @@ def reference_kinds(reference: Any, columns: Sequence[str]) -> dict[str, str]:
 def _kind(t: pa.DataType) -> str:
     if pa.types.is_dictionary(t):
         t = t.value_type
+    if pa.types.is_nested(t):
+        # Structs, lists and maps profile as no kind at all: the native profiler refuses
+        # them, at window close, where the error would cost the whole window.
+        return "nested"
     if pa.types.is_boolean(t):
         return "boolean"
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
@@ -33,16 +46,26 @@ def fits_kinds(record: dict[str, Any], kinds: dict[str, str]) -> bool:
     """Whether each value of a record can join a column of its feature's kind: a number
     (or a boolean) for a numeric or boolean feature, a string for a categorical one;
     None anywhere."""
+    return record_problem(record, kinds) is None
+
+
+def record_problem(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
+    """Why a record's values cannot join the columns of their features' kinds (naming the
+    first column that does not fit), or None when they all fit (see :func:`fits_kinds`)."""
     for c, kind in kinds.items():
         v = record.get(c)
         if v is None or kind == "null":
             continue
         if kind == "categorical":
             if not isinstance(v, str):
-                return False
+                return f"column {c!r} is categorical, got {type(v).__name__}"
         elif not isinstance(v, int | float | np.number | np.bool_):
-            return False
-    return True
+            return f"column {c!r} is {kind}, got {type(v).__name__}"
+        elif isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX:
+            # Arrow holds Python ints as int64: a larger one is an OverflowError (or an
+            # error) when the records become columns.
+            return f"column {c!r}: integer {v} is outside the int64 range"
+    return None
 
 
 def schema_problems(schema: pa.Schema, features: Sequence[str], kinds: dict[str, str]) -> list[str]:
@@ -56,12 +79,39 @@ def schema_problems(schema: pa.Schema, features: Sequence[str], kinds: dict[str,
         if c not in names:
             continue
         got, want = _kind(schema.field(c).type), kinds.get(c)
+        if got == "nested":
+            problems.append(
+                f"column {c!r} is {schema.field(c).type}: nested values (struct, list, map) "
+                "cannot be profiled"
+            )
+            continue
         if want is None or got == "null" or want == "null" or got == want:
             continue
         if {got, want} == {"numeric", "boolean"}:
             continue
         problems.append(f"column {c!r} is {schema.field(c).type} ({got}), the reference is {want}")
     return problems
+
+
+def segment_key_problem(column: str, dtype: pa.DataType | str) -> str | None:
+    """Why ``column`` cannot be a ``segment_by`` key (a float: each value its own segment,
+    and performance cannot group on it), or None.
+
+    ``dtype`` is an Arrow type, or a profile's dtype name (``"float64"``)."""
+    if isinstance(dtype, pa.DataType):
+        if pa.types.is_dictionary(dtype):
+            dtype = dtype.value_type
+        floating = pa.types.is_floating(dtype)
+    else:
+        floating = dtype.lower() in ("float", "double", "halffloat") or dtype.lower().startswith(
+            "float"
+        )
+    if not floating:
+        return None
+    return (
+        f"segment_by column {column!r} is {dtype}: a float cannot key segments; bin it "
+        "into a string or integer column first"
+    )
 
 
 def quality_findings(reference: Any, window: Any, features: Sequence[str]) -> list[dict[str, Any]]:

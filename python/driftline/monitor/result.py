@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +11,11 @@ from typing import Any
 import pyarrow as pa
 
 from driftline._plain import plain_rows
+from driftline.exceptions import InvalidParameter
 from driftline.monitor.quality import quality_findings
-from driftline.policies import Trigger
+from driftline.policies import Drift, Policy, Trigger
 
-__all__ = ["WindowResult", "judge"]
+__all__ = ["WindowResult", "drift_options", "judge"]
 
 #: Segments listed in ``to_dict`` (a window of 100k SKUs still answers in kilobytes).
 MAX_SEGMENTS_JSON = 1000
@@ -43,7 +46,7 @@ class WindowResult:
     @property
     def segments(self) -> Mapping[str, Any]:
         """The window's data profile per segment key (empty without ``segment_by``)."""
-        if self.segment_by is None:
+        if self.segment_by is None or self.profile is None:
             return {}
         segments: Mapping[str, Any] = self.profile.segments
         return segments
@@ -98,8 +101,11 @@ class WindowResult:
             descending = metric != "rows"
             return table.sort(metric, descending=descending, nulls_last=True).head(n)
         if self.performance is None:
+            failed = [e for e in self.errors if e.startswith("performance:")]
+            # A failed computation is not an absence of labels: say which it was.
+            why = f"performance failed: {failed[0]}" if failed else "no labelled rows"
             raise ValueError(
-                f"no performance in window {self.window} (no labelled rows); data metrics: "
+                f"no performance in window {self.window} ({why}); data metrics: "
                 f"{', '.join(_DATA_METRICS)}"
             )
         worst: pl.DataFrame = self.performance.worst(metric, n)
@@ -171,7 +177,10 @@ def judge(
             )
 
         result.segment_drift = segment_drift
-    result.quality.extend(quality_findings(reference, result.profile, features))
+    try:
+        result.quality.extend(quality_findings(reference, result.profile, features))
+    except Exception as exc:
+        result.errors.append(f"quality: {type(exc).__name__}: {exc}")
     if outcomes is None or outcomes.num_rows == 0:
         return
     if label and prediction and label in outcomes.column_names:
@@ -202,3 +211,114 @@ def judge(
             )
         except Exception as exc:
             result.errors.append(f"fairness: {type(exc).__name__}: {exc}")
+
+
+def drift_options(
+    features: Sequence[str],
+    kinds: Mapping[str, str],
+    methods: Any,
+    thresholds: Any,
+    policies: Sequence[Policy],
+) -> tuple[Any, Any]:
+    """The ``methods`` and ``thresholds`` a monitor passes to :func:`driftline.compare`:
+    its own, merged with each :class:`~driftline.policies.Drift` policy's ``method`` and
+    ``feature_threshold`` (for the policy's ``columns``, or every feature).
+
+    Mappings are built over ``features`` only (compare refuses a column it does not
+    compare); a float ``thresholds`` is that threshold for every feature. Raises
+    :class:`~driftline.exceptions.InvalidParameter` when a mapping names a column the
+    monitor does not watch, or when two sources ask for different settings for a column:
+    silently preferring one would judge windows on a setting nobody chose.
+    """
+    from driftline.drift import custom
+    from driftline.drift.methods import METHODS, resolve_method
+
+    feats = list(features)
+    drift = [p for p in policies if isinstance(p, Drift)]
+
+    def unknown(option: str, mapping: Mapping[str, Any]) -> None:
+        extra = [c for c in mapping if c not in feats]
+        if extra:
+            raise InvalidParameter(
+                f"{option} names columns the monitor does not watch: "
+                f"{', '.join(map(repr, extra))} (features: {', '.join(map(repr, feats))})"
+            )
+
+    def applies(col: str, method: str) -> bool:
+        # One method for every column skips the columns it cannot score (ks on a
+        # categorical column), as compare does with a single method name.
+        if method not in METHODS:
+            return True  # a registered statistic: compare checks it
+        kind = kinds.get(col, "numeric")
+        return resolve_method(col, kind, "binned", True, method, custom.registered()) == method
+
+    def merge(option: str, sources: list[tuple[str, Any, list[str] | None]]) -> dict[str, Any]:
+        chosen: dict[str, tuple[Any, str]] = {}
+        for who, value, cols in sources:
+            every = cols is None
+            for col in feats if cols is None else [c for c in cols if c in feats]:
+                if option == "methods" and not applies(col, value):
+                    if every:
+                        continue
+                    raise InvalidParameter(
+                        f"{who} asks for drift method {value!r} on column {col!r}, "
+                        f"which is {kinds.get(col)}: {value!r} needs a numeric column"
+                    )
+                if col in chosen and chosen[col][0] != value:
+                    raise InvalidParameter(
+                        f"{chosen[col][1]} and {who} disagree on the drift {option[:-1]} of "
+                        f"column {col!r}: {chosen[col][0]!r} vs {value!r}"
+                    )
+                chosen.setdefault(col, (value, who))
+        return {c: v for c, (v, _) in chosen.items()}
+
+    # Methods.
+    if isinstance(methods, Mapping):
+        unknown("methods", methods)
+    elif methods is not None and not isinstance(methods, str):
+        raise InvalidParameter(f"methods is a method name or column -> method, not {methods!r}")
+    wanted = [(f"policy {p.name!r}", p.method, p.columns) for p in drift if p.method is not None]
+    if wanted:
+        own: list[tuple[str, Any, list[str] | None]] = []
+        if isinstance(methods, str):
+            own = [("the monitor's methods", methods, None)]
+        elif isinstance(methods, Mapping):
+            own = [("the monitor's methods", m, [c]) for c, m in methods.items()]
+        methods = merge("methods", own + wanted)
+
+    # Thresholds.
+    from driftline.drift.calibration import Calibration
+
+    limits = [
+        (f"policy {p.name!r}", _finite(p.feature_threshold, f"policy {p.name!r}"), p.columns)
+        for p in drift
+        if p.feature_threshold is not None
+    ]
+    if isinstance(thresholds, Calibration):
+        if limits:
+            raise InvalidParameter(
+                f"{limits[0][0]} sets feature_threshold, and the monitor's thresholds are a "
+                "Calibration: use one or the other"
+            )
+        return methods, thresholds
+    own = []
+    if isinstance(thresholds, Mapping):
+        unknown("thresholds", thresholds)
+        own = [
+            ("the monitor's thresholds", _finite(v, f"threshold for column {c!r}"), [c])
+            for c, v in thresholds.items()
+        ]
+    elif thresholds is not None:
+        own = [("the monitor's thresholds", _finite(thresholds, "thresholds"), None)]
+    if own or limits:
+        thresholds = merge("thresholds", own + limits)
+    return methods, thresholds
+
+
+def _finite(value: Any, what: str) -> float:
+    """``value`` as a finite float, or InvalidParameter saying what it was for."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(f"{what} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise InvalidParameter(f"{what} must be finite, not {value!r}")
+    return float(value)

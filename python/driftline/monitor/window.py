@@ -17,6 +17,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from driftline.exceptions import DataError, SchemaError
 from driftline.policies import parse_duration
 
 __all__ = ["ClockWindows", "CountWindows", "EventTimeWindows", "Piece", "make_windows"]
@@ -29,8 +30,17 @@ Piece = tuple[str, Any]
 _TICKS_PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
 
 
+# Window starts a key can name: years 1 to 9999 (Python's datetime range).
+_FIRST_START = dt.datetime(1, 1, 1, tzinfo=dt.UTC).timestamp()
+_LAST_START = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+_INT64_MIN = -(2**63)
+
+
 def _iso(seconds: float) -> str:
-    return dt.datetime.fromtimestamp(seconds, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = dt.datetime.fromtimestamp(seconds, dt.UTC)
+    # The year padded by hand: strftime's %Y does not pad years before 1000 on glibc,
+    # and is_full parses the key back.
+    return f"{d.year:04d}-" + d.strftime("%m-%dT%H:%M:%SZ")
 
 
 class CountWindows:
@@ -95,14 +105,25 @@ class ClockWindows:
             raise ValueError("a time window needs a positive duration")
         self.seconds = seconds
         self.clock = clock
+        # Keys closed early, of the period ``seq_start`` only: a key of an earlier period
+        # is full anyway (it is not the current one), so the set never outgrows the early
+        # closes of one period.
         self.forced: set[str] = set()
         self.seq = 0
+        self.seq_start: float | None = None
+
+    def _start(self) -> float:
+        return math.floor(self.clock() / self.seconds) * self.seconds
 
     @property
     def current(self) -> str:
-        """Key of the open window."""
-        start = math.floor(self.clock() / self.seconds) * self.seconds
-        return _iso(start) + (f"#{self.seq}" if self.seq else "")
+        """Key of the open window: the period's start, with ``#n`` for the n-th window
+        opened in the same period after ``close_window``."""
+        return self._key(self._start())
+
+    def _key(self, start: float) -> str:
+        seq = self.seq if start == self.seq_start else 0
+        return _iso(start) + (f"#{seq}" if seq else "")
 
     def assign_one(self) -> tuple[str, bool]:
         """One row: the open window (never full on arrival)."""
@@ -118,7 +139,11 @@ class ClockWindows:
 
     def advance(self) -> None:
         """Close the open window early; later rows in this period get a new key."""
-        self.forced.add(self.current)
+        start = self._start()
+        if start != self.seq_start:
+            self.seq_start, self.seq = start, 0
+            self.forced.clear()
+        self.forced.add(self._key(start))
         self.seq += 1
 
     def state(self) -> dict[str, Any]:
@@ -146,9 +171,25 @@ class EventTimeWindows:
         """Each row's window start in epoch seconds (null for a null time), and the
         largest event time. Timestamps and dates are floored in their own integer unit
         when the window is a whole number of it, so a nanosecond before a boundary stays
-        in the earlier window (float seconds would round it onto the boundary)."""
+        in the earlier window (float seconds would round it onto the boundary).
+
+        Raises SchemaError for a column that holds no times, DataError for a time that
+        names no window (NaN, infinite, beyond the years 1 to 9999)."""
         if isinstance(col, pa.ChunkedArray):
             col = col.combine_chunks()
+        typ = col.type
+        if not (
+            pa.types.is_timestamp(typ)
+            or pa.types.is_date(typ)
+            or pa.types.is_integer(typ)
+            or pa.types.is_floating(typ)
+            or pa.types.is_decimal(typ)
+            or pa.types.is_null(typ)
+        ):
+            raise SchemaError(
+                f"the event-time column {self.column!r} is {typ}: it must hold timestamps, "
+                "dates or epoch seconds (numbers)"
+            )
         per_second: float | None = None
         if pa.types.is_timestamp(col.type):
             per_second = _TICKS_PER_SECOND[col.type.unit]
@@ -158,33 +199,61 @@ class EventTimeWindows:
             ticks = pc.cast(pc.cast(pc.cast(col, pa.date32()), pa.int32()), pa.int64())
         if per_second is not None and (self.seconds * per_second).is_integer():
             width = int(self.seconds * per_second)
+            first = pc.min(ticks).as_py()
+            if first is not None and first < _INT64_MIN + width:
+                # Flooring it to its window would wrap around the int64 range.
+                raise DataError(
+                    f"the event-time column {self.column!r} holds a time outside the years "
+                    "1 to 9999"
+                )
             valid = pc.is_valid(ticks).to_numpy(zero_copy_only=False)
             t = pc.fill_null(ticks, 0).to_numpy(zero_copy_only=False)
             starts = (t // width * width) / per_second
             top = pc.max(ticks).as_py()
-            return (
-                pa.array(starts, pa.float64(), mask=~valid),
-                None if top is None else top / per_second,
+            out = pa.array(starts, pa.float64(), mask=~valid)
+            mx = None if top is None else top / per_second
+        else:
+            secs = (
+                pc.divide(pc.cast(ticks, pa.float64()), per_second)
+                if per_second is not None
+                # Unsafe: an integer beyond 2**53 rounds, and is out of range anyway.
+                else pc.cast(col, pa.float64(), safe=False)
             )
-        secs = (
-            pc.divide(pc.cast(ticks, pa.float64()), per_second)
-            if per_second is not None
-            else pc.cast(col, pa.float64())
-        )
-        starts = pc.multiply(pc.floor(pc.divide(secs, self.seconds)), self.seconds)
-        return starts, pc.max(secs).as_py()
+            self._check_finite(secs)
+            out = pc.multiply(pc.floor(pc.divide(secs, self.seconds)), self.seconds)
+            mx = pc.max(secs).as_py()
+        lo, hi = pc.min_max(out).values()
+        if lo.is_valid and not (lo.as_py() >= _FIRST_START and hi.as_py() <= _LAST_START):
+            raise DataError(
+                f"the event-time column {self.column!r} holds a time outside the years "
+                f"1 to 9999 (window starts from {lo.as_py()} to {hi.as_py()} epoch seconds)"
+            )
+        return out, mx
+
+    def _check_finite(self, secs: pa.Array) -> None:
+        bad = pc.sum(pc.invert(pc.is_finite(secs))).as_py()
+        if bad:
+            raise DataError(
+                f"the event-time column {self.column!r} holds {bad} NaN or infinite "
+                "value(s): an event time must be a finite number of epoch seconds"
+            )
 
     def buckets(self, table: pa.Table) -> list[tuple[str, pa.Array | None]]:
-        """``(key, boolean mask)`` per window the batch touches (mask None: all rows)."""
+        """``(key, boolean mask)`` per window the batch touches (mask None: all rows).
+
+        The batch is checked before anything changes: a batch that raises leaves the
+        watermark, and so every later window, as it was."""
         if self.column not in table.column_names:
             raise KeyError(self.column)
         starts, mx = self._starts(table.column(self.column))
-        if mx is not None:
-            self.watermark = max(self.watermark, mx - self.lateness)
         uniq = [u for u in pc.unique(starts).to_pylist() if u is not None]
         if len(uniq) == 1 and starts.null_count == 0:
-            return [(_iso(uniq[0]), None)]
-        return [(_iso(u), pc.fill_null(pc.equal(starts, u), False)) for u in sorted(uniq)]
+            out: list[tuple[str, pa.Array | None]] = [(_iso(uniq[0]), None)]
+        else:
+            out = [(_iso(u), pc.fill_null(pc.equal(starts, u), False)) for u in sorted(uniq)]
+        if mx is not None:
+            self.watermark = max(self.watermark, mx - self.lateness)
+        return out
 
     def is_full(self, key: str) -> bool:
         """True once the watermark passed the window's end."""
