@@ -33,10 +33,13 @@ def verify(
     """Walk the hash chain; exit 1 naming each modified, deleted, inserted or reordered
     event (and a rewritten or truncated chain, against a checkpoint)."""
     from driftline.registry import read_checkpoint
+    from driftline.registry.checkpoint import load_public_key
 
     with fail_on_error():
         cp = read_checkpoint(checkpoint) if checkpoint is not None else None
-        result = open_registry(url).audit.verify(checkpoint=cp, public_key=public_key)
+        # Read the key before the chain is walked: a bad key fails fast, naming the key.
+        key = load_public_key(public_key) if public_key is not None else None
+        result = open_registry(url).audit.verify(checkpoint=cp, public_key=key)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2))
     elif result.ok:
@@ -62,13 +65,17 @@ def export(
     since: Annotated[int, typer.Option(help="Only events after this sequence number.")] = 0,
 ) -> None:
     """Write the events as JSON lines, then a signed checkpoint of the head (with --key)."""
+    from driftline.registry.checkpoint import load_private_key
+
     with fail_on_error():
+        # Before anything is written: a bad key must not leave a partial export behind.
+        private = load_private_key(key) if key is not None else None
         audit = open_registry(url).audit
         if out is None:
-            audit.export(sys.stdout, private_key=key, since=since)
+            audit.export(sys.stdout, private_key=private, since=since)
             return
         with out.open("w", encoding="utf-8") as handle:
-            count = audit.export(handle, private_key=key, since=since)
+            count = audit.export(handle, private_key=private, since=since)
     console.print(f"exported {count} events to {out}" + (" with a checkpoint" if key else ""))
 
 

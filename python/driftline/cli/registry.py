@@ -55,26 +55,83 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 
 @contextmanager
 def fail_on_error() -> Iterator[None]:
-    """Turn driftline errors into a red message and exit status 2."""
+    """Turn bad input into a one-line red message on stderr and exit status 2.
+
+    Bad input is a driftline error, or a file that cannot be read or written (a missing
+    path, a directory, no permission) or is not UTF-8 text: the user's mistake, so a
+    message rather than a traceback.
+    """
     try:
         yield
     except DriftlineError as exc:
-        err_console.print(
-            f"[red]error:[/red] {type(exc).__name__}: {escape(str(exc))}", highlight=False
-        )
-        raise typer.Exit(2) from None
+        _fail(f"{type(exc).__name__}: {exc}")
+    except OSError as exc:
+        # str(OSError) reads "[Errno 2] No such file or directory: 'x'"; lead with the path.
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        _fail(f"{where}{exc.strerror or exc}")
+    except UnicodeDecodeError as exc:
+        _fail(f"input is not UTF-8 text ({exc.reason} at byte {exc.start})")
 
 
-def open_registry(url: str) -> Any:
-    """Open the registry (imported lazily to keep ``driftline --help`` fast)."""
+def _fail(message: str) -> None:
+    # soft_wrap: one line however narrow the terminal, so scripts can grep it.
+    err_console.print(
+        f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False, soft_wrap=True
+    )
+    raise typer.Exit(2) from None
+
+
+def open_registry(url: str, *, create: bool = False) -> Any:
+    """Open the registry (imported lazily to keep ``driftline --help`` fast).
+
+    Only commands that set a registry up pass ``create=True``: for every other command a
+    SQLite file that does not exist is a typo, and opening it would create (and migrate)
+    an empty registry there and report on that instead.
+    """
     from driftline.registry import Registry
 
+    if not create:
+        missing = _missing_sqlite_file(url)
+        if missing is not None:
+            raise InvalidParameter(
+                f"no registry database at {missing}: check --url, or create one with "
+                "`driftline registry bootstrap`"
+            )
     return Registry(url)
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///`` URL when it does not exist, else None."""
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None  # the registry names the bad URL itself
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.query.get("uri") or parsed.database.startswith("file:"):
+        return None  # an SQLite URI (mode=..., shared cache): the driver decides
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
+def _read_token_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise InvalidParameter(
+            f"cannot read the token file {path}: {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError:
+        raise InvalidParameter(
+            f"the token file {path} is not UTF-8 text (a token is dlt_ and base64)"
+        ) from None
 
 
 def _session(url: str, token_file: Path | None) -> Any:
     if token_file is not None:
-        token = token_file.read_text(encoding="utf-8").strip()
+        token = _read_token_file(token_file)
     else:
         token = os.environ.get("DRIFTLINE_TOKEN", "")
     if not token:
@@ -83,6 +140,11 @@ def _session(url: str, token_file: Path | None) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    # to_dict first: a record's own dict has its decoded properties (a version's tags,
+    # params, metrics), which asdict, reading fields only, would leave as JSON text.
+    to_dict = getattr(value, "to_dict", None)
+    if callable(to_dict) and not isinstance(value, type):
+        return to_dict()
     if is_dataclass(value) and not isinstance(value, type):
         return asdict(value)
     return value
@@ -135,7 +197,7 @@ def bootstrap(name: str, url: UrlOpt = DEFAULT_URL) -> None:
     """Create the first admin and print its token (shown once)."""
 
     def go() -> None:
-        token = open_registry(url).bootstrap(name)
+        token = open_registry(url, create=True).bootstrap(name)
         err_console.print("Token for the first admin (shown once; store it safely):")
         typer.echo(token)
 
@@ -321,7 +383,7 @@ def lineage(
         chain = _session(url, token_file).lineage(model, version)
         rows = [
             {
-                **asdict(node),
+                **node.to_dict(),
                 "training_dataset": node.training_dataset.ref if node.training_dataset else None,
             }
             for node in chain

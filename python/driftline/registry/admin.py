@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -30,16 +31,37 @@ __all__ = ["DEFAULT_SETTINGS", "AdminOps", "insert_user", "read_settings"]
 DEFAULT_SETTINGS: dict[str, str] = {"required_approvals": "1", "require_evidence": "false"}
 
 
-def _expiry(expires_in: timedelta | float | None) -> str | None:
+# The longest token lifetime: beyond it an expiry stops being one (and far enough out, a
+# date no longer fits in a datetime).
+MAX_EXPIRY = timedelta(days=100 * 366)
+
+
+def check_expires_in(expires_in: Any) -> timedelta | None:
+    """A token lifetime: None (never expires), a timedelta, or a number of seconds;
+    positive, finite and at most :data:`MAX_EXPIRY`."""
     if expires_in is None:
         return None
-    if not isinstance(expires_in, timedelta):
+    if isinstance(expires_in, timedelta):
+        lifetime = expires_in
+    else:
         if isinstance(expires_in, bool) or not isinstance(expires_in, (int, float)):
             raise InvalidParameter("expires_in must be a timedelta or a number of seconds")
-        expires_in = timedelta(seconds=expires_in)
-    if expires_in <= timedelta(0):
-        raise InvalidParameter("expires_in must be positive")
-    return (datetime.now(UTC) + expires_in).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        if not math.isfinite(expires_in) or not 0 < expires_in <= MAX_EXPIRY.total_seconds():
+            raise InvalidParameter(
+                f"expires_in must be a positive number of seconds, at most "
+                f"{MAX_EXPIRY.total_seconds():.0f} (100 years); got {expires_in!r}"
+            )
+        lifetime = timedelta(seconds=expires_in)
+    if not timedelta(0) < lifetime <= MAX_EXPIRY:
+        raise InvalidParameter(f"expires_in must be positive and at most 100 years; got {lifetime}")
+    return lifetime
+
+
+def _expiry(expires_in: timedelta | float | None) -> str | None:
+    lifetime = check_expires_in(expires_in)
+    if lifetime is None:
+        return None
+    return (datetime.now(UTC) + lifetime).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def insert_token(
@@ -79,6 +101,25 @@ def read_settings(conn: Any) -> dict[str, str]:
     return {**DEFAULT_SETTINGS, **stored}
 
 
+def _keep_an_admin(ctx: Context, row: Any, what: str) -> None:
+    """Refuse to take away the last active admin: nobody could then manage users, and
+    bootstrap is refused once users exist, so the registry would be ungovernable."""
+    if row.role != "admin" or row.disabled or row.kind != "human":
+        return
+    others = ctx.conn.execute(
+        sa.select(sa.func.count())
+        .select_from(users)
+        .where(
+            users.c.role == "admin",
+            users.c.kind == "human",
+            users.c.disabled == sa.false(),
+            users.c.id != row.id,
+        )
+    ).scalar_one()
+    if others == 0:
+        raise ConflictError(f"cannot {what}: it is the last active admin (create another first)")
+
+
 class AdminOps(OpsBase):
     """Operations reserved to admins (and reading one's own identity)."""
 
@@ -98,6 +139,7 @@ class AdminOps(OpsBase):
         """
         check_name(name, "user name")
         check_role(role)
+        check_expires_in(expires_in)
 
         def run(ctx: Context) -> str:
             ctx.require("admin", "create users")
@@ -110,6 +152,7 @@ class AdminOps(OpsBase):
 
     def create_token(self, user: str, *, expires_in: timedelta | float | None = None) -> str:
         """Issue another token for ``user`` (admin only) and return it (shown once)."""
+        check_expires_in(expires_in)
 
         def run(ctx: Context) -> str:
             ctx.require("admin", "issue tokens")
@@ -174,6 +217,8 @@ class AdminOps(OpsBase):
         def run(ctx: Context) -> None:
             ctx.require("admin", "change roles")
             row = get_user_row(ctx.conn, user)
+            if role != "admin":
+                _keep_an_admin(ctx, row, f"make {user!r} a {role}")
             ctx.conn.execute(users.update().where(users.c.id == row.id).values(role=role))
             ctx.record("user.role", f"user:{user}", {"role": row.role}, {"role": role})
 
@@ -185,6 +230,7 @@ class AdminOps(OpsBase):
         def run(ctx: Context) -> None:
             ctx.require("admin", "disable users")
             row = get_user_row(ctx.conn, user)
+            _keep_an_admin(ctx, row, f"disable {user!r}")
             ctx.conn.execute(users.update().where(users.c.id == row.id).values(disabled=True))
             ctx.record("user.disable", f"user:{user}", {"disabled": False}, {"disabled": True})
 
@@ -250,6 +296,11 @@ class AdminOps(OpsBase):
                 raise InvalidParameter("required_approvals must be between 1 and 100")
             changes["required_approvals"] = str(required_approvals)
         if require_evidence is not None:
+            # A bool, not anything truthy: require_evidence="false" would turn it on.
+            if not isinstance(require_evidence, bool):
+                raise InvalidParameter(
+                    f"require_evidence must be True or False; got {require_evidence!r}"
+                )
             changes["require_evidence"] = "true" if require_evidence else "false"
 
         def run(ctx: Context) -> dict[str, str]:

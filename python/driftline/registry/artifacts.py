@@ -10,12 +10,15 @@ from typing import Any
 from driftline.exceptions import InvalidParameter
 from driftline.registry.inputs import check_uri
 from driftline.registry.jsonutil import canonical
+from driftline.registry.schema import profiles
 
 __all__ = ["MAX_JSON", "artifact_and_checksum", "json_payload", "profile_bytes"]
 
 MAX_JSON = 1_000_000
 _CHECKSUM = re.compile(r"^(?:(sha256|sha512|sha1|md5|blake2b):)?([0-9a-fA-F]{32,128})$")
 _CHUNK = 1 << 20
+# The stored fingerprint's column length (profiles and datasets alike).
+_FINGERPRINT_LENGTH: int = profiles.c.fingerprint.type.length  # type: ignore[attr-defined]
 
 
 def _sha256_file(path: Path) -> str:
@@ -66,7 +69,7 @@ def json_payload(value: Any, what: str) -> str:
         return "{}"
     if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
         raise InvalidParameter(f"{what} must be a dict with string keys")
-    text = canonical(value)
+    text = canonical(value, what)
     if len(text) > MAX_JSON:
         raise InvalidParameter(f"{what} is {len(text)} bytes as JSON; at most {MAX_JSON}")
     return text
@@ -74,11 +77,35 @@ def json_payload(value: Any, what: str) -> str:
 
 def profile_bytes(profile: Any) -> tuple[bytes, str | None]:
     """The serialised bytes of a profile (a driftline Profile or its ``to_bytes()``) and
-    its fingerprint when known. Bytes are stored as given, never unpickled."""
+    its fingerprint when known. Bytes are stored as given, never unpickled.
+
+    Bytes are decoded first (``Profile.from_bytes``, driftline's own format): what the
+    registry keeps must read back as a profile when the version is monitored.
+    """
     if isinstance(profile, (bytes, bytearray, memoryview)):
-        return bytes(profile), None
+        data = bytes(profile)
+        from driftline import Profile
+        from driftline.exceptions import DriftlineError
+
+        try:
+            decoded = Profile.from_bytes(data)
+        except DriftlineError as exc:
+            raise InvalidParameter(f"reference_profile is not a driftline profile: {exc}") from None
+        return data, _fingerprint(decoded)
     to_bytes = getattr(profile, "to_bytes", None)
     if to_bytes is None:
         raise InvalidParameter("reference_profile must be a driftline Profile or its bytes")
+    return bytes(to_bytes()), _fingerprint(profile)
+
+
+def _fingerprint(profile: Any) -> str | None:
     fingerprint = getattr(profile, "fingerprint", None)
-    return bytes(to_bytes()), (str(fingerprint) if fingerprint is not None else None)
+    if fingerprint is None:
+        return None
+    text = str(fingerprint)
+    if len(text) > _FINGERPRINT_LENGTH:
+        raise InvalidParameter(
+            f"the profile's fingerprint is {len(text)} characters long; at most "
+            f"{_FINGERPRINT_LENGTH}"
+        )
+    return text

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from driftline.exceptions import DecodeError, InvalidParameter
 from driftline.registry import checkpoint as _checkpoint
 from driftline.registry.jsonutil import canonical, loads, now
 from driftline.registry.records import AuditEvent
@@ -95,17 +96,63 @@ def append(
 
 
 def _to_event(row: Any) -> AuditEvent:
+    try:
+        before, after = loads(row.before_json), loads(row.after_json)
+    except (TypeError, ValueError) as exc:
+        # Only a row edited behind the registry's back gets here: name it, as verify() does.
+        raise DecodeError(
+            f"{_describe(row)}: its before/after state is not JSON text ({exc}); "
+            "run the audit verification"
+        ) from None
     return AuditEvent(
         seq=row.seq,
         ts=row.ts,
         actor=row.actor,
         action=row.action,
         target=row.target,
-        before=loads(row.before_json),
-        after=loads(row.after_json),
+        before=before,
+        after=after,
         prev_hash=row.prev_hash,
         hash=row.hash,
     )
+
+
+def _check_seq_option(value: Any, name: str, *, allow_none: bool = False) -> None:
+    # A string here is compared with the integer column in SQL and silently matches
+    # nothing (SQLite sorts text after every number), so refuse it up front.
+    if value is None and allow_none:
+        return
+    if not _is_int(value) or value < 0:
+        raise InvalidParameter(
+            f"{name} must be a non-negative integer (an event sequence number), got {value!r}"
+        )
+
+
+_TEXT_COLUMNS = ("ts", "actor", "action", "target", "prev_hash", "hash")
+_JSON_COLUMNS = ("before_json", "after_json")
+
+
+def _malformed(row: Any) -> list[str]:
+    """What is wrong with the types of a row's columns (empty for a well-formed row).
+
+    The registry only ever writes integers and text, but SQLite stores whatever an
+    attacker writes with raw SQL (text in the integer column, blobs anywhere), and the
+    hash and sequence checks must not trip over those values.
+    """
+    found: list[str] = []
+    if not _is_int(row.seq):
+        found.append(f"sequence number {row.seq!r} is not an integer")
+    elif row.seq <= 0:
+        found.append(f"sequence number {row.seq} is out of range (the chain starts at 1)")
+    for name in _TEXT_COLUMNS:
+        value = getattr(row, name)
+        if not isinstance(value, str):
+            found.append(f"{name} is {type(value).__name__}, not text")
+    for name in _JSON_COLUMNS:
+        value = getattr(row, name)
+        if value is not None and not isinstance(value, str):
+            found.append(f"{name} is {type(value).__name__}, not JSON text")
+    return found
 
 
 @dataclass(frozen=True)
@@ -148,8 +195,14 @@ class AuditVerification:
         }
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _describe(row: Any) -> str:
-    return f"event {row.seq} ({row.action} {row.target!r} by {row.actor!r} at {row.ts})"
+    # repr for a tampered, non-integer sequence number, so "event '7x'" reads as such.
+    seq = row.seq if _is_int(row.seq) else repr(row.seq)
+    return f"event {seq} ({row.action} {row.target!r} by {row.actor!r} at {row.ts})"
 
 
 class Audit:
@@ -158,22 +211,31 @@ class Audit:
     def __init__(self, db: Database) -> None:
         self._db = db
 
-    def _rows(self, conn: Connection, since: int = 0) -> Iterator[Any]:
-        last = since
+    def _rows(self, conn: Connection, since: int | None = 0) -> Iterator[Any]:
+        """Rows in sequence order, after ``since`` (None: every row, even seq <= 0)."""
+        last: Any = since
         while True:
-            rows = conn.execute(
-                sa.select(audit_events)
-                .where(audit_events.c.seq > last)
-                .order_by(audit_events.c.seq)
-                .limit(_BATCH)
-            ).all()
+            query = sa.select(audit_events).order_by(audit_events.c.seq).limit(_BATCH)
+            if last is not None:
+                query = query.where(audit_events.c.seq > last)
+            rows = conn.execute(query).all()
             if not rows:
                 return
             yield from rows
             last = rows[-1].seq
 
     def events(self, *, since: int = 0, limit: int | None = None) -> list[AuditEvent]:
-        """Events after sequence number ``since``, oldest first."""
+        """Events after sequence number ``since``, oldest first.
+
+        Raises
+        ------
+        InvalidParameter
+            ``since`` or ``limit`` is not a non-negative integer.
+        DecodeError
+            A stored event was edited into something that is not JSON.
+        """
+        _check_seq_option(since, "since")
+        _check_seq_option(limit, "limit", allow_none=True)
 
         def run(conn: Connection) -> list[AuditEvent]:
             query = (
@@ -233,8 +295,18 @@ class Audit:
         count = 0
         hashes_at: dict[int, str] = {}
         want = checkpoint.seq if checkpoint is not None else None
-        for row in self._rows(conn):
+        # Every row, even those an attacker numbered 0 or below, which "after 0" would skip.
+        for row in self._rows(conn, None):
             count += 1
+            malformed = _malformed(row)
+            if malformed:
+                problems.append(f"{_describe(row)}: malformed row: {'; '.join(malformed)}")
+                if _is_int(row.seq):
+                    bad.append(row.seq)
+                if not (_is_int(row.seq) and row.seq > 0):
+                    # Outside the numbered chain: keep checking the events around it
+                    # against each other, not against this row.
+                    continue
             if row.seq != expected:
                 if row.seq > expected:
                     gap = (
@@ -251,22 +323,23 @@ class Audit:
                     "before it (an event was deleted, inserted or reordered)"
                 )
                 bad.append(row.seq)
-            digest = event_hash(
-                row.prev_hash,
-                row.seq,
-                row.ts,
-                row.actor,
-                row.action,
-                row.target,
-                row.before_json,
-                row.after_json,
-            )
-            if digest != row.hash:
-                problems.append(f"{_describe(row)}: contents modified (hash mismatch)")
-                bad.append(row.seq)
+            if not malformed:
+                digest = event_hash(
+                    row.prev_hash,
+                    row.seq,
+                    row.ts,
+                    row.actor,
+                    row.action,
+                    row.target,
+                    row.before_json,
+                    row.after_json,
+                )
+                if digest != row.hash:
+                    problems.append(f"{_describe(row)}: contents modified (hash mismatch)")
+                    bad.append(row.seq)
             if want is not None and row.seq == want:
                 hashes_at[want] = row.hash
-            prev_hash = row.hash
+            prev_hash = row.hash if isinstance(row.hash, str) else prev_hash
             expected = row.seq + 1
         head_seq = expected - 1
         if checkpoint is not None:
@@ -302,7 +375,13 @@ class Audit:
         """Write events as JSON lines, then a signed checkpoint line when a key is given.
 
         The events and the checkpoint come from one snapshot. Returns the number of events.
+
+        Raises
+        ------
+        InvalidParameter
+            ``since`` is not a non-negative integer, or the key cannot be read.
         """
+        _check_seq_option(since, "since")
 
         def run(conn: Connection) -> int:
             count = 0

@@ -4,11 +4,13 @@
 role           may
 =============  ==============================================================
 viewer         read everything
-contributor    read; create models (becoming their owner) and datasets; register
-               versions, tag, alias and move through development and staging the
-               models it owns
-approver       read; approve and reject versions it did not create; promote,
-               archive and retire approved versions
+contributor    read; create models (becoming their owner) and datasets; for the
+               models it owns: register versions, tag, alias, move through
+               development and staging, promote approved versions, and archive or
+               retire versions that never reached production
+approver       read; approve and reject versions it neither created nor gave their
+               current artifact; promote, archive and retire, production versions
+               included
 admin          everything above plus users, roles, tokens, owners, settings and
                suspension (the kill switch)
 =============  ==============================================================

@@ -38,6 +38,19 @@ from driftline.registry.schema import (
 
 __all__ = ["CatalogOps", "VersionSpec"]
 
+# The column's own length: longer text fails inside the transaction on PostgreSQL (and
+# SQLite would keep it, so the two backends would disagree).
+_FRAMEWORK_LENGTH: int = versions.c.framework.type.length  # type: ignore[attr-defined]
+# Row counts and offsets the databases take (a signed 64-bit integer).
+_MAX_ROWS = 2**63 - 1
+
+
+def _check_count(value: Any, what: str, *, allow_none: bool) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_ROWS:
+        raise InvalidParameter(f"{what} must be a non-negative integer; got {value!r}")
+
 
 @dataclass
 class VersionSpec:
@@ -71,7 +84,7 @@ class VersionSpec:
         """Check every argument; raises InvalidParameter naming the bad one."""
         uri, digest = artifact_and_checksum(artifact_uri, checksum)
         if framework is not None:
-            check_name(framework, "framework")
+            check_name(framework, "framework", _FRAMEWORK_LENGTH)
         if parent is not None and (isinstance(parent, bool) or not isinstance(parent, int)):
             raise InvalidParameter("parent must be a version number")
         return cls(
@@ -225,6 +238,12 @@ class CatalogOps(OpsBase):
 
         Build each spec with :meth:`VersionSpec.build`.
         """
+        if not isinstance(specs, (list, tuple)) or not all(
+            isinstance(spec, VersionSpec) for spec in specs
+        ):
+            raise InvalidParameter(
+                "specs must be a list of VersionSpec (built with VersionSpec.build(...))"
+            )
 
         def run(ctx: Context) -> list[ModelVersion]:
             model_row = get_model_row(ctx.conn, model)
@@ -330,6 +349,8 @@ class CatalogOps(OpsBase):
         if stage is not None:
             check_stage(stage)
         wanted = check_tags(tags)
+        _check_count(limit, "limit", allow_none=True)
+        _check_count(offset, "offset", allow_none=False)
 
         def run(conn: Connection, who: Identity) -> list[ModelVersion]:
             query = versions_query(conn.dialect.name)
@@ -384,6 +405,12 @@ class CatalogOps(OpsBase):
             Replace these fields when given.
         """
         values: dict[str, Any] = {}
+        if checksum is not None and artifact_uri is None:
+            # A checksum describes an artifact: alone it would be the old URI's content
+            # changed in place, which is not how an artifact changes here.
+            raise InvalidParameter(
+                "checksum is given only with artifact_uri: pass both to change the artifact"
+            )
         if artifact_uri is not None:
             values["artifact_uri"], values["checksum"] = artifact_and_checksum(
                 artifact_uri, checksum

@@ -14,11 +14,12 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
@@ -77,15 +78,48 @@ def _key_id(public: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def _read_key_file(key: os.PathLike[str], what: str) -> bytes:
+    path = Path(key)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidParameter(
+            f"the {what} key cannot be read from {path}: {exc.strerror or exc}"
+        ) from None
+
+
+def _parse_pem(pem: bytes, what: str, parse: Callable[[bytes], Any]) -> Any:
+    # cryptography raises ValueError for bytes that are not PEM, TypeError for an
+    # encrypted key without a password and UnsupportedAlgorithm for key types it lacks:
+    # none of them says which key was being read.
+    try:
+        return parse(pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise DecodeError(
+            f"the {what} key cannot be read: it is not an unencrypted PEM key ({reason})"
+        ) from None
+
+
 def load_private_key(key: Any) -> Ed25519PrivateKey:
-    """An Ed25519 private key from a key object, PEM bytes or a PEM file (Path)."""
+    """An Ed25519 private key from a key object, PEM bytes or a PEM file (Path).
+
+    Raises
+    ------
+    InvalidParameter
+        The file cannot be read, or the key is not an Ed25519 key.
+    DecodeError
+        The bytes are not an unencrypted PEM private key.
+    """
     if isinstance(key, Ed25519PrivateKey):
         return key
     if isinstance(key, os.PathLike):
-        key = Path(key).read_bytes()
+        key = _read_key_file(key, "private")
     if not isinstance(key, bytes):
         raise InvalidParameter("private_key must be an Ed25519PrivateKey, PEM bytes or a Path")
-    loaded = serialization.load_pem_private_key(key, password=None)
+    loaded = _parse_pem(
+        key, "private", lambda pem: serialization.load_pem_private_key(pem, password=None)
+    )
     if not isinstance(loaded, Ed25519PrivateKey):
         raise InvalidParameter("the private key is not an Ed25519 key")
     return loaded
@@ -95,18 +129,25 @@ def load_public_key(key: Any) -> Ed25519PublicKey:
     """An Ed25519 public key from a key object, PEM bytes or a PEM file (Path).
 
     A private key is accepted too (its public half is used).
+
+    Raises
+    ------
+    InvalidParameter
+        The file cannot be read, or the key is not an Ed25519 key.
+    DecodeError
+        The bytes are not a PEM key.
     """
     if isinstance(key, Ed25519PublicKey):
         return key
     if isinstance(key, Ed25519PrivateKey):
         return key.public_key()
     if isinstance(key, os.PathLike):
-        key = Path(key).read_bytes()
+        key = _read_key_file(key, "public")
     if not isinstance(key, bytes):
         raise InvalidParameter("public_key must be an Ed25519PublicKey, PEM bytes or a Path")
     if b"PRIVATE KEY" in key:
         return load_private_key(key).public_key()
-    loaded = serialization.load_pem_public_key(key)
+    loaded = _parse_pem(key, "public", serialization.load_pem_public_key)
     if not isinstance(loaded, Ed25519PublicKey):
         raise InvalidParameter("the public key is not an Ed25519 key")
     return loaded
@@ -185,21 +226,36 @@ def check_against(
 
 
 def read_checkpoint(path: Path) -> Checkpoint:
-    """The last checkpoint in an export file (JSON lines) or a checkpoint JSON file."""
+    """The last checkpoint in an export file (JSON lines) or a checkpoint JSON file.
+
+    Raises
+    ------
+    InvalidParameter
+        The file cannot be read.
+    DecodeError
+        It holds no checkpoint, or is not UTF-8 text.
+    """
     found: dict[str, Any] | None = None
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(data, dict) and "checkpoint" in data:
-                found = data["checkpoint"]
-            elif isinstance(data, dict) and "signature" in data:
-                found = data
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                line = line.strip()
+                if not line:
+                    continue
+                try:
+                    data = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if isinstance(data, dict) and "checkpoint" in data:
+                    found = data["checkpoint"]
+                elif isinstance(data, dict) and "signature" in data:
+                    found = data
+    except OSError as exc:
+        raise InvalidParameter(
+            f"the checkpoint cannot be read from {path}: {exc.strerror or exc}"
+        ) from None
+    except UnicodeDecodeError:
+        raise DecodeError(f"no checkpoint found in {path}: it is not UTF-8 text") from None
     if found is None:
         raise DecodeError(f"no checkpoint found in {path}")
     return Checkpoint.from_dict(found)

@@ -11,15 +11,15 @@ from sqlalchemy.engine import Connection
 
 from driftline.exceptions import InvalidParameter, NotFound
 from driftline.registry.artifacts import profile_bytes
-from driftline.registry.auth import Identity
+from driftline.registry.auth import Denied, Identity
 from driftline.registry.base import OpsBase
 from driftline.registry.catalog import _insert_profile
 from driftline.registry.context import Context
-from driftline.registry.inputs import check_name, check_uri
+from driftline.registry.inputs import check_dataset_name, check_uri
 from driftline.registry.jsonutil import canonical, now
 from driftline.registry.queries import dataset_record, get_dataset_row
 from driftline.registry.records import Dataset
-from driftline.registry.schema import datasets, profiles
+from driftline.registry.schema import datasets, models, profiles
 
 __all__ = ["DatasetOps", "profile_of"]
 
@@ -45,6 +45,19 @@ def profile_of(data_or_path: Any) -> tuple[Any, str | None]:
     return dl.profile(data_or_path), None
 
 
+def _check_trigger_active(ctx: Context) -> None:
+    """A retraining trigger does nothing while its model is suspended (the kill switch
+    turns its triggers off), nor once that model is gone."""
+    who = ctx.who
+    if who.kind != "trigger":
+        return
+    suspended = ctx.conn.execute(
+        sa.select(models.c.suspended).where(models.c.id == who.trigger_model_id)
+    ).first()
+    if suspended is None or suspended[0]:
+        raise Denied(who.name, f"trigger {who.name!r}: its model is suspended, triggers are off")
+
+
 class DatasetOps(OpsBase):
     """Registering and reading datasets."""
 
@@ -52,8 +65,8 @@ class DatasetOps(OpsBase):
         """Register a dataset version from data, a Parquet file, or a profile.
 
         The data is profiled (natively); the registry keeps its fingerprint, schema, row
-        count, URI and profile. Registering data whose fingerprint equals the latest
-        version's returns that version instead of creating a new one.
+        count, URI and profile. Registering data whose fingerprint equals that of any
+        existing version of the name returns that version instead of creating a new one.
 
         Parameters
         ----------
@@ -64,7 +77,7 @@ class DatasetOps(OpsBase):
         uri
             Where the data lives (defaults to the file's URI for a Path).
         """
-        check_name(name, "dataset name")
+        check_dataset_name(name)
         profile, file_uri = profile_of(data_or_path)
         location = check_uri(uri, "uri") if uri is not None else file_uri
         data, fingerprint = profile_bytes(profile)
@@ -75,15 +88,21 @@ class DatasetOps(OpsBase):
 
         def run(ctx: Context) -> Dataset:
             ctx.require("register_dataset", "register datasets")
-            latest = ctx.conn.execute(
+            _check_trigger_active(ctx)
+            # The same content registered again (under this name) is the version that
+            # already holds it, whichever it is: not a new version with the same data.
+            existing = ctx.conn.execute(
                 sa.select(datasets)
-                .where(datasets.c.name == name)
+                .where(datasets.c.name == name, datasets.c.fingerprint == fingerprint)
                 .order_by(datasets.c.version.desc())
                 .limit(1)
             ).first()
-            if latest is not None and latest.fingerprint == fingerprint:
-                return dataset_record(ctx.conn, latest)
-            version = 1 if latest is None else latest.version + 1
+            if existing is not None:
+                return dataset_record(ctx.conn, existing)
+            latest = ctx.conn.execute(
+                sa.select(sa.func.max(datasets.c.version)).where(datasets.c.name == name)
+            ).scalar()
+            version = 1 if latest is None else latest + 1
             profile_id = _insert_profile(ctx.conn, data, fingerprint)
             ctx.conn.execute(
                 datasets.insert().values(

@@ -6,11 +6,17 @@ failing half-way. PostgreSQL runs write transactions ``SERIALIZABLE``, takes an
 ``EXCLUSIVE`` lock on the audit table before its first read (so writers, and therefore
 appends to the audit chain, are serialised and see the latest head), and retries a
 transaction that fails on a serialisation failure or a deadlock.
+
+An in-memory SQLite database (``sqlite://``) lives in one DBAPI connection that every
+thread shares; each transaction on it holds a process-wide lock, so transactions of
+different threads never interleave on that connection.
 """
 
 from __future__ import annotations
 
+import contextlib
 import random
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -48,7 +54,14 @@ class Database:
             raise InvalidParameter(f"not a database URL: {exc}") from None
         self.url = parsed
         self.dialect = parsed.get_backend_name()
+        # Held around every transaction. Only the in-memory database needs it: its threads
+        # share one DBAPI connection, on which two transactions would interleave (a BEGIN
+        # inside another's transaction, one thread's COMMIT ending the other's writes).
+        # Reentrant, so a transaction may open a nested one on the same thread.
+        self._lock: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
         if self.dialect == "sqlite":
+            if self._in_memory(parsed):
+                self._lock = threading.RLock()
             self.engine = self._sqlite_engine(parsed)
         elif self.dialect == "postgresql":
             self.engine = sa.create_engine(
@@ -60,9 +73,12 @@ class Database:
             )
 
     @staticmethod
-    def _sqlite_engine(url: sa.URL) -> Engine:
-        database = url.database or ""
-        if database in ("", ":memory:"):
+    def _in_memory(url: sa.URL) -> bool:
+        return (url.database or "") in ("", ":memory:")
+
+    @classmethod
+    def _sqlite_engine(cls, url: sa.URL) -> Engine:
+        if cls._in_memory(url):
             # One shared connection, or every connection would see its own empty database.
             engine = sa.create_engine(
                 "sqlite://",
@@ -102,7 +118,11 @@ class Database:
         for attempt in range(MAX_RETRIES):
             try:
                 options = {_WRITE_OPTION: True}
-                with self.engine.connect().execution_options(**options) as conn, conn.begin():
+                with (
+                    self._lock,
+                    self.engine.connect().execution_options(**options) as conn,
+                    conn.begin(),
+                ):
                     if self.dialect == "postgresql":
                         # Before any read, so the snapshot is taken after the lock.
                         conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
@@ -118,7 +138,7 @@ class Database:
         """Run ``fn`` in a read transaction (one consistent snapshot)."""
         for attempt in range(MAX_RETRIES):
             try:
-                with self.engine.connect() as conn, conn.begin():
+                with self._lock, self.engine.connect() as conn, conn.begin():
                     return fn(conn)
             except sa.exc.DBAPIError as exc:
                 if attempt + 1 < MAX_RETRIES and self._retryable(exc):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,7 +23,7 @@ from driftline.registry.queries import (
     versions_query,
 )
 from driftline.registry.records import Approval, ModelVersion
-from driftline.registry.schema import approvals, users, versions
+from driftline.registry.schema import approvals, audit_events, users, versions
 
 __all__ = ["GovernanceOps", "evidence_summary"]
 
@@ -48,23 +49,88 @@ def evidence_summary(evidence: Any) -> tuple[dict[str, Any], bool]:
     )
 
 
-def _latest_decisions(conn: Connection, version: Any) -> dict[int, Any]:
-    """The latest decision of each approver on the version's current checksum."""
-    latest: dict[int, Any] = {}
-    for row in conn.execute(
-        sa.select(approvals)
-        .where(approvals.c.version_id == version.id, approvals.c.checksum == version.checksum)
-        .order_by(approvals.c.id)
+@dataclass(frozen=True)
+class _History:
+    """What a version's audit events say about the decisions that count on it."""
+
+    # Decisions (approval rows of the version, by id) made before its last move out of
+    # production or archived: they were given for an earlier promotion and do not count.
+    stale_decisions: int
+    # Who set the current artifact and checksum: its creator, or the last user who
+    # changed them with update_version. Neither may decide on it (four-eyes).
+    artifact_setter: int
+    # Whether the version has ever been in production.
+    served: bool
+
+
+def _history(conn: Connection, model: str, version: Any) -> _History:
+    """Read the version's history from its audit events.
+
+    The tables keep only a version's current state; the audit trail, appended in the same
+    transaction as each change, is the record of when it moved and who changed its
+    artifact. Each decision appends exactly one ``approve``/``reject`` event with its
+    approval row, so counting events before a move counts the approval rows before it.
+    """
+    decisions = stale = 0
+    setter: str | None = None
+    served = version.stage == "production"
+    for event in conn.execute(
+        sa.select(
+            audit_events.c.action,
+            audit_events.c.actor,
+            audit_events.c.before_json,
+            audit_events.c.after_json,
+        )
+        .where(
+            audit_events.c.target == f"version:{model}/{version.number}",
+            audit_events.c.action.in_(("approve", "reject", "transition", "version.update")),
+        )
+        .order_by(audit_events.c.seq)
     ):
-        latest[row.user_id] = row
-    latest.pop(version.created_by, None)  # four-eyes, even if a role changed later
+        if event.action in ("approve", "reject"):
+            decisions += 1
+        elif event.action == "transition":
+            before, after = loads(event.before_json) or {}, loads(event.after_json) or {}
+            if before.get("stage") in ("production", "archived"):
+                stale = decisions
+            served = served or after.get("stage") == "production"
+        elif "artifact_uri" in (loads(event.after_json) or {}):
+            setter = event.actor
+    setter_id = version.created_by
+    if setter is not None:
+        found = conn.execute(sa.select(users.c.id).where(users.c.name == setter)).scalar()
+        setter_id = version.created_by if found is None else found
+    return _History(stale_decisions=stale, artifact_setter=setter_id, served=served)
+
+
+def _counted(version: Any, history: _History, index: int, row: Any) -> bool:
+    """Whether the ``index``-th decision on the version (by id) counts toward promotion:
+    on the current checksum, since the version last left production or archived, and by
+    neither its creator nor whoever set its artifact."""
+    return (
+        row.checksum == version.checksum
+        and index >= history.stale_decisions
+        and row.user_id not in (version.created_by, history.artifact_setter)
+    )
+
+
+def _latest_decisions(conn: Connection, model: str, version: Any) -> dict[int, Any]:
+    """The latest counted decision of each approver (see :func:`_counted`)."""
+    history = _history(conn, model, version)
+    latest: dict[int, Any] = {}
+    rows = conn.execute(
+        sa.select(approvals).where(approvals.c.version_id == version.id).order_by(approvals.c.id)
+    )
+    for index, row in enumerate(rows):
+        if _counted(version, history, index, row):
+            latest[row.user_id] = row
     return latest
 
 
 def _check_ready(conn: Connection, model: Any, version: Any) -> None:
     config = read_settings(conn)
     needed = int(config["required_approvals"])
-    decisions = _latest_decisions(conn, version)
+    decisions = _latest_decisions(conn, model.name, version)
     rejected = [r for r in decisions.values() if r.decision == "reject"]
     approved = [r for r in decisions.values() if r.decision == "approve"]
     if rejected:
@@ -79,6 +145,30 @@ def _check_ready(conn: Connection, model: Any, version: Any) -> None:
     if config["require_evidence"] == "true" and not any(r.evidence_passed for r in approved):
         raise ConflictError(
             f"{model.name!r} version {version.number} needs an approval with passing evidence"
+        )
+
+
+def _check_mover(conn: Connection, who: Identity, model: Any, version: Any, stage: str) -> None:
+    """Raise Denied unless ``who`` may move ``version`` to ``stage`` (deny by default).
+
+    Approvers and admins may promote, archive and retire. Owners move their versions
+    through development and staging, promote with the approvals promotion needs anyway,
+    and archive or retire versions that never reached production; a version that has
+    served (taking it out of production, or retiring it for good) is the approvers' call.
+    """
+    if who.kind == "trigger":
+        raise Denied(who.name, f"trigger {who.name!r} may not move versions")
+    if who.may("write_any"):
+        return
+    if stage in ("production", "archived", "retired") and who.may("promote"):
+        return
+    if not (who.may("write_owned") and is_owner(conn, model.id, who.user_id)):
+        raise Denied(who.name, f"{who.name!r} ({who.role}) may not move to {stage}")
+    if stage in ("archived", "retired") and _history(conn, model.name, version).served:
+        raise Denied(
+            who.name,
+            f"{who.name!r} ({who.role}) may not move {model.name!r} version {version.number} "
+            f"to {stage}: it has been in production, so an approver must",
         )
 
 
@@ -116,6 +206,8 @@ class GovernanceOps(OpsBase):
     ) -> Approval:
         check_text(comment, "comment")
         stored, passed = (None, None) if evidence is None else evidence_summary(evidence)
+        # Encoded before the transaction: a report that cannot be stored fails early.
+        evidence_json = None if stored is None else canonical(stored, "evidence")
         target = f"version:{model}/{version}"
 
         def run(ctx: Context) -> Approval:
@@ -127,6 +219,12 @@ class GovernanceOps(OpsBase):
                     ctx.who.name,
                     f"{ctx.who.name!r} created {model!r} version {row.number} and may not "
                     f"{decision} it (four-eyes)",
+                )
+            if _history(ctx.conn, model, row).artifact_setter == ctx.who.user_id:
+                raise Denied(
+                    ctx.who.name,
+                    f"{ctx.who.name!r} set the artifact of {model!r} version {row.number} "
+                    f"and may not {decision} it (four-eyes)",
                 )
             if model_row.suspended or row.suspended:
                 raise ConflictError(f"{model!r} version {row.number} is suspended")
@@ -140,7 +238,7 @@ class GovernanceOps(OpsBase):
                     decision=decision,
                     checksum=row.checksum,
                     comment=comment,
-                    evidence_json=None if stored is None else canonical(stored),
+                    evidence_json=evidence_json,
                     evidence_passed=passed,
                     created_at=stamp,
                 )
@@ -167,10 +265,16 @@ class GovernanceOps(OpsBase):
         return self._write(decision, target, run)
 
     def approvals(self, model: str, version: int | str) -> list[Approval]:
-        """Every decision on a version; ``valid`` is False once the artifact changed."""
+        """Every decision on a version; ``valid`` says whether it counts toward promotion.
+
+        A decision stops counting when the artifact changes, when the version leaves
+        production or archived (a re-promotion needs new approvals), and when its author
+        created the version or set its current artifact (four-eyes).
+        """
 
         def run(conn: Connection, who: Identity) -> list[Approval]:
             row = get_version_row(conn, get_model_row(conn, model), version)
+            history = _history(conn, model, row)
             return [
                 Approval(
                     model=model,
@@ -182,13 +286,15 @@ class GovernanceOps(OpsBase):
                     evidence=loads(r.evidence_json),
                     evidence_passed=r.evidence_passed,
                     created_at=r.created_at,
-                    valid=r.checksum == row.checksum,
+                    valid=_counted(row, history, index, r),
                 )
-                for r in conn.execute(
-                    sa.select(approvals, users.c.name)
-                    .join(users, users.c.id == approvals.c.user_id)
-                    .where(approvals.c.version_id == row.id)
-                    .order_by(approvals.c.id)
+                for index, r in enumerate(
+                    conn.execute(
+                        sa.select(approvals, users.c.name)
+                        .join(users, users.c.id == approvals.c.user_id)
+                        .where(approvals.c.version_id == row.id)
+                        .order_by(approvals.c.id)
+                    )
                 )
             ]
 
@@ -215,13 +321,7 @@ class GovernanceOps(OpsBase):
             conn, who = ctx.conn, ctx.who
             model_row = get_model_row(conn, model)
             row = get_version_row(conn, model_row, version)
-            approver_move = stage in ("production", "archived", "retired") and who.may("promote")
-            if who.kind == "trigger" or not (
-                approver_move
-                or who.may("write_any")
-                or (who.may("write_owned") and is_owner(conn, model_row.id, who.user_id))
-            ):
-                raise Denied(who.name, f"{who.name!r} ({who.role}) may not move to {stage}")
+            _check_mover(conn, who, model_row, row, stage)
             if revision is not None and row.revision != revision:
                 raise ConflictError(
                     f"{model!r} version {row.number} changed since it was read (revision "

@@ -19,6 +19,7 @@ __all__ = [
     "MAX_NAME",
     "MAX_TEXT",
     "check_alias",
+    "check_dataset_name",
     "check_name",
     "check_tags",
     "check_text",
@@ -36,15 +37,18 @@ def _has_control(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cs") for ch in value)
 
 
-def check_name(value: Any, what: str = "name") -> str:
-    """Return ``value`` unchanged if it is a usable name, else raise InvalidParameter."""
+def check_name(value: Any, what: str = "name", limit: int = MAX_NAME) -> str:
+    """Return ``value`` unchanged if it is a usable name, else raise InvalidParameter.
+
+    ``limit`` is the length of the column it goes to, when shorter than a name's.
+    """
     if not isinstance(value, str):
         raise InvalidParameter(f"{what} must be a string, not {type(value).__name__}")
     if not value or value != value.strip():
         raise InvalidParameter(f"{what} must be non-empty without leading or trailing spaces")
-    if len(value) > MAX_NAME:
+    if len(value) > limit:
         raise InvalidParameter(
-            f"{what} is {len(value)} characters long; at most {MAX_NAME} are allowed"
+            f"{what} is {len(value)} characters long; at most {limit} are allowed"
         )
     if _has_control(value):
         raise InvalidParameter(f"{what} contains control characters")
@@ -52,7 +56,8 @@ def check_name(value: Any, what: str = "name") -> str:
 
 
 def check_text(value: Any, what: str, limit: int = MAX_TEXT) -> str | None:
-    """Free text (descriptions, comments): stored literally, bounded, no NUL."""
+    """Free text (descriptions, comments): stored literally, bounded, no NUL and no lone
+    surrogate (which has no UTF-8 form: the database would refuse it mid-transaction)."""
     if value is None:
         return None
     if not isinstance(value, str):
@@ -61,7 +66,28 @@ def check_text(value: Any, what: str, limit: int = MAX_TEXT) -> str | None:
         raise InvalidParameter(f"{what} is {len(value)} characters long; at most {limit}")
     if "\x00" in value:
         raise InvalidParameter(f"{what} contains a NUL character")
+    try:
+        value.encode("utf-8")  # fails exactly on surrogates (category Cs), and fast
+    except UnicodeEncodeError:
+        raise InvalidParameter(
+            f"{what} contains a lone surrogate (text that is not valid UTF-8)"
+        ) from None
     return value
+
+
+_VERSION_SUFFIX = re.compile(r"@[0-9]+$")
+
+
+def check_dataset_name(value: Any) -> str:
+    """A dataset name: a name that does not end in ``@<digits>``, since ``name@3`` refers
+    to version 3 of ``name`` (``train@1`` would be ambiguous)."""
+    name = check_name(value, "dataset name")
+    if _VERSION_SUFFIX.search(name):
+        raise InvalidParameter(
+            f"dataset name {name!r} ends in '@<digits>', which reads as a version "
+            "reference ('name@3'): choose another name"
+        )
+    return name
 
 
 def check_alias(value: Any) -> str:
@@ -103,6 +129,9 @@ def check_uri(value: Any, what: str = "artifact_uri") -> str:
     decoded = value
     for _ in range(3):  # double-encoding (%252e) decodes in more than one step
         decoded = unquote(decoded)
+    if _has_control(decoded):
+        # %00 or %0a: whatever resolves the URI later would see the character itself.
+        raise InvalidParameter(f"{what} contains percent-encoded control characters")
     segments = re.split(r"[/\\]", decoded)
     if any(segment == ".." for segment in segments):
         raise InvalidParameter(f"{what} {value!r} contains a '..' path segment (path traversal)")

@@ -13,7 +13,7 @@ __all__ = ["canonical", "loads", "now"]
 
 
 def _default(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
+    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:  # numpy scalars
         return value.item()
     if isinstance(value, (set, frozenset, tuple)):
         return list(value)
@@ -31,12 +31,39 @@ def _check_finite(value: Any) -> None:
             _check_finite(item)
 
 
-def canonical(value: Any) -> str:
-    """Sorted keys, no spaces, UTF-8 kept literal, NaN refused."""
-    _check_finite(value)
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_default
-    )
+def canonical(value: Any, what: str = "value") -> str:
+    """Sorted keys, no spaces, UTF-8 kept literal, NaN refused.
+
+    Anything that has no such form raises InvalidParameter naming ``what``: keys that do
+    not sort against each other or are not JSON keys, containers that contain
+    themselves (or nest too deeply), arrays, and text that is not valid UTF-8 (lone
+    surrogates), which the database would refuse mid-transaction.
+    """
+    try:
+        _check_finite(value)
+        text = json.dumps(
+            value,
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,  # numpy's non-float NaNs arrive through _default
+            default=_default,
+        )
+        text.encode("utf-8")
+    except InvalidParameter as exc:
+        raise InvalidParameter(f"{what}: {exc}") from None
+    except RecursionError:
+        raise InvalidParameter(
+            f"{what} cannot be stored as JSON: it contains itself or nests too deeply"
+        ) from None
+    except UnicodeEncodeError:
+        raise InvalidParameter(
+            f"{what} cannot be stored as JSON: it contains text that is not valid UTF-8 "
+            "(a lone surrogate)"
+        ) from None
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameter(f"{what} cannot be stored as JSON: {exc}") from None
+    return text
 
 
 def loads(text: str | None) -> Any:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from driftline.exceptions import PermissionDenied
+from driftline.exceptions import DecodeError, InvalidParameter, PermissionDenied
 from driftline.registry import audit as _audit
 from driftline.registry import migrations
 from driftline.registry.admin import insert_token, insert_user
@@ -18,6 +19,26 @@ from driftline.registry.schema import users
 from driftline.registry.session import Session
 
 __all__ = ["Registry"]
+
+
+def _shown(url: str) -> str:
+    """The URL for a message, its password hidden (or nothing, if it does not parse)."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(unparseable URL)"
+
+
+def _reason(exc: BaseException | None) -> str:
+    # Driver messages span lines (psycopg adds hints); the CLI prints one line.
+    return re.sub(r"\s+", " ", str(exc)).strip() or type(exc).__name__
+
+
+def _command_error() -> type[Exception]:
+    # Imported lazily, like alembic itself in migrations.upgrade.
+    from alembic.util import CommandError
+
+    return CommandError
 
 
 class Registry:
@@ -31,6 +52,15 @@ class Registry:
     url
         ``sqlite:///path/registry.db`` (default ``sqlite:///.driftline/registry.db``),
         ``sqlite://`` for an in-memory registry, or ``postgresql+psycopg://user@host/db``.
+
+    Raises
+    ------
+    InvalidParameter
+        The database cannot be opened or reached (a missing directory, a refused
+        connection, a driver that is not installed).
+    DecodeError
+        The target is not a registry database this version of driftline can use (not
+        a database at all, or a schema revision it does not know).
 
     Examples
     --------
@@ -50,9 +80,20 @@ class Registry:
         if url == DEFAULT_URL:
             # Only the default location is created; a given URL must point somewhere real.
             Path(".driftline").mkdir(exist_ok=True)
-        self._db = Database(url)
+        try:
+            self._db = Database(url)
+        except (ImportError, sa.exc.ArgumentError) as exc:
+            # A dialect or driver SQLAlchemy cannot load (postgresql+psycopg2 without it).
+            raise InvalidParameter(
+                f"cannot open registry database {_shown(url)}: {_reason(exc)}"
+            ) from None
         self.audit = Audit(self._db)
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            # Nothing else will close the pool of a registry that failed to open.
+            self._db.dispose()
+            raise
 
     def __repr__(self) -> str:
         return f"<driftline.Registry {self._db.url.render_as_string(hide_password=True)}>"
@@ -63,11 +104,36 @@ class Registry:
         return self._db.dialect
 
     def _migrate(self) -> None:
-        def at_head(conn: Connection) -> bool:
-            return migrations.current_revision(conn) == migrations.HEAD
-
-        if self._db.read(at_head):
+        # The first statements run against the database happen here, so this is where a
+        # bad URL or a foreign file shows: say which database and why, in driftline terms.
+        shown = self._db.url.render_as_string(hide_password=True)
+        try:
+            revision = self._db.read(migrations.current_revision)
+        except sa.exc.OperationalError as exc:
+            raise InvalidParameter(
+                f"cannot open registry database {shown}: {_reason(exc.orig)}"
+            ) from None
+        except sa.exc.DBAPIError as exc:
+            raise DecodeError(
+                f"{shown} is not a usable registry database: {_reason(exc.orig)}"
+            ) from None
+        if revision == migrations.HEAD:
             return
+        try:
+            self._upgrade()
+        except sa.exc.DBAPIError as exc:
+            # Typically another application's tables in the way of ours.
+            raise DecodeError(
+                f"cannot create the registry schema in {shown}: {_reason(exc.orig)}"
+            ) from None
+        except _command_error() as exc:
+            raise DecodeError(
+                f"registry database {shown} is at schema revision {revision!r}, which this "
+                f"version of driftline (schema {migrations.HEAD}) does not know: "
+                f"{_reason(exc)}; upgrade driftline"
+            ) from None
+
+    def _upgrade(self) -> None:
         if self._db.dialect == "postgresql":
             # The write helper locks the audit table, which may not exist yet.
             with self._db.engine.begin() as conn:
