@@ -70,7 +70,11 @@ def compare(
         Column -> threshold (``alpha`` for tests, the distance threshold otherwise), or a
         :class:`~driftline.drift.calibration.Calibration` from
         :func:`~driftline.drift.calibrate`: then a column drifts when its effect size
-        exceeds the threshold calibrated on the reference.
+        exceeds the threshold calibrated on the reference. Thresholds are finite; a
+        test's lies in (0, 1). A mapping given for ``methods``, ``thresholds``,
+        ``min_effect`` or ``weights`` may only name compared columns: a name it does not
+        compare (a typo) raises :class:`~driftline.exceptions.InvalidParameter` rather
+        than leaving that column on its default.
     min_effect
         Minimum effect sizes (:mod:`driftline.drift.effect`); ``0`` for significance only.
     alpha
