@@ -17,15 +17,21 @@ from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from driftline.exceptions import InvalidParameter
+
 if TYPE_CHECKING:
     from driftline.monitor.monitor import WindowResult
 
 __all__ = [
+    "HIGHER_IS_BETTER",
+    "LOWER_IS_BETTER",
+    "PERFORMANCE_METRICS",
     "DataQuality",
     "Drift",
     "Fairness",
@@ -33,6 +39,7 @@ __all__ = [
     "Policy",
     "Schedule",
     "Trigger",
+    "fairness_metrics",
     "parse_duration",
 ]
 
@@ -64,6 +71,90 @@ def parse_duration(value: float | int | str | timedelta | None) -> float:
     if n < 0 or not math.isfinite(n):
         raise ValueError(f"a duration must be finite and >= 0, got {value!r}")
     return n * units[text[-1]]
+
+
+#: What :class:`Performance` can watch: the metrics :func:`driftline.performance` reports
+#: for binary, multiclass and regression tasks (``PerformanceReport`` attributes).
+PERFORMANCE_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "fpr",
+    "base_rate",
+    "selection_rate",
+    "roc_auc",
+    "auc_approx",
+    "log_loss",
+    "brier",
+    "ece",
+    "mean_score",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+    "roc_auc_ovr_macro",
+    "roc_auc_ovr_weighted",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "smape",
+    "r2",
+    "mean_error",
+    "n",
+    "n_null",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+)
+
+
+def _number(
+    kind: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
+    """``value`` as a finite float within the bounds, or InvalidParameter naming it.
+
+    NaN compares false with every bound, so a NaN threshold would silently never breach:
+    finiteness is checked first.
+    """
+    # numbers.Real: numpy scalars (a baseline read from an array) are numbers too.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(f"{kind}: {name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise InvalidParameter(f"{kind}: {name} must be finite, got {value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise InvalidParameter(
+            f"{kind}: {name} must be {'>' if low_open else '>='} {low:g}, got {value!r}"
+        )
+    if high is not None and v > high:
+        raise InvalidParameter(f"{kind}: {name} must be <= {high:g}, got {value!r}")
+    return v
+
+
+def _count(kind: str, name: str, value: Any, *, low: int) -> int:
+    """``value`` as an int >= ``low`` (not a bool or a float), or InvalidParameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise InvalidParameter(f"{kind}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _duration(kind: str, name: str, value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameter(f"{kind}: {name}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -124,16 +215,16 @@ class Policy:
         cooldown: float | str | timedelta | None = None,
         name: str | None = None,
     ) -> None:
-        if consecutive < 1:
-            raise ValueError("consecutive must be >= 1")
-        self.threshold = float(threshold)
-        self.clear = self.threshold if clear is None else float(clear)
+        self.consecutive = _count(self.kind, "consecutive", consecutive, low=1)
+        self.threshold = _number(self.kind, "threshold", threshold)
+        self.clear = self.threshold if clear is None else _number(self.kind, "clear", clear)
         worse = self.clear > self.threshold if self.higher_is_worse else self.clear < self.threshold
         if worse:
             side = "at or below" if self.higher_is_worse else "at or above"
-            raise ValueError(f"{self.kind}: clear must be {side} the threshold")
-        self.consecutive = consecutive
-        self.cooldown = parse_duration(cooldown)
+            raise InvalidParameter(f"{self.kind}: clear must be {side} the threshold")
+        self.cooldown = _duration(self.kind, "cooldown", cooldown)
+        if name is not None and (not isinstance(name, str) or not name):
+            raise InvalidParameter(f"{self.kind}: name must be a non-empty string, got {name!r}")
         self.name = name or self.kind
         self.active = False
         self.streak = 0
@@ -202,12 +293,16 @@ class Drift(Policy):
     """Fires when at least ``features`` features drift (or ``share`` of them).
 
     ``method`` and ``threshold`` (per feature) are passed to :func:`driftline.compare` by
-    the monitor; ``clear_features`` is the hysteresis bound (default ``features - 1``).
+    the monitor. With ``features``, ``clear_features`` is the hysteresis bound: an active
+    alert clears once at most that many features drift (default ``features - 1``). With
+    ``share`` (a fraction in (0, 1]), ``clear`` is the share below which it clears.
 
     Examples
     --------
     >>> Drift(features=2, consecutive=3).threshold
     2.0
+    >>> Drift(share=0.5, clear=0.25).clear
+    0.25
     """
 
     kind = "drift"
@@ -215,7 +310,7 @@ class Drift(Policy):
     def __init__(
         self,
         *,
-        features: int = 1,
+        features: int | None = None,
         share: float | None = None,
         clear_features: int | None = None,
         method: str | None = None,
@@ -223,16 +318,42 @@ class Drift(Policy):
         columns: Sequence[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        self.share = share
+        k = self.kind
+        if isinstance(columns, str):
+            raise InvalidParameter(f"{k}: columns takes a list of column names, got {columns!r}")
         self.method = method
         self.feature_threshold = feature_threshold
         self.columns = None if columns is None else list(columns)
         if share is not None:
-            super().__init__(share, clear=kwargs.pop("clear", None), **kwargs)
+            # One count or one share: the other's bounds would be silently ignored.
+            if features is not None or clear_features is not None:
+                raise InvalidParameter(
+                    f"{k}: share= counts a fraction of features; it takes clear= (a share), "
+                    "not features= or clear_features="
+                )
+            self.share: float | None = _number(k, "share", share, low=0.0, low_open=True, high=1.0)
+            if kwargs.get("clear") is not None:
+                _number(k, "clear", kwargs["clear"], low=0.0, high=1.0)
+            super().__init__(self.share, **kwargs)
+            return
+        if kwargs.get("clear") is not None:
+            raise InvalidParameter(
+                f"{k}: with features= the hysteresis bound is clear_features= (clears at or "
+                "below that many drifted features), not clear="
+            )
+        kwargs.pop("clear", None)
+        self.share = None
+        count = _count(k, "features", 1 if features is None else features, low=1)
+        if clear_features is None:
+            clear = count - 1
         else:
-            clear = features - 1 if clear_features is None else clear_features
-            # Scores are integers: clearing "below clear + 1" means "at most clear".
-            super().__init__(features, clear=clear + 1, **kwargs)
+            clear = _count(k, "clear_features", clear_features, low=0)
+            if clear >= count:
+                raise InvalidParameter(
+                    f"{k}: clear_features must be below features ({count}), got {clear}"
+                )
+        # Scores are integers: clearing "below clear + 1" means "at most clear".
+        super().__init__(count, clear=clear + 1, **kwargs)
 
     def score(self, result: WindowResult) -> tuple[float | None, dict[str, Any]]:
         """Number (or share) of drifted features among ``columns``."""
@@ -250,13 +371,52 @@ class Drift(Policy):
         return float(len(drifted)), details
 
 
+#: Metrics where a larger value is a better model: :class:`Performance` watches them with
+#: ``floor=`` (or ``baseline=`` minus ``drop=``).
+HIGHER_IS_BETTER = frozenset(
+    {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "specificity",
+        "roc_auc",
+        "auc_approx",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "roc_auc_ovr_macro",
+        "roc_auc_ovr_weighted",
+        "r2",
+    }
+)
+#: Errors and losses, where a larger value is a worse model: watched with ``ceiling=``
+#: (or ``baseline=`` plus ``drop=``).
+LOWER_IS_BETTER = frozenset(
+    {"log_loss", "brier", "ece", "mae", "mse", "rmse", "mape", "smape", "fpr", "n_null", "fp", "fn"}
+)
+
+
 class Performance(Policy):
-    """Fires when ``metric`` falls below ``floor``, or ``drop`` below ``baseline``.
+    """Fires when a model's ``metric`` gets worse than a bound.
+
+    For metrics where higher is better (:data:`HIGHER_IS_BETTER`: accuracy, F1, ROC AUC,
+    R2, ...): when it falls below ``floor``, or ``drop`` below ``baseline``. For errors and
+    losses (:data:`LOWER_IS_BETTER`: MAE, RMSE, log loss, Brier, ECE, ...): when it rises
+    above ``ceiling``, or ``drop`` above ``baseline`` (``drop`` is then how much worse).
+    Other reported numbers (``mean_error``, ``base_rate``, ``mean_score``, counts) have no
+    better direction: give either ``floor=`` or ``ceiling=``. A bound on the wrong side of
+    a metric (a ``floor`` on MAE would fire while the model does well) is refused.
 
     Examples
     --------
     >>> Performance(metric="accuracy", baseline=0.9, drop=0.05).threshold
     0.85
+    >>> Performance(metric="rmse", baseline=2.0, drop=0.5).threshold
+    2.5
     """
 
     kind = "performance"
@@ -267,18 +427,55 @@ class Performance(Policy):
         *,
         metric: str = "accuracy",
         floor: float | None = None,
+        ceiling: float | None = None,
         baseline: float | None = None,
         drop: float | None = None,
         **kwargs: Any,
     ) -> None:
-        if floor is None and (baseline is None or drop is None):
-            raise ValueError("Performance needs floor=, or baseline= and drop=")
-        bound = floor if floor is not None else float(baseline) - float(drop)  # type: ignore[arg-type]
-        if floor is not None and baseline is not None and drop is not None:
-            bound = max(floor, baseline - drop)
+        k = self.kind
+        if metric not in PERFORMANCE_METRICS:
+            # An unknown name would record an error on every window and never fire.
+            raise InvalidParameter(
+                f"{k}: unknown metric {metric!r}; known: {', '.join(PERFORMANCE_METRICS)}"
+            )
+        if (baseline is None) != (drop is None):
+            raise InvalidParameter(f"{k}: baseline= and drop= go together")
+        if floor is None and ceiling is None and baseline is None:
+            raise InvalidParameter(
+                f"{k}: Performance needs floor= (or ceiling=), or baseline= and drop="
+            )
+        if metric in LOWER_IS_BETTER:
+            lower = True
+            if floor is not None:
+                raise InvalidParameter(
+                    f"{k}: {metric} is better when lower: bound it with ceiling=, not floor="
+                )
+        elif metric in HIGHER_IS_BETTER:
+            lower = False
+            if ceiling is not None:
+                raise InvalidParameter(
+                    f"{k}: {metric} is better when higher: bound it with floor=, not ceiling="
+                )
+        else:
+            if baseline is not None or (floor is None) == (ceiling is None):
+                raise InvalidParameter(
+                    f"{k}: {metric} has no better direction: give exactly one of floor= "
+                    "(fires below) or ceiling= (fires above)"
+                )
+            lower = ceiling is not None
+        bounds = []
+        if floor is not None:
+            bounds.append(_number(k, "floor", floor))
+        if ceiling is not None:
+            bounds.append(_number(k, "ceiling", ceiling))
+        if baseline is not None and drop is not None:
+            base, by = _number(k, "baseline", baseline), _number(k, "drop", drop, low=0.0)
+            bounds.append(base + by if lower else base - by)
         self.metric = metric
+        # The strictest bound decides: the lowest ceiling, the highest floor.
+        self.higher_is_worse = lower
         kwargs.setdefault("name", f"performance:{metric}")
-        super().__init__(round(bound, 12), **kwargs)
+        super().__init__(round(min(bounds) if lower else max(bounds), 12), **kwargs)
 
     def score(self, result: WindowResult) -> tuple[float | None, dict[str, Any]]:
         """The metric on the window's labelled rows."""
@@ -288,12 +485,26 @@ class Performance(Policy):
         return (None if v is None else float(v)), {"metric": self.metric, "value": v}
 
 
+def fairness_metrics() -> tuple[str, ...]:
+    """What :class:`Fairness` can watch: the aggregates of
+    :class:`driftline.fairness.FairnessReport` (its properties, so the list cannot go
+    stale)."""
+    from driftline.fairness import FairnessReport
+
+    return tuple(n for n, v in vars(FairnessReport).items() if isinstance(v, property))
+
+
 class Fairness(Policy):
     """Fires when a fairness ``metric`` breaks its bound.
 
     ``minimum`` for ratios where low is bad (``disparate_impact`` >= 0.8 by the four-fifths
     rule), or ``maximum`` for differences where high is bad (``demographic_parity_difference``
-    <= 0.1).
+    <= 0.1). ``metric`` is one of :func:`fairness_metrics`.
+
+    ``disparate_impact`` (a group's selection rate over the reference group's, the one
+    farthest from 1) is above 1 when the reference group is the one selected less, so it is
+    folded to ``min(v, 1 / v)`` before the bounds are checked (``fold=False`` checks the
+    raw value): ``minimum=0.8`` is the four-fifths rule whichever group is favoured.
 
     Examples
     --------
@@ -309,21 +520,43 @@ class Fairness(Policy):
         metric: str = "disparate_impact",
         minimum: float | None = None,
         maximum: float | None = None,
+        fold: bool | None = None,
         **kwargs: Any,
     ) -> None:
+        k = self.kind
+        known = fairness_metrics()
+        if metric not in known:
+            raise InvalidParameter(f"{k}: unknown metric {metric!r}; known: {', '.join(known)}")
         if (minimum is None) == (maximum is None):
-            raise ValueError("Fairness takes exactly one of minimum= or maximum=")
+            raise InvalidParameter(f"{k}: Fairness takes exactly one of minimum= or maximum=")
+        bound = (
+            _number(k, "maximum", maximum)
+            if maximum is not None
+            else _number(k, "minimum", minimum)
+        )
         self.metric = metric
+        self.fold = (metric == "disparate_impact") if fold is None else bool(fold)
         self.higher_is_worse = maximum is not None
         kwargs.setdefault("name", f"fairness:{metric}")
-        super().__init__(maximum if maximum is not None else minimum, **kwargs)  # type: ignore[arg-type]
+        super().__init__(bound, **kwargs)
 
     def score(self, result: WindowResult) -> tuple[float | None, dict[str, Any]]:
-        """The metric on the window."""
+        """The metric on the window (disparate impact folded to ``min(v, 1 / v)``)."""
         if result.fairness is None:
             return None, {}
         v = getattr(result.fairness, self.metric)
-        return (None if v is None else float(v)), {"metric": self.metric, "value": v}
+        details = {"metric": self.metric, "value": v}
+        if v is None:
+            return None, details
+        s = float(v)
+        # Disparate impact is each group's selection rate over the reference group's, the
+        # one farthest from 1: above 1 when the reference group is the one selected less.
+        # Folded, minimum=0.8 is the four-fifths rule whichever group is favoured (as
+        # retraining.FairnessGate does).
+        if self.fold and s > 1.0:
+            s = 1.0 / s
+            details["folded"] = s
+        return s, details
 
 
 class DataQuality(Policy):
@@ -347,10 +580,19 @@ class DataQuality(Policy):
         findings: int = 1,
         **kwargs: Any,
     ) -> None:
-        self.null_rate_increase = null_rate_increase
-        self.unseen_categories = unseen_categories
-        self.range_violations = range_violations
-        super().__init__(findings, **kwargs)
+        k = self.kind
+        self.null_rate_increase = (
+            None
+            if null_rate_increase is None
+            else _number(k, "null_rate_increase", null_rate_increase, low=0.0, high=1.0)
+        )
+        self.unseen_categories = bool(unseen_categories)
+        self.range_violations = (
+            None
+            if range_violations is None
+            else _number(k, "range_violations", range_violations, low=0.0, high=1.0)
+        )
+        super().__init__(_count(k, "findings", findings, low=1), **kwargs)
 
     def score(self, result: WindowResult) -> tuple[float | None, dict[str, Any]]:
         """Count the window's quality findings that this policy cares about."""
@@ -383,9 +625,9 @@ class Schedule(Policy):
 
     def __init__(self, *, every: float | str | timedelta, name: str | None = None) -> None:
         super().__init__(1.0, name=name)
-        self.period = parse_duration(every)
+        self.period = _duration(self.kind, "every", every)
         if self.period <= 0:
-            raise ValueError("Schedule needs a positive period")
+            raise InvalidParameter(f"{self.kind}: every must be a positive period, got {every!r}")
 
     def score(self, result: WindowResult) -> tuple[float | None, dict[str, Any]]:
         """Unused: :meth:`evaluate` looks at the clock only."""

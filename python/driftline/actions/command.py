@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from collections.abc import Sequence
 from typing import Any
 
 from driftline.actions.base import DeliveryError
+from driftline.actions.payload import dumps
 
 __all__ = ["Command"]
 
@@ -40,7 +40,7 @@ class Command:
         try:
             done = subprocess.run(
                 self.argv,
-                input=json.dumps(payload, default=str).encode(),
+                input=dumps(payload).encode(),
                 env=env,
                 capture_output=True,
                 timeout=self.timeout,

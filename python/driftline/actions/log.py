@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
+
+from driftline.actions.payload import dumps
 
 __all__ = ["Log"]
 
@@ -25,4 +26,4 @@ class Log:
 
     def deliver(self, payload: dict[str, Any], delivery_id: str) -> None:
         """Log the trigger."""
-        self.logger.log(self.level, "trigger %s: %s", delivery_id, json.dumps(payload, default=str))
+        self.logger.log(self.level, "trigger %s: %s", delivery_id, dumps(payload))

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from driftline.actions.base import Action, DeliveryError, Suppressed
+from driftline.actions.payload import dumps
 
 __all__ = ["Delivery", "Dispatcher", "Outbox"]
 
@@ -104,7 +105,8 @@ class Outbox:
     def put(self, trigger_id: str, payload: Mapping[str, Any], actions: Iterable[str]) -> int:
         """Record the deliveries of one trigger atomically; returns how many are new."""
         now = time.time()
-        body = json.dumps(dict(payload), sort_keys=True, default=str)
+        # Stored as strict JSON: every action (and `driftline triggers list`) reads it back.
+        body = dumps(payload, sort_keys=True)
         rows = [(self.delivery_id(trigger_id, a), a, trigger_id, body, now, now) for a in actions]
         with self._lock:
             cur = self._conn.cursor()

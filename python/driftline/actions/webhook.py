@@ -18,7 +18,8 @@ import email.utils
 import hashlib
 import hmac
 import ipaddress
-import json
+import math
+import numbers
 import random
 import socket
 import time
@@ -29,6 +30,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from driftline.actions.base import DeliveryError, PermanentDeliveryError
+from driftline.actions.payload import dumps
+from driftline.exceptions import InvalidParameter
 
 __all__ = ["Webhook", "check_address", "sign"]
 
@@ -102,17 +105,52 @@ def check_address(url: str, *, allow_private: bool = False, allow_loopback: bool
 
 
 def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delay-seconds or an HTTP date); None
+    when absent or unusable, so that the caller falls back to its own backoff."""
     if not value:
         return None
     try:
-        return max(float(value), 0.0)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        # RFC 9110 allows only a non-negative integer; "nan", "inf" or "-1" from a broken
+        # receiver must not crash the retry loop (sleep(nan) raises) nor stop it early.
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _check_url(url: Any) -> None:
+    # The address itself is checked at each delivery (DNS answers change); the shape of
+    # the URL cannot change, so a typo is refused when the webhook is built.
+    if not isinstance(url, str):
+        raise InvalidParameter(f"Webhook url must be a string, got {url!r}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a port outside 0-65535
+    except ValueError as exc:
+        raise InvalidParameter(f"Webhook url {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidParameter(f"Webhook url must be http(s)://host/..., got {url!r}")
+
+
+def _check_count(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise InvalidParameter(f"Webhook {name} must be an integer >= 1, got {value!r}")
+
+
+def _check_seconds(name: str, value: Any, *, positive: bool) -> None:
+    # Checked here, not at the first delivery: a bad bound would otherwise surface as a
+    # dead letter (random.uniform or sleep failing) long after the monitor was built.
+    bound = "> 0" if positive else ">= 0"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(f"Webhook {name} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value) or value < 0 or (positive and value == 0):
+        raise InvalidParameter(f"Webhook {name} must be finite and {bound}, got {value!r}")
 
 
 class Webhook:
@@ -157,14 +195,18 @@ class Webhook:
         allow_loopback: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        _check_url(url)
         self.url = url
         self.secrets = [secret] if isinstance(secret, str) else list(secret)
         if not self.secrets:
             raise ValueError("Webhook needs at least one secret")
         for s in self.secrets:
             _secret_key(s)
-        if max_attempts < 1 or timeout <= 0 or max_elapsed <= 0 or backoff < 0:
-            raise ValueError("max_attempts >= 1, timeout > 0, max_elapsed > 0, backoff >= 0")
+        _check_count("max_attempts", max_attempts)
+        _check_seconds("timeout", timeout, positive=True)
+        _check_seconds("backoff", backoff, positive=False)
+        _check_seconds("max_backoff", max_backoff, positive=False)
+        _check_seconds("max_elapsed", max_elapsed, positive=True)
         self.name = name or f"webhook:{url}"
         self.max_attempts = max_attempts
         self.timeout = timeout
@@ -183,11 +225,11 @@ class Webhook:
         check_address(
             self.url, allow_private=self.allow_private, allow_loopback=self.allow_loopback
         )
-        body = json.dumps(
+        # Strict JSON (non-finite floats as null): receivers parse with RFC 8259 parsers.
+        body = dumps(
             {"type": "driftline.trigger", "timestamp": payload.get("fired_at"), "data": payload},
             sort_keys=True,
             separators=(",", ":"),
-            default=str,
         ).encode()
         deadline = time.monotonic() + self.max_elapsed
         last = "no attempt"

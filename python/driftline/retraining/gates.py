@@ -91,6 +91,19 @@ class Gate(Protocol):
         ...
 
 
+def _canonical(metrics: dict[str, float | None]) -> dict[str, float | None]:
+    """``metrics`` keyed by canonical names (``auc`` -> ``roc_auc``).
+
+    Baselines recorded in the registry use the caller's names (registry.md records
+    ``metrics={"auc": 0.91}``), while the gate looks up the canonical one: without this, a
+    relative bound would find no production value and pass. A canonical key already
+    present wins over its alias.
+    """
+    out = {_ALIASES.get(k, k): v for k, v in metrics.items() if k in _ALIASES}
+    out.update({k: v for k, v in metrics.items() if k not in _ALIASES})
+    return out
+
+
 def _number(value: Any) -> float | None:
     if value is None or isinstance(value, bool):
         return None
@@ -152,8 +165,10 @@ class MetricGate:
     def check(self, evaluation: Evaluation) -> GateResult:
         """Compare the candidate's metric with the bounds."""
         m = self.metric
-        value = _number(evaluation.candidate.get(m))
-        base = None if evaluation.baseline is None else _number(evaluation.baseline.get(m))
+        value = _number(_canonical(evaluation.candidate).get(m))
+        base = (
+            None if evaluation.baseline is None else _number(_canonical(evaluation.baseline).get(m))
+        )
 
         def result(passed: bool, message: str) -> GateResult:
             return GateResult(self.name, m, passed, value, base, message)
@@ -239,6 +254,7 @@ class FairnessGate(MetricGate):
         def folded(metrics: dict[str, float | None] | None) -> dict[str, float | None] | None:
             if metrics is None:
                 return None
+            metrics = _canonical(metrics)
             v = _number(metrics.get(self.metric))
             if v is not None and v > 1.0:
                 v = 1.0 / v

@@ -42,6 +42,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from driftline.exceptions import InvalidParameter
 from driftline.server.hub import MonitorConfig, MonitorHub
 
 __all__ = ["DeclaredMonitor", "ServeConfig", "load_serve_config"]
@@ -81,21 +82,32 @@ class ServeConfig:
 
 
 def load_serve_config(path: str | Path) -> ServeConfig:
-    """Read and check a ``--monitors`` file.
+    """Read and check a ``--monitors`` file: everything a monitor needs but the registry
+    (its policies are built here, so a bad one is reported before the server starts).
 
     Raises
     ------
-    ValueError
-        Naming the table and key at fault (secrets missing from the environment included).
+    InvalidParameter
+        Naming the file, the table and key at fault (secrets missing from the environment
+        included); a ``ValueError``. ``OSError`` when the file cannot be read.
     """
     from driftline.monitor.config import action_from_spec
 
     path = Path(path).resolve()
     with path.open("rb") as f:
-        doc = tomllib.load(f)
+        try:
+            doc = tomllib.load(f)
+        except tomllib.TOMLDecodeError as exc:
+            raise InvalidParameter(f"{path}: not valid TOML: {exc}") from None
     unknown = set(doc) - {"state_dir", "token_env", "monitors"}
     if unknown:
-        raise ValueError(f"{path}: unknown top-level keys {sorted(unknown)}")
+        raise InvalidParameter(f"{path}: unknown top-level keys {sorted(unknown)}")
+    for key in ("state_dir", "token_env"):
+        if key in doc and not isinstance(doc[key], str):
+            raise InvalidParameter(f"{path}: {key} must be a string, got {doc[key]!r}")
+    tables = doc.get("monitors", [])
+    if not isinstance(tables, list):
+        raise InvalidParameter(f"{path}: monitors is an array of tables ([[monitors]])")
     state = Path(doc.get("state_dir", f"{path.stem}.state"))
     cfg = ServeConfig(
         path,
@@ -103,19 +115,31 @@ def load_serve_config(path: str | Path) -> ServeConfig:
         str(doc.get("token_env", DEFAULT_TOKEN_ENV)),
     )
     names: set[str] = set()
-    for i, table in enumerate(doc.get("monitors", [])):
+    for i, table in enumerate(tables):
         where = f"{path}: monitors[{i}]"
+        if not isinstance(table, dict):
+            raise InvalidParameter(f"{where}: a monitor is a table ([[monitors]])")
         table = dict(table)
-        actions = [
-            action_from_spec(spec, f"{where}.actions[{j}]")
-            for j, spec in enumerate(table.pop("actions", []))
-        ]
+        specs = table.pop("actions", [])
+        if not isinstance(specs, list):
+            raise InvalidParameter(f"{where}: actions is an array of tables ([[monitors.actions]])")
+        actions = [action_from_spec(spec, f"{where}.actions[{j}]") for j, spec in enumerate(specs)]
         try:
             config = MonitorConfig.model_validate(table)
         except ValidationError as exc:
-            raise ValueError(f"{where}: {exc}") from None
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:20]
+            )
+            raise InvalidParameter(f"{where}: {problems}") from None
+        for j, policy in enumerate(config.policies):
+            # Built again when the monitor starts; built here so that a value the policy
+            # refuses names its place in the file instead of failing the server's start.
+            try:
+                policy.build()
+            except InvalidParameter as exc:
+                raise InvalidParameter(f"{where}.policies[{j}]: {exc}") from None
         if config.name in names:
-            raise ValueError(f"{where}: monitor name {config.name!r} is declared twice")
+            raise InvalidParameter(f"{where}: monitor name {config.name!r} is declared twice")
         names.add(config.name)
         cfg.monitors.append(DeclaredMonitor(config, actions))
     return cfg

@@ -52,6 +52,7 @@ class PolicyConfig(_Body):
     # performance and fairness
     metric: Annotated[str, Field(pattern=_METRIC)] | None = None
     floor: float | None = None
+    ceiling: float | None = None
     baseline: float | None = None
     drop: float | None = None
     minimum: float | None = None
@@ -79,6 +80,8 @@ class PolicyConfig(_Body):
             options = {k: v for k, v in options.items() if k in ("every", "name")}
         try:
             return kinds[self.type](**options)
+        except InvalidParameter:
+            raise  # the policy's own message already names the kind and the argument
         except (TypeError, ValueError) as exc:
             raise InvalidParameter(f"policy {self.type}: {exc}") from None
 

@@ -13,8 +13,10 @@ from typing import Annotated, Any
 import pyarrow as pa
 from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from driftline.actions.payload import json_safe
 from driftline.exceptions import DataError, NotFound
 from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
 from driftline.server.hub import MonitorConfig, MonitorHub, ServedMonitor
@@ -58,8 +60,35 @@ def _json_table(body: bytes) -> pa.Table:
         raise DataError(f"the body is not {{'rows': [...]}}: {str(exc)[:300]}") from None
     try:
         return pa.Table.from_pylist(rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+    except (OverflowError, pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError) as exc:
+        # JSON integers are unbounded, Arrow's are 64-bit: pyarrow raises OverflowError (or
+        # ArrowInvalid after a float) naming neither the row nor the column, so find them.
+        where = _too_big(rows)
+        if where is not None:
+            raise DataError(f"{where}: an integer outside the 64-bit range") from None
         raise DataError(f"rows with inconsistent types: {exc}") from None
+
+
+_INT64 = range(-(2**63), 2**63)
+
+
+def _holds_too_big(value: Any) -> bool:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value not in _INT64
+    if isinstance(value, dict):
+        return any(_holds_too_big(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_too_big(v) for v in value)
+    return False
+
+
+def _too_big(rows: list[dict[str, Any]]) -> str | None:
+    """Where the first integer Arrow cannot hold is (``rows[i], column 'x'``), if any."""
+    for i, row in enumerate(rows):
+        for column, value in row.items():
+            if _holds_too_big(value):
+                return f"rows[{i}], column {column[:256]!r}"
+    return None
 
 
 def _observe(served: ServedMonitor, table: pa.Table) -> dict[str, Any]:
@@ -138,9 +167,10 @@ def close_window(request: Request, name: MonitorName, who: Who) -> Response:
     result = hub(request).get(name).monitor.close_window()
     if result is None:
         return Response(status_code=204)
-    from fastapi.responses import JSONResponse
-
-    return JSONResponse(result.to_dict())
+    # A Response is written as is (no pydantic serialisation, which would turn inf into
+    # null as the other routes get): starlette's JSONResponse refuses non-finite floats,
+    # and the window is already closed by now, so they become null here.
+    return JSONResponse(json_safe(result.to_dict()))
 
 
 @router.get("/monitors/{name}/history")
