@@ -1,0 +1,165 @@
+"""The arguments of policies: durations, the metrics a Performance policy can watch and
+which way each gets worse, and the checks that turn a bad argument into an
+:class:`~driftline.exceptions.InvalidParameter` naming it (at construction, not at every
+window)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from datetime import timedelta
+from typing import Any
+
+from driftline.exceptions import InvalidParameter
+
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "LOWER_IS_BETTER",
+    "PERFORMANCE_METRICS",
+    "count",
+    "duration",
+    "number",
+    "parse_duration",
+]
+
+
+def parse_duration(value: float | int | str | timedelta | None) -> float:
+    """Seconds from ``30``, ``"90s"``, ``"15m"``, ``"1h"``, ``"7d"``, ``"2w"`` or a timedelta.
+
+    Examples
+    --------
+    >>> parse_duration("1h"), parse_duration("7d"), parse_duration(None)
+    (3600.0, 604800.0, 0.0)
+    """
+    if value is None:
+        return 0.0
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, int | float):
+        if value < 0 or not math.isfinite(value):
+            raise ValueError(f"a duration must be finite and >= 0, got {value}")
+        return float(value)
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = str(value).strip().lower()
+    if not text or text[-1] not in units:
+        raise ValueError(f"a duration looks like '30s', '15m', '1h', '7d' or '2w', got {value!r}")
+    try:
+        n = float(text[:-1])
+    except ValueError as exc:
+        raise ValueError(f"bad duration {value!r}") from exc
+    if n < 0 or not math.isfinite(n):
+        raise ValueError(f"a duration must be finite and >= 0, got {value!r}")
+    return n * units[text[-1]]
+
+
+#: What :class:`Performance` can watch: the metrics :func:`driftline.performance` reports
+#: for binary, multiclass and regression tasks (``PerformanceReport`` attributes).
+PERFORMANCE_METRICS = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "specificity",
+    "fpr",
+    "base_rate",
+    "selection_rate",
+    "roc_auc",
+    "auc_approx",
+    "log_loss",
+    "brier",
+    "ece",
+    "mean_score",
+    "precision_macro",
+    "recall_macro",
+    "f1_macro",
+    "precision_weighted",
+    "recall_weighted",
+    "f1_weighted",
+    "roc_auc_ovr_macro",
+    "roc_auc_ovr_weighted",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "smape",
+    "r2",
+    "mean_error",
+    "n",
+    "n_null",
+    "tp",
+    "fp",
+    "tn",
+    "fn",
+)
+
+
+def number(
+    kind: str,
+    name: str,
+    value: Any,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+) -> float:
+    """``value`` as a finite float within the bounds, or InvalidParameter naming it.
+
+    NaN compares false with every bound, so a NaN threshold would silently never breach:
+    finiteness is checked first.
+    """
+    # numbers.Real: numpy scalars (a baseline read from an array) are numbers too.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(f"{kind}: {name} must be a number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise InvalidParameter(f"{kind}: {name} must be finite, got {value!r}")
+    if low is not None and (v <= low if low_open else v < low):
+        raise InvalidParameter(
+            f"{kind}: {name} must be {'>' if low_open else '>='} {low:g}, got {value!r}"
+        )
+    if high is not None and v > high:
+        raise InvalidParameter(f"{kind}: {name} must be <= {high:g}, got {value!r}")
+    return v
+
+
+def count(kind: str, name: str, value: Any, *, low: int) -> int:
+    """``value`` as an int >= ``low`` (not a bool or a float), or InvalidParameter."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise InvalidParameter(f"{kind}: {name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def duration(kind: str, name: str, value: Any) -> float:
+    try:
+        return parse_duration(value)
+    except (TypeError, ValueError) as exc:
+        raise InvalidParameter(f"{kind}: {name}: {exc}") from None
+
+
+#: Metrics where a larger value is a better model: :class:`Performance` watches them with
+#: ``floor=`` (or ``baseline=`` minus ``drop=``).
+HIGHER_IS_BETTER = frozenset(
+    {
+        "accuracy",
+        "precision",
+        "recall",
+        "f1",
+        "specificity",
+        "roc_auc",
+        "auc_approx",
+        "precision_macro",
+        "recall_macro",
+        "f1_macro",
+        "precision_weighted",
+        "recall_weighted",
+        "f1_weighted",
+        "roc_auc_ovr_macro",
+        "roc_auc_ovr_weighted",
+        "r2",
+    }
+)
+#: Errors and losses, where a larger value is a worse model: watched with ``ceiling=``
+#: (or ``baseline=`` plus ``drop=``).
+LOWER_IS_BETTER = frozenset(
+    {"log_loss", "brier", "ece", "mae", "mse", "rmse", "mape", "smape", "fpr", "n_null", "fp", "fn"}
+)
