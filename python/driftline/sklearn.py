@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from driftline.exceptions import InvalidParameter
+
 __all__ = ["MonitoredEstimator", "monitored"]
 
 log = logging.getLogger("driftline.sklearn")
@@ -63,8 +65,15 @@ class MonitoredEstimator:
                     cols[name] = pa.array(np.asarray(values))
             if labels is not None:
                 if not self._monitor.label:
-                    raise ValueError("labels= given but the monitor has no label column")
-                cols[self._monitor.label] = pa.array(np.asarray(labels))
+                    raise InvalidParameter("labels= given but the monitor has no label column")
+                y = np.asarray(labels)
+                rows = len(next(iter(cols.values()))) if cols else 0
+                if y.ndim != 1 or len(y) != rows:
+                    raise InvalidParameter(
+                        f"labels= ({self._monitor.label!r}) holds {y.shape} values for "
+                        f"{rows} predicted rows: one label per row"
+                    )
+                cols[self._monitor.label] = pa.array(y)
             self._monitor.observe(pa.table(cols))
         except Exception:
             if self._raise:

@@ -183,6 +183,13 @@ class Monitor:
         # Each column once (a sensitive column may also be the segment key).
         self._outcomes = list(dict.fromkeys(outcome + key)) if (label or self.sensitive) else []
         self._keep = list(dict.fromkeys(self._profiled + self._outcomes + key))
+        # Every kept column the reference knows, not only the profiled ones: a window's
+        # batches are concatenated at its close, so a label or group column of another
+        # kind than the reference's is refused when it arrives, not when the window closes.
+        self._checked_kinds = {
+            **reference_kinds(self.reference, [c for c in self._keep if c in cols]),
+            **self._kinds,
+        }
         self.on_schema_error = on_schema_error
         self.policies = list(policies)
         # The Drift policies' method and feature_threshold join compare's options here,
@@ -277,7 +284,9 @@ class Monitor:
         """The pending records of a window as one table; those that do not fit the
         reference are dropped as a finding in the window's ``quality``
         (:mod:`driftline.monitor.records`)."""
-        table, dropped = records_to_window_table(records, self._required, self._keep, self._kinds)
+        table, dropped = records_to_window_table(
+            records, self._required, self._keep, self._checked_kinds
+        )
         if dropped is not None:
             with self._lock:
                 quality.append({"check": "schema", "problems": [dropped]})
@@ -359,7 +368,8 @@ class Monitor:
         for known, plan in plans:
             if known is schema or known.equals(schema):
                 return plan
-        problems = schema_problems(schema, self.features, self._kinds)
+        checked = self._checked_kinds
+        problems = schema_problems(schema, self.features, checked, optional=list(checked))
         names = schema.names
         if self.segment_by is not None:
             if self.segment_by not in names:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -19,6 +20,9 @@ __all__ = [
 ]
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# Values of a temporal column (numeric in a profile: counts of units).
+_TEMPORAL = (dt.date, dt.time, dt.timedelta, np.datetime64, np.timedelta64)
+_NUMBERS = (int, float, np.number, np.bool_, *_TEMPORAL)
 
 
 def reference_kinds(reference: Any, columns: Sequence[str]) -> dict[str, str]:
@@ -36,6 +40,9 @@ def _kind(t: pa.DataType) -> str:
     if pa.types.is_boolean(t):
         return "boolean"
     if pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t):
+        return "numeric"
+    if pa.types.is_temporal(t):
+        # Dates, timestamps, times and durations profile as their integer counts of units.
         return "numeric"
     if pa.types.is_null(t):
         return "null"
@@ -59,7 +66,7 @@ def record_problem(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
         if kind == "categorical":
             if not isinstance(v, str):
                 return f"column {c!r} is categorical, got {type(v).__name__}"
-        elif not isinstance(v, int | float | np.number | np.bool_):
+        elif not isinstance(v, _NUMBERS):
             return f"column {c!r} is {kind}, got {type(v).__name__}"
         elif isinstance(v, int) and not _INT64_MIN <= v <= _INT64_MAX:
             # Arrow holds Python ints as int64: a larger one is an OverflowError (or an
@@ -68,14 +75,22 @@ def record_problem(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
     return None
 
 
-def schema_problems(schema: pa.Schema, features: Sequence[str], kinds: dict[str, str]) -> list[str]:
-    """Missing feature columns and columns whose kind differs from the reference's."""
+def schema_problems(
+    schema: pa.Schema,
+    features: Sequence[str],
+    kinds: dict[str, str],
+    optional: Sequence[str] = (),
+) -> list[str]:
+    """Missing feature columns, and columns (features, and the ``optional`` ones a batch
+    may leave out: labels, predictions, group columns) whose kind differs from the
+    reference's. Batches of one window are concatenated at its close, so a label that is a
+    string in one batch and an integer in another must be refused when it arrives."""
     names = set(schema.names)
     problems = []
     missing = [c for c in features if c not in names]
     if missing:
         problems.append(f"missing columns {missing}")
-    for c in features:
+    for c in [*features, *(c for c in optional if c not in features)]:
         if c not in names:
             continue
         got, want = _kind(schema.field(c).type), kinds.get(c)
