@@ -14,14 +14,20 @@ Rules come from Python (:class:`NotNull`, :class:`Range`, ...) or from TOML::
 
 They are evaluated on the data's profile (computed once, natively), so validating a large
 Parquet file costs one streaming pass. ``unique`` is exact when raw data is given and
-approximate (the distinct-count sketch's error) on a profile alone.
+approximate (the distinct-count sketch's error) on a profile alone; ``range`` on an integer
+column and ``allowed_values`` on integer codes read the raw data too when it is given (a
+profile holds integer extremes as float64, and no frequencies of integers).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import numbers
 import os
+import re
+import sys
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -30,6 +36,12 @@ from typing import Any, ClassVar
 
 from driftline._temporal import from_number, to_number
 from driftline.exceptions import InvalidParameter, SchemaError
+from driftline.validation_data import (
+    arrow_column,
+    exact_distinct,
+    integer_extremes,
+    integers_outside,
+)
 
 __all__ = [
     "AllowedValues",
@@ -45,6 +57,13 @@ __all__ = [
     "load_rules",
     "validate",
 ]
+
+
+# A profile's dtype text for an integer column; its min and max are float64, exact only up
+# to 2**53 in magnitude.
+_INTEGER_DTYPE = re.compile(r"^u?int(8|16|32|64)$")
+_FLOAT_EXACT = 2**53
+_TEMPORAL_BOUND = (dt.date, dt.time, dt.timedelta)
 
 
 @dataclass(frozen=True)
@@ -98,13 +117,33 @@ class Range(Rule):
     NaN lies in no range: a NaN value fails the rule unless ``allow_nan``. A date,
     timestamp, time or duration column takes bounds of its kind (``datetime.date``,
     ``datetime.datetime``, ``datetime.time``, ``datetime.timedelta``; TOML dates too); a
-    naive datetime is UTC."""
+    naive datetime is UTC. On an integer column of raw data the extremes are compared
+    exactly; on a profile alone, beyond 2**53, in float64 (the message says so)."""
 
     column: str
     min: Any = None
     max: Any = None
     allow_nan: bool = False
     kind: ClassVar[str] = "range"
+
+    def __post_init__(self) -> None:
+        for name in ("min", "max"):
+            bound = getattr(self, name)
+            if bound is None or isinstance(bound, _TEMPORAL_BOUND):
+                continue
+            if isinstance(bound, bool) or not isinstance(bound, numbers.Real):
+                raise InvalidParameter(
+                    f"rule range on {self.column!r}: {name} must be a number, a date, a time "
+                    f"or a duration, not {type(bound).__name__} {bound!r}"
+                )
+            if isinstance(bound, float) and math.isnan(bound):
+                # NaN compares false with everything: the rule would fail every column.
+                raise InvalidParameter(f"rule range on {self.column!r}: {name} is NaN")
+            # numpy integers compare inexactly with Python ints beyond int64; int() is exact.
+            exact = int(bound) if isinstance(bound, numbers.Integral) else float(bound)
+            object.__setattr__(self, name, exact)
+        if not isinstance(self.allow_nan, bool):
+            raise InvalidParameter(f"rule range on {self.column!r}: allow_nan must be true/false")
 
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
         col = self._col(profile)
@@ -116,44 +155,72 @@ class Range(Rule):
                 [self.min, self.max],
                 f"{self.column}: {nans} NaN value(s), outside any range",
             )
-        lo, hi = col.min, col.max
+        dtype = str(col.dtype)
+        # The profile holds an integer column's extremes as float64, which rounds beyond
+        # 2**53: the raw data, when at hand, gives them exactly.
+        exact = integer_extremes(data, self.column)
+        lo, hi = exact if exact is not None else (col.min, col.max)
         if lo is None or hi is None:
             if int(col.count) == 0 or col.frequencies() is None:
                 return self._result(True, None, [self.min, self.max], f"{self.column}: no values")
             return self._result(False, None, [self.min, self.max], f"{self.column}: not numeric")
         # A temporal column holds the integers Arrow stores: date bounds become those.
-        dtype = str(col.dtype)
         try:
             low, high = (to_number(b, dtype, self.column) for b in (self.min, self.max))
         except ValueError as exc:
             raise InvalidParameter(f"rule range: {exc}") from None
+        note = ""
+        if exact is None and _INTEGER_DTYPE.match(dtype) and max(abs(lo), abs(hi)) >= _FLOAT_EXACT:
+            # Only the rounded extremes are known: compare like with like (the bounds
+            # rounded to float64 too) and say that the answer is approximate.
+            low, high = (None if b is None else _to_float64(b) for b in (low, high))
+            note = " (approximate: float64 profile of an integer column; give the data itself)"
         ok = (low is None or lo >= low) and (high is None or hi <= high)
         shown = f"[{from_number(lo, dtype)}, {from_number(hi, dtype)}]"
         return self._result(
             ok,
             [lo, hi],
             [self.min, self.max],
-            f"{self.column}: values span {shown}, allowed [{self.min}, {self.max}]",
+            f"{self.column}: values span {shown}, allowed [{self.min}, {self.max}]{note}",
         )
 
 
 @dataclass(frozen=True)
 class AllowedValues(Rule):
-    """Every non-null value of a categorical ``column`` among ``values``."""
+    """Every non-null value of a categorical ``column`` among ``values``; an integer
+    column (category codes) is checked on the raw data, which must then be given."""
 
     column: str
     values: tuple[Any, ...]
     kind: ClassVar[str] = "allowed_values"
 
     def __post_init__(self) -> None:
+        if isinstance(self.values, str | bytes) or not isinstance(self.values, Iterable):
+            raise InvalidParameter(
+                f"rule allowed_values on {self.column!r}: values must be a list, "
+                f"not {type(self.values).__name__}"
+            )
         object.__setattr__(self, "values", tuple(self.values))
 
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
-        freqs = self._col(profile).frequencies()
+        col = self._col(profile)
+        outside = integers_outside(arrow_column(data, self.column), self.values)
+        if outside is not None:
+            return self._verdict([str(v) for v in outside])
+        freqs = col.frequencies()
         if freqs is None:
-            return self._result(False, None, list(self.values), f"{self.column}: not categorical")
-        allowed = set(self.values)
-        unexpected = sorted(str(k) for k in freqs if k not in allowed)
+            hint = ""
+            if _INTEGER_DTYPE.match(str(col.dtype)):
+                hint = " (an integer column is checked on the data itself, not its profile)"
+            return self._result(
+                False, None, list(self.values), f"{self.column}: not categorical{hint}"
+            )
+        # The profile's keys are text: a boolean column counts 'true' and 'false'.
+        boolean = str(col.dtype) == "boolean"
+        allowed = {_bool_key(v) if boolean else v for v in self.values}
+        return self._verdict(sorted(str(k) for k in freqs if k not in allowed))
+
+    def _verdict(self, unexpected: list[str]) -> RuleResult:
         return self._result(
             not unexpected,
             unexpected[:20],
@@ -172,8 +239,16 @@ class MaxNullRate(Rule):
     kind: ClassVar[str] = "max_null_rate"
 
     def __post_init__(self) -> None:
-        if not 0.0 <= float(self.rate) <= 1.0:
-            raise InvalidParameter(f"max_null_rate for {self.column!r} must be within [0, 1]")
+        rate = self.rate
+        if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+            raise InvalidParameter(
+                f"rule max_null_rate on {self.column!r}: rate must be a number within [0, 1], "
+                f"not {type(rate).__name__} {rate!r}"
+            )
+        if not 0.0 <= float(rate) <= 1.0:  # NaN fails this too
+            raise InvalidParameter(
+                f"rule max_null_rate on {self.column!r}: rate must be within [0, 1], not {rate}"
+            )
 
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
         rows = int(profile.row_count)
@@ -198,7 +273,7 @@ class Unique(Rule):
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
         col = self._col(profile)
         non_null = int(profile.row_count) - int(col.null_count)
-        exact = _exact_distinct(data, self.column)
+        exact = exact_distinct(data, self.column)
         if exact is not None:
             return self._result(
                 exact == non_null,
@@ -228,7 +303,21 @@ class SchemaMatch(Rule):
 
     def __post_init__(self) -> None:
         items = self.schema.items() if isinstance(self.schema, Mapping) else self.schema
-        object.__setattr__(self, "schema", tuple((str(n), str(t)) for n, t in items))
+        if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+            raise InvalidParameter(
+                "rule schema: columns must be a table of name = type or (name, type) pairs, "
+                f"not {type(items).__name__}"
+            )
+        pairs = []
+        for item in items:
+            # A string is a sequence too: "ab" would otherwise unpack to the column "a"
+            # of type "b".
+            if isinstance(item, str | bytes) or not isinstance(item, Sequence) or len(item) != 2:
+                raise InvalidParameter(
+                    f"rule schema: each column is a (name, type) pair, not {item!r}"
+                )
+            pairs.append((str(item[0]), str(item[1])))
+        object.__setattr__(self, "schema", tuple(pairs))
 
     def evaluate(self, profile: Any, data: Any = None) -> RuleResult:
         actual = {str(n): str(t) for n, t in profile.schema}
@@ -277,17 +366,17 @@ _KINDS: dict[str, type[Rule]] = {
 }
 
 
-def _exact_distinct(data: Any, column: str) -> int | None:
-    if data is None or hasattr(data, "to_bytes") or isinstance(data, os.PathLike):
-        return None
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
+def _bool_key(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
 
-        table = pa.table(data) if not isinstance(data, pa.Table) else data
-        return int(pc.count_distinct(table.column(column), mode="only_valid").as_py())
-    except Exception:  # an input pyarrow cannot take: fall back to the sketch
-        return None
+
+def _to_float64(value: Any) -> float:
+    # float() overflows on an int beyond the float range; such a bound is infinite there.
+    if isinstance(value, int) and abs(value) > sys.float_info.max:
+        return math.inf if value > 0 else -math.inf
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -308,17 +397,27 @@ class ValidationReport:
         return [r for r in self.results if not r.passed]
 
     def to_dict(self) -> dict[str, Any]:
-        """The report as a JSON-ready dict."""
+        """The report as a JSON-ready dict (storable as approval evidence): infinite and
+        NaN values become the strings ``"inf"``, ``"-inf"``, ``"nan"``, dates and times
+        their ISO text."""
+        results = []
+        for r in self.results:
+            entry = asdict(r)
+            entry["observed"] = _json_ready(r.observed)
+            entry["expected"] = _json_ready(r.expected)
+            results.append(entry)
         return {
             "passed": self.passed,
             "row_count": self.row_count,
             "fingerprint": self.fingerprint,
-            "results": [asdict(r) for r in self.results],
+            "results": results,
         }
 
     def to_json(self) -> str:
-        """The report as JSON."""
-        return json.dumps(self.to_dict(), default=_json_default)
+        """The report as strict JSON (no ``Infinity`` or ``NaN`` tokens)."""
+        # default=str: a rule's expected values are whatever the caller gave (a Decimal,
+        # a numpy scalar ...); their text is what the report can say about them.
+        return json.dumps(self.to_dict(), default=str, allow_nan=False)
 
     def summary(self) -> str:
         """One line per rule."""
@@ -327,13 +426,28 @@ class ValidationReport:
         return "\n".join(lines)
 
 
-def _json_default(value: Any) -> Any:
+def _json_ready(value: Any) -> Any:
+    """``value`` with non-finite floats as text ("inf", "-inf", "nan": JSON has no such
+    numbers and the registry refuses them) and temporal values as ISO text."""
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
-    return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _json_ready(v) for k, v in value.items()}
+    return value
 
 
 def _rule_from_dict(entry: Mapping[str, Any]) -> Rule:
+    if not isinstance(entry, Mapping):
+        raise InvalidParameter(
+            f"a rule is a table with a kind ([[rules]] in TOML), not {type(entry).__name__} "
+            f"{entry!r}"[:300]
+        )
     options = dict(entry)
     kind = options.pop("kind", options.pop("type", None))
     cls = _KINDS.get(str(kind))
@@ -350,8 +464,11 @@ def _rule_from_dict(entry: Mapping[str, Any]) -> Rule:
 def load_rules(source: Path | str | Mapping[str, Any]) -> list[Rule]:
     """Rules from a TOML file (a :class:`pathlib.Path`), TOML text, or a parsed mapping."""
     if isinstance(source, Path):
-        with source.open("rb") as handle:
-            parsed: Mapping[str, Any] = tomllib.load(handle)
+        try:
+            with source.open("rb") as handle:
+                parsed: Mapping[str, Any] = tomllib.load(handle)
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise InvalidParameter(f"rules file {str(source)!r} is not valid TOML: {exc}") from None
     elif isinstance(source, str):
         try:
             parsed = tomllib.loads(source)

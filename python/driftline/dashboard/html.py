@@ -30,7 +30,12 @@ def esc(value: Any) -> Markup:
 
 def path_part(value: Any) -> str:
     """A URL path segment for a name (every reserved character percent-encoded)."""
-    return quote(str(value), safe="")
+    text = str(value)
+    if text and text.strip(".") == "":
+        # "." and ".." are dot-segments: browsers resolve them away (RFC 3986 5.2.4), so
+        # /ui/models/.. would lead to /ui/. Encoded dots reach the server as the name.
+        return "%2E" * len(text)
+    return quote(text, safe="")
 
 
 def link(href: str, text: Any, **attrs: str) -> Markup:

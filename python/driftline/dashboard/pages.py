@@ -7,6 +7,8 @@ form that changes something carries the session's CSRF token.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections import Counter
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -17,7 +19,14 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, form_hidden, link, page, path_part, table
-from driftline.exceptions import DriftlineError
+from driftline.exceptions import (
+    DataError,
+    DriftlineError,
+    InvalidParameter,
+    NotFound,
+    PermissionDenied,
+    SchemaError,
+)
 from driftline.server.auth import (
     COOKIE_NAME,
     Permission,
@@ -27,6 +36,7 @@ from driftline.server.auth import (
     current_principal,
     requires,
 )
+from driftline.server.limits import INT64_MAX
 from driftline.server.routes.access import filter_events
 from driftline.server.routes.registry import version_key
 
@@ -203,9 +213,11 @@ def model_page(model: Name, who: Who) -> HTMLResponse:
     )
     cols = ["version", "stage", "", "created by", "created at", "training data", "metrics"]
     body = Markup(head + table(cols, rows, table_id="versions"))
-    metric_names = sorted({k for v in versions for k, x in v.metrics.items() if _num(x)})
+    metric_names = sorted(
+        {k for v in versions for k, x in v.metrics.items() if _as_float(x) is not None}
+    )
     if metric_names:
-        series = {k: [_as_float(v.metrics.get(k)) for v in versions] for k in metric_names}
+        series = {k: [_chart_value(v.metrics.get(k)) for v in versions] for k in metric_names}
         fig = charts.line_figure(
             "Metrics by version", [v.version for v in versions], series, x_title="version"
         )
@@ -213,12 +225,26 @@ def model_page(model: Name, who: Who) -> HTMLResponse:
     return render(who, f"Model {model}", body, charts_on=bool(metric_names))
 
 
-def _num(x: Any) -> bool:
-    return isinstance(x, int | float) and not isinstance(x, bool)
+def _as_float(x: Any) -> float | None:
+    """A metric as a finite float, or None when it cannot be charted.
+
+    Metrics are any JSON a contributor stored: an integer beyond the float range is valid
+    JSON (and shown as text in the table), but ``float()`` would raise OverflowError and
+    break the page for every reader.
+    """
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return None
+    # int-to-float comparison is exact in Python, so this cannot overflow itself.
+    if isinstance(x, int) and not -sys.float_info.max <= x <= sys.float_info.max:
+        return None
+    value = float(x)
+    return value if math.isfinite(value) else None
 
 
-def _as_float(x: Any) -> float:
-    return float(x) if _num(x) else float("nan")
+def _chart_value(x: Any) -> float:
+    # The chart draws NaN as a gap: a version without a plottable value for this metric.
+    value = _as_float(x)
+    return float("nan") if value is None else value
 
 
 def _profile_charts(who: Principal, model: str, version: int | str) -> Markup:
@@ -332,7 +358,10 @@ def version_page(
 @router.post("/models/{model}/versions/{version}/decision")
 @requires(Permission.APPROVE, via="cookie")
 async def decision(
-    request: Request, model: Name, version: Annotated[int, Path(ge=1)], who: Who
+    request: Request,
+    model: Name,
+    version: Annotated[int, Path(ge=1, le=INT64_MAX)],
+    who: Who,
 ) -> Response:
     """Approve or reject from the version page (CSRF-checked)."""
     form = await _form(request)
@@ -346,10 +375,22 @@ async def decision(
     try:
         await run_in_threadpool(lambda: fn(model, version, comment=comment))
     except DriftlineError as exc:
-        return error_page(who, exc, status=403 if "Permission" in type(exc).__name__ else 409)
+        return error_page(who, exc, status=_decision_status(exc))
     done = "approved" if verdict == "approve" else "rejected"
     target = f"/ui/models/{path_part(model)}/versions/{version}?done={done}"
     return RedirectResponse(target, status_code=303)
+
+
+def _decision_status(exc: DriftlineError) -> int:
+    # The API's statuses for the same errors (server.errors): an unknown model or version
+    # is not a conflict, and a refused input is the caller's to fix.
+    if isinstance(exc, PermissionDenied):
+        return 403
+    if isinstance(exc, NotFound):
+        return 404
+    if isinstance(exc, InvalidParameter | SchemaError | DataError):
+        return 422
+    return 409
 
 
 @router.get("/audit")
@@ -360,7 +401,7 @@ def audit_page(
     actor: Annotated[str | None, Query(max_length=256)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
     target: Annotated[str | None, Query(max_length=512)] = None,
-    since: Annotated[int, Query(ge=0)] = 0,
+    since: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> HTMLResponse:
     """The audit log, filterable, with the chain's verification status."""

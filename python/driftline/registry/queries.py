@@ -31,6 +31,8 @@ __all__ = [
     "version_records",
 ]
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
 
 def get_model_row(conn: Connection, name: str) -> Any:
     """The model row, or NotFound."""
@@ -73,12 +75,18 @@ def get_dataset_row(conn: Connection, ref: Any) -> Any:
         name, version = ref.name, ref.version
     elif isinstance(ref, str):
         name, sep, number = ref.rpartition("@")
-        if sep and number.isdigit():
+        # ASCII digits only: str.isdigit() accepts "²" and isdecimal() accepts "١", which
+        # int() then rejects or reads as another number than the one the caller wrote.
+        if sep and number.isascii() and number.isdecimal():
             version = int(number)
         else:
             name, version = ref, None
     else:
         raise InvalidParameter("a dataset is named 'name', 'name@version' or a Dataset")
+    if version is not None and not _INT64_MIN <= version <= _INT64_MAX:
+        # The version column is a 64-bit integer: the driver overflows on a bigger
+        # number, and no stored version can carry one.
+        raise NotFound(f"dataset {ref!r} does not exist")
     query = sa.select(datasets).where(datasets.c.name == name)
     if version is None:
         query = query.order_by(datasets.c.version.desc()).limit(1)

@@ -89,8 +89,9 @@ class AliasIn(_Body):
 
 
 def version_key(ref: str) -> int | str:
-    """A path segment as the registry takes it: a number, or an alias left as text."""
-    return int(ref) if ref.isdecimal() and len(ref) < 19 else ref
+    """A path segment as the registry takes it: a number (ASCII digits only: ``int`` also
+    reads other scripts' digits, so ``١`` would name version 1), or an alias left as text."""
+    return int(ref) if ref.isascii() and ref.isdecimal() and len(ref) < 19 else ref
 
 
 @router.get("/whoami")
