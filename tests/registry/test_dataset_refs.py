@@ -68,3 +68,14 @@ def test_register_version_with_huge_dataset_ref_is_404(people, client: Any) -> N
     answer = client.post("/api/v1/models/churn/versions", json=body, headers=carol)
     assert answer.status_code == 404, answer.text
     assert people.victor.list_versions("churn") == []
+
+
+@pytest.mark.parametrize("number", [2**31, 2**40, 2**63 - 1, -(2**31) - 1])
+def test_a_model_version_beyond_the_stored_range_is_not_found(people, number: int) -> None:
+    # Version numbers are INTEGER columns (32 bits on PostgreSQL, whose driver refuses a
+    # bigger number with a raw error): such a number names no version.
+    people.carol.create_model("churn")
+    people.carol.register_version("churn", artifact_uri="s3://m/1", checksum="sha256:" + "c" * 64)
+    with pytest.raises(NotFound, match=f"no version {number}"):
+        people.victor.get_version("churn", number)
+    assert people.victor.get_version("churn", 1).version == 1

@@ -31,7 +31,14 @@ __all__ = [
     "version_records",
 ]
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+# Version numbers are stored in INTEGER columns: 32 bits on PostgreSQL, where the driver
+# refuses a bigger number outright (SQLite stores 64 bits). No stored version can carry
+# a number beyond them, so such a number names nothing.
+_STORED_MIN, _STORED_MAX = -(2**31), 2**31 - 1
+
+
+def _fits_column(number: int) -> bool:
+    return _STORED_MIN <= number <= _STORED_MAX
 
 
 def get_model_row(conn: Connection, name: str) -> Any:
@@ -48,7 +55,11 @@ def get_version_row(conn: Connection, model: Any, version: int | str) -> Any:
         raise InvalidParameter("version must be a version number or an alias")
     query = sa.select(versions).where(versions.c.model_id == model.id)
     if isinstance(version, int):
-        row = conn.execute(query.where(versions.c.number == version)).first()
+        row = (
+            conn.execute(query.where(versions.c.number == version)).first()
+            if _fits_column(version)
+            else None
+        )
     else:
         row = conn.execute(
             query.join(aliases, aliases.c.version_id == versions.c.id).where(
@@ -83,9 +94,7 @@ def get_dataset_row(conn: Connection, ref: Any) -> Any:
             name, version = ref, None
     else:
         raise InvalidParameter("a dataset is named 'name', 'name@version' or a Dataset")
-    if version is not None and not _INT64_MIN <= version <= _INT64_MAX:
-        # The version column is a 64-bit integer: the driver overflows on a bigger
-        # number, and no stored version can carry one.
+    if version is not None and not _fits_column(version):
         raise NotFound(f"dataset {ref!r} does not exist")
     query = sa.select(datasets).where(datasets.c.name == name)
     if version is None:
