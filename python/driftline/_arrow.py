@@ -31,7 +31,9 @@ def batch_arrays(batch: pa.RecordBatch) -> dict[str, Any]:
 
 
 def _is_pandas(obj: Any) -> bool:
-    return type(obj).__module__.startswith("pandas.") and hasattr(obj, "columns")
+    # pandas 3 names its classes' module "pandas" itself, pandas 2 "pandas.core.frame".
+    module = type(obj).__module__
+    return (module == "pandas" or module.startswith("pandas.")) and hasattr(obj, "columns")
 
 
 def to_table(data: Any, *, name: str = "value") -> pa.Table:

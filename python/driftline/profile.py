@@ -17,6 +17,7 @@ Everything else in the profile is computed from every value.
 from __future__ import annotations
 
 import json
+import numbers
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ import pyarrow as pa
 from driftline import _native
 from driftline._arrow import to_table_like
 from driftline.column_profile import ColumnProfile, Histogram
+from driftline.exceptions import InvalidParameter
 from driftline.profile_segments import segment_table
 
 if TYPE_CHECKING:
@@ -296,21 +298,15 @@ def profile(
     >>> p["x"].count, p["x"].null_count, p["city"].distinct()
     (2, 1, 2)
     """
-    if bins is not None and (not isinstance(bins, int) or bins < 1):
-        raise ValueError(f"bins must be a positive integer, got {bins!r}")
-    if threads is not None and (not isinstance(threads, int) or threads < 1):
-        raise ValueError(f"threads must be a positive integer, got {threads!r}")
-    if expected_rows is not None and (
-        isinstance(expected_rows, bool) or not isinstance(expected_rows, int) or expected_rows < 0
-    ):
-        raise ValueError(f"expected_rows must be a non-negative integer, got {expected_rows!r}")
+    _check_int("bins", bins, 1)
+    _check_int("threads", threads, 1)
+    _check_int("expected_rows", expected_rows, 0)
+    check_sketch_options(kll_k, hll_p, freq_cap)
     table = to_table_like(data)
     kwargs: dict[str, Any] = {
         "columns": None if columns is None else [str(c) for c in columns],
         "categorical": None if categorical is None else [str(c) for c in categorical],
-        "edges": None
-        if edges is None
-        else {str(k): [float(e) for e in v] for k, v in edges.items()},
+        "edges": None if edges is None else _edges(edges),
         "bins": bins,
         "segment_by": segment_by,
         "threads": threads,
@@ -326,6 +322,39 @@ def profile(
         else:
             return Profile(_profile_stream(table, kwargs))
     return Profile(_native.profile(table, **kwargs))
+
+
+def _check_int(name: str, value: Any, low: int, high: int | None = None) -> None:
+    """Refuses an option that is not an integer in [low, high] (None: the default)."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidParameter(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        span = f">= {low}" if high is None else f"in [{low}, {high}]"
+        raise InvalidParameter(f"{name} must be {span}, got {value!r}")
+
+
+def check_sketch_options(kll_k: Any, hll_p: Any, freq_cap: Any) -> None:
+    """Refuses sketch sizes the core does not honour (None: the default). Outside these
+    ranges the core would clamp them silently, or the binding overflow, and the caller
+    would get another accuracy than asked for."""
+    _check_int("kll_k", kll_k, 8, 65_535)
+    _check_int("hll_p", hll_p, 4, 16)
+    _check_int("freq_cap", freq_cap, 1, 2**32)
+
+
+def _edges(edges: Mapping[str, Sequence[float]]) -> dict[str, list[float]]:
+    """Histogram edges as floats, or an error naming the column whose edge is not one."""
+    out = {}
+    for column, values in edges.items():
+        try:
+            out[str(column)] = [float(e) for e in values]
+        except (TypeError, ValueError):
+            raise InvalidParameter(
+                f"edges for column {column!r} must be numbers, got {list(values)!r}"
+            ) from None
+    return out
 
 
 STREAM_GROUP_ROWS = 1 << 20

@@ -180,6 +180,21 @@ impl std::fmt::Display for Other {
     }
 }
 
+impl Other {
+    /// The same value, across types: an integer and a float of equal value are one
+    /// (parts of one column may come as int64 from one partition and float64 from another,
+    /// where a null made the frame library widen it).
+    pub fn same(&self, o: &Other) -> bool {
+        match (self, o) {
+            (Self::Int(i), Self::Float(x)) | (Self::Float(x), Self::Int(i)) => {
+                // Below 2^127 in magnitude, `x as i128` is exact for an integral float.
+                x.fract() == 0.0 && x.abs() < 1.7e38 && *x as i128 == *i
+            }
+            _ => self == o,
+        }
+    }
+}
+
 fn not_binary(column: &str, positive: &Positive, a: &Other, b: &Other) -> DriftlineError {
     DriftlineError::data(
         column,
@@ -200,7 +215,7 @@ pub fn merge_other(
             *acc = Some(o);
             Ok(())
         }
-        (Some(a), Some(o)) if *a == o => Ok(()),
+        (Some(a), Some(o)) if a.same(&o) => Ok(()),
         (Some(a), Some(o)) => Err(not_binary(column, positive, a, &o)),
     }
 }

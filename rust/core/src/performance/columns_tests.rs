@@ -38,3 +38,22 @@ fn integer_labels_encode_in_their_own_type() {
     let err = encode_binary(&a, "y", &Positive::Int(1)).unwrap_err();
     assert!(err.to_string().contains('7'), "{err}");
 }
+
+#[test]
+fn an_integer_and_a_float_of_equal_value_are_one_other_value() {
+    let p = Positive::Int(1);
+    let mut acc = Some(Other::Int(0));
+    merge_other("y", &p, &mut acc, Some(Other::Float(0.0))).unwrap();
+    merge_other("y", &p, &mut acc, Some(Other::Float(-0.0))).unwrap();
+    assert!(merge_other("y", &p, &mut acc, Some(Other::Float(0.5))).is_err());
+    assert!(merge_other("y", &p, &mut acc, Some(Other::Int(2))).is_err());
+    let mut acc = Some(Other::Float(2.0));
+    merge_other("y", &p, &mut acc, Some(Other::Int(2))).unwrap();
+    assert!(merge_other("y", &p, &mut acc, Some(Other::Str("2".into()))).is_err());
+    // Beyond 2^53 only the exact integer value matches.
+    let big = 1i128 << 60;
+    assert!(Other::Int(big).same(&Other::Float(big as f64)));
+    assert!(!Other::Int(big + 1).same(&Other::Float(big as f64)));
+    assert!(!Other::Int(0).same(&Other::Float(f64::NAN)));
+    assert!(!Other::Int(i128::MAX).same(&Other::Float(f64::INFINITY)));
+}

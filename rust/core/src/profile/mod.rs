@@ -112,9 +112,16 @@ pub(crate) fn resolve_targets(schema: &Schema, opts: &ProfileOptions) -> Result<
             }
             indices
         }
-        None => (0..schema.fields().len())
-            .map(|i| find(schema.field(i).name()))
-            .collect::<Result<_>>()?,
+        None => {
+            // One pass over the names (a table may have thousands of columns).
+            let mut seen = std::collections::HashSet::with_capacity(schema.fields().len());
+            for f in schema.fields() {
+                if !seen.insert(f.name().as_str()) {
+                    find(f.name())?; // names the column and how often it appears
+                }
+            }
+            (0..schema.fields().len()).collect()
+        }
     };
     indices
         .into_iter()
