@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from driftline._arrow import to_table_like
+from driftline._arrow import to_table, to_table_like
 from driftline.distributed._common import (
     DEFAULT_FAN_IN,
     ProfileSpec,
+    check_fan_in,
     merge_partial_bytes,
     merge_partials,
     partial_from_table,
@@ -40,6 +41,7 @@ def _partition_partial(part: Any, spec: ProfileSpec) -> bytes:
 
 
 def _run(ddf: Any, spec: ProfileSpec, fan_in: int) -> Profile:
+    check_fan_in(fan_in)
     dask = require("dask", "dask", "driftline.dask")
     columns = [str(c) for c in ddf.columns]
     wanted = spec.selected(columns)
@@ -172,6 +174,7 @@ def _metric_partial(part: Any, spec: MetricSpec) -> bytes:
 
 
 def _run_metrics(ddf: Any, spec: MetricSpec, fan_in: int) -> Any:
+    check_fan_in(fan_in)
     dask = require("dask", "dask", "driftline.dask")
     require("dask.dataframe", "dask", "driftline.dask")
     columns = [str(c) for c in ddf.columns]
@@ -180,6 +183,8 @@ def _run_metrics(ddf: Any, spec: MetricSpec, fan_in: int) -> Any:
     if missing:
         raise SchemaError(f"column(s) not in the Dask DataFrame: {missing}")
     ddf = ddf[wanted]
+    # The frame's dtypes (its meta), not each partition's, decide the fairness task.
+    spec = spec.for_schema(to_table(ddf._meta).schema)
     task = dask.delayed(_metric_partial, pure=True)
     merge = dask.delayed(spec.merge_bytes, pure=True)
     level = [task(part, spec) for part in ddf.to_delayed()]

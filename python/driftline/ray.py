@@ -17,7 +17,8 @@ from driftline.distributed._common import (
     DEFAULT_FAN_IN,
     PARTIAL_COLUMN,
     ProfileSpec,
-    merge_partials,
+    check_fan_in,
+    merge_partials_or_empty,
     partial_from_table,
     require,
     with_bins,
@@ -51,7 +52,13 @@ def _blobs(ds: Any) -> Iterator[bytes]:
         yield from batch.column(PARTIAL_COLUMN).to_pylist()
 
 
+def _empty(ds: Any) -> pa.Table:
+    """A table without rows of the Dataset's schema (unified over its blocks by Ray)."""
+    return ds.schema().base_schema.empty_table()
+
+
 def _run(ds: Any, spec: ProfileSpec, fan_in: int) -> Profile:
+    check_fan_in(fan_in)
     columns = list(ds.schema().names)
     wanted = spec.selected(columns)
     missing = [c for c in wanted if c not in columns]
@@ -62,7 +69,8 @@ def _run(ds: Any, spec: ProfileSpec, fan_in: int) -> Profile:
     partials = ds.map_batches(
         _PartialTask(spec), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
     )
-    return merge_partials(_blobs(partials), fan_in=fan_in)
+    # Ray hands no empty block to map_batches: an empty Dataset yields no partial at all.
+    return merge_partials_or_empty(_blobs(partials), spec, fan_in=fan_in, empty=lambda: _empty(ds))
 
 
 def profile(
@@ -184,6 +192,7 @@ class _MetricTask:
 
 
 def _run_metrics(ds: Any, spec: MetricSpec, fan_in: int) -> Any:
+    check_fan_in(fan_in)
     require("ray.data", "ray", "driftline.ray")
     columns = list(ds.schema().names)
     wanted = spec.columns()
@@ -191,13 +200,16 @@ def _run_metrics(ds: Any, spec: MetricSpec, fan_in: int) -> Any:
     if missing:
         raise SchemaError(f"column(s) not in the Ray Dataset: {missing}")
     ds = ds.select_columns(wanted)
+    # The Dataset's schema (Ray unifies its blocks' types), not each block's, decides the
+    # fairness task.
+    spec = spec.for_schema(ds.schema().base_schema)
     partials = ds.map_batches(
         _MetricTask(spec), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
     )
     return spec.report(
         _blobs(partials),
         fan_in=fan_in,
-        empty=lambda: ds.schema().base_schema.empty_table(),
+        empty=lambda: _empty(ds),
     )
 
 

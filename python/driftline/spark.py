@@ -23,7 +23,9 @@ from driftline.distributed._common import (
     DEFAULT_FAN_IN,
     PARTIAL_COLUMN,
     ProfileSpec,
+    check_fan_in,
     merge_partials,
+    merge_partials_or_empty,
     partial_from_batches,
     require,
     with_bins,
@@ -36,7 +38,7 @@ from driftline.distributed._spark_files import (
     run_file_tasks,
     scan_rows,
 )
-from driftline.exceptions import SchemaError
+from driftline.exceptions import InvalidParameter, SchemaError
 from driftline.profile import Profile
 
 if TYPE_CHECKING:
@@ -93,7 +95,27 @@ def _parallelism(df: Any) -> int:
     return int(df.sparkSession.sparkContext.defaultParallelism)
 
 
+def _empty(df: Any, names: Sequence[str]) -> pa.Table:
+    """A table without rows of the selected columns, typed as ``mapInArrow`` types them."""
+    return df.select(*[df[f"`{c}`"] for c in names]).limit(0).toArrow()
+
+
+def _arrow_schema(df: Any) -> pa.Schema | None:
+    """The DataFrame's Arrow schema, without a job; None when a type does not convert.
+
+    Spark gives every partition the frame's types, so without it each partition still
+    infers the same fairness task.
+    """
+    from pyspark.sql.pandas.types import to_arrow_schema
+
+    try:
+        return to_arrow_schema(df.schema)
+    except (TypeError, ValueError):
+        return None
+
+
 def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Profile:
+    check_fan_in(fan_in)
     missing = [c for c in spec.selected(df.columns) if c not in df.columns]
     if missing:
         raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
@@ -104,7 +126,12 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Prof
         # A bare scan of local Parquet files: executors read the files themselves, with
         # sketches sized for the whole scan.
         spec = dataclasses.replace(spec, expected_rows=scan_rows(files))
-        return merge_partials(run_file_tasks(df.sparkSession, tasks, names, spec), fan_in=fan_in)
+        return merge_partials_or_empty(
+            run_file_tasks(df.sparkSession, tasks, names, spec),
+            spec,
+            fan_in=fan_in,
+            empty=lambda: _empty(df, names),
+        )
     selected = df.select(*[df[f"`{c}`"] for c in names])
     with _no_pandas_warning():
         partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
@@ -116,7 +143,13 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Prof
             n = math.ceil(n / fan_in)
             partials = partials.repartition(n).mapInArrow(_merge_task, _SCHEMA)
     rows = partials.toArrow()
-    return merge_partials(rows.column(PARTIAL_COLUMN).to_pylist(), fan_in=fan_in)
+    # An empty partition ships no row: an empty DataFrame yields no partial at all.
+    return merge_partials_or_empty(
+        rows.column(PARTIAL_COLUMN).to_pylist(),
+        spec,
+        fan_in=fan_in,
+        empty=lambda: _empty(selected, names),
+    )
 
 
 def profile(
@@ -190,7 +223,7 @@ def profile(
         freq_cap=freq_cap,
     )
     if source not in ("auto", "arrow"):
-        raise ValueError(f"source must be 'auto' or 'arrow', got {source!r}")
+        raise InvalidParameter(f"source must be 'auto' or 'arrow', got {source!r}")
     return with_bins(spec, lambda s: _run(df, s, fan_in, source))
 
 
@@ -254,12 +287,15 @@ def _metric_merge_task(spec: MetricSpec) -> Callable[[Iterator[pa.RecordBatch]],
 
 
 def _run_metrics(df: Any, spec: MetricSpec, fan_in: int) -> Any:
+    check_fan_in(fan_in)
     _require()
     wanted = spec.columns()
     missing = [c for c in wanted if c not in df.columns]
     if missing:
         raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
     selected = df.select(*[df[f"`{c}`"] for c in wanted])
+    # The frame's schema, not each partition's batches, decides the fairness task.
+    spec = spec.for_schema(_arrow_schema(selected))
     with _no_pandas_warning():
         partials = selected.mapInArrow(_metric_task(spec), _SCHEMA)
         n = _num_partitions(selected)

@@ -23,15 +23,18 @@ from typing import Any
 import pyarrow as pa
 
 from driftline import _native
-from driftline.exceptions import DecodeError
+from driftline.exceptions import DecodeError, InvalidParameter
 from driftline.profile import Profile
 
 __all__ = [
     "DEFAULT_FAN_IN",
     "ProfileSpec",
+    "check_fan_in",
+    "check_int",
     "decode_partial",
     "merge_partial_bytes",
     "merge_partials",
+    "merge_partials_or_empty",
     "partial_from_batches",
     "partial_from_table",
     "require",
@@ -43,6 +46,32 @@ DEFAULT_FAN_IN = 64
 
 #: Name of the single binary column of the Arrow rows that carry partials.
 PARTIAL_COLUMN = "driftline_partial"
+
+
+def check_int(name: str, value: object, minimum: int) -> int:
+    """Checks that an option is an integer of at least ``minimum`` (a bool is refused).
+
+    Raises
+    ------
+    InvalidParameter
+        Naming the option, the rule and the value given.
+    """
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        rule = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise InvalidParameter(f"{name} must be {rule}, got {value!r}")
+    return value
+
+
+def check_fan_in(fan_in: object) -> int:
+    """Checks ``fan_in`` before any job: with fewer than 2 partials per merge step a
+    reduction tree never shrinks (a hang, or a plan that grows until the engine fails).
+
+    Raises
+    ------
+    InvalidParameter
+        ``fan_in`` is not an integer >= 2.
+    """
+    return check_int("fan_in", fan_in, 2)
 
 
 def require(module: str, extra: str, adapter: str) -> ModuleType:
@@ -109,17 +138,25 @@ class ProfileSpec:
 
         Raises
         ------
-        TypeError, ValueError
-            A malformed argument, before any job is submitted.
+        TypeError
+            ``columns`` or ``categorical`` given as a string, ``segment_by`` not a string.
+        InvalidParameter
+            ``bins``, ``threads``, ``kll_k``, ``hll_p`` or ``freq_cap`` out of its domain,
+            before any job is submitted.
         """
         if isinstance(columns, str) or isinstance(categorical, str):
             raise TypeError("columns and categorical take a sequence of names, not a string")
         if segment_by is not None and not isinstance(segment_by, str):
             raise TypeError(f"segment_by must be a column name, got {type(segment_by).__name__}")
-        if bins is not None and (isinstance(bins, bool) or not isinstance(bins, int) or bins < 1):
-            raise ValueError(f"bins must be a positive integer, got {bins!r}")
-        if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-            raise ValueError(f"threads must be a positive integer, got {threads!r}")
+        if bins is not None:
+            check_int("bins", bins, 1)
+        check_int("threads", threads, 1)
+        # Checked here because the native conversion would raise a bare OverflowError or
+        # TypeError, on a worker, without naming the option.
+        # The same ranges as dl.profile, checked on the driver before any job.
+        from driftline.profile import check_sketch_options
+
+        check_sketch_options(kll_k, hll_p, freq_cap)
         return cls(
             columns=None if columns is None else tuple(str(c) for c in columns),
             categorical=None if categorical is None else tuple(str(c) for c in categorical),
@@ -242,9 +279,10 @@ def merge_partials(
     ------
     DecodeError
         A partial is corrupted or from an incompatible format version (which one is said).
+    InvalidParameter
+        ``fan_in`` is not an integer >= 2.
     """
-    if fan_in < 2:
-        raise ValueError(f"fan_in must be at least 2, got {fan_in!r}")
+    check_fan_in(fan_in)
     workers = threads or min(os.cpu_count() or 1, 8)
     merged: list[Any] = []
     pending: collections.deque[Future[Any]] = collections.deque()
@@ -258,6 +296,33 @@ def merge_partials(
         # Results are taken in submission order: the merge order does not depend on timing.
         merged = [_native.merge_profiles([*merged, *(f.result() for f in pending)])]
     return Profile(merged[0])
+
+
+def merge_partials_or_empty(
+    blobs: Iterable[bytes | None],
+    spec: ProfileSpec,
+    *,
+    fan_in: int,
+    empty: Callable[[], pa.Table],
+) -> Profile:
+    """Merges the partials of a job; without any (every partition empty, or none at all),
+    the profile of ``empty()``, a table without rows of the frame's schema.
+
+    Engines that skip empty blocks (Ray) or ship nothing for an empty partition (Spark)
+    would otherwise return a profile without columns, where :func:`driftline.profile` on
+    the empty data, and Dask, list every selected column with zero counts.
+    """
+    arrived = False
+
+    def present() -> Iterator[bytes]:
+        nonlocal arrived
+        for blob in blobs:
+            if blob is not None:
+                arrived = True
+                yield blob
+
+    merged = merge_partials(present(), fan_in=fan_in)
+    return merged if arrived else spec.profile(empty())
 
 
 def merge_partial_bytes(blobs: Sequence[bytes | None]) -> bytes:

@@ -18,7 +18,9 @@ from typing import Any
 
 import pyarrow as pa
 
+from driftline.distributed._common import check_fan_in, check_int
 from driftline.exceptions import DecodeError
+from driftline.fairness import native_args as fairness_args
 from driftline.partials import (
     FairnessPartial,
     PerformancePartial,
@@ -47,6 +49,8 @@ class MetricSpec:
         ------
         TypeError, ValueError
             A malformed option, before any job is submitted.
+        InvalidParameter
+            ``min_group_size`` not an integer >= 0.
         """
         if kind not in ("fairness", "performance"):
             raise ValueError(f"kind must be 'fairness' or 'performance', got {kind!r}")
@@ -72,9 +76,30 @@ class MetricSpec:
             sensitive = options.get("sensitive")
             if not sensitive:
                 raise ValueError("sensitive: name at least one column")
-            if options.get("min_group_size", 30) < 0:
-                raise ValueError("min_group_size must be >= 0")
+            # The local function would fail with a bare TypeError on None, on a worker.
+            check_int("min_group_size", options.get("min_group_size", 30), 0)
         return spec
+
+    def for_schema(self, schema: pa.Schema | None) -> MetricSpec:
+        """This spec with the fairness ``task`` fixed from the whole frame's schema.
+
+        Left to each partition, the task would be inferred from that partition's own
+        types: a partition whose prediction came out as integers and one where it came
+        out as floats (a null, an all-null block) would give partials of different tasks,
+        which refuse to merge. Inferred once on the driver, with the rule of
+        :func:`driftline.fairness` (regression when the prediction column is floating
+        point), every partial gets the task of the single-machine call on all the rows.
+        Without a schema (an engine that cannot say) or with ``task`` given, unchanged.
+        """
+        options = dict(self.options)
+        if self.kind != "fairness" or options.get("task") is not None or schema is None:
+            return self
+        bound = inspect.signature(fairness_partial).bind(schema.empty_table(), **options)
+        bound.apply_defaults()
+        arguments = dict(bound.arguments)
+        task = fairness_args(arguments.pop("data"), **arguments)["task"]
+        options["task"] = task
+        return MetricSpec(self.kind, tuple(sorted(options.items())))
 
     def columns(self) -> list[str]:
         """The columns a worker reads (engines push this selection down)."""
@@ -126,9 +151,10 @@ class MetricSpec:
         ------
         DecodeError
             A partial from another format version or corrupted, naming which one.
+        InvalidParameter
+            ``fan_in`` is not an integer >= 2.
         """
-        if fan_in < 2:
-            raise ValueError(f"fan_in must be at least 2, got {fan_in!r}")
+        check_fan_in(fan_in)
         cls = self._cls()
         merged: Partial | None = None
         index = 0
