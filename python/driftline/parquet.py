@@ -4,6 +4,11 @@ Row groups are decoded by pyarrow on a small thread pool while the native core p
 the previous ones (both release the GIL), at most ``2 * threads`` row groups in flight, so
 memory stays bounded by a few row groups whatever the file size. Partial profiles are merged
 in file and row-group order, so the result does not depend on timing.
+
+Files whose schemas differ are read as ``pa.concat_tables(..., promote_options="permissive")``
+would read them (see :func:`parquet_schema`): a column missing from a file is null there, and
+types are promoted to a common one (``int32`` and ``int64`` to ``int64``, an integer and a
+float to ``float64``).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import threading
 from collections import deque
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +31,7 @@ from driftline import _native
 from driftline.exceptions import DataError, SchemaError
 from driftline.profile import Profile
 
-__all__ = ["parquet_files", "profile_parquet"]
+__all__ = ["ParquetSchema", "conform", "parquet_files", "parquet_schema", "profile_parquet"]
 
 
 def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
@@ -49,6 +55,101 @@ def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]
     if not unique:
         raise FileNotFoundError(f"no Parquet files found for {path!r}")
     return unique
+
+
+@dataclass(frozen=True)
+class ParquetSchema:
+    """The schema of several Parquet files: each file's own, and the one they are read as."""
+
+    #: Each file's own schema, in file order.
+    per_file: Mapping[Path, pa.Schema]
+    #: The permissive union of the files' schemas, in order of first appearance.
+    unified: pa.Schema
+
+    def uniform(self, name: str) -> bool:
+        """True when every file holds column ``name`` with the unified type."""
+        idx = self.unified.get_field_index(name)
+        if idx < 0:
+            return False
+        want = self.unified.field(idx).type
+        for schema in self.per_file.values():
+            i = schema.get_field_index(name)
+            if i < 0 or schema.field(i).type != want:
+                return False
+        return True
+
+
+def parquet_schema(
+    files: Sequence[str | os.PathLike[str]], columns: Sequence[str] | None = None
+) -> ParquetSchema:
+    """The schema several Parquet files are read as: the union of their columns, each with
+    the type ``pa.unify_schemas(..., promote_options="permissive")`` gives it.
+
+    Only ``columns`` are unified when given (a conflict in a column nobody reads is not an
+    error); a column absent from every file is simply not in the result.
+
+    Raises
+    ------
+    DataError
+        A file whose footer cannot be read.
+    SchemaError
+        A column whose types cannot be unified (a string in one file, a number in
+        another); the message names the column and both files.
+    """
+    wanted = None if columns is None else set(columns)
+    per_file: dict[Path, pa.Schema] = {}
+    # name -> (unified field so far, first file holding the column, its type there)
+    merged: dict[str, tuple[pa.Field, Path, pa.DataType]] = {}
+    for path in map(Path, files):
+        try:
+            schema = pq.read_schema(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
+        per_file[path] = schema
+        for field in schema:
+            if wanted is not None and field.name not in wanted:
+                continue
+            seen = merged.get(field.name)
+            if seen is None:
+                merged[field.name] = (field, path, field.type)
+                continue
+            try:
+                # Field by field rather than whole schemas at once, to name the column and
+                # the two files when the types conflict.
+                unified = pa.unify_schemas(
+                    [pa.schema([seen[0]]), pa.schema([field])], promote_options="permissive"
+                ).field(0)
+            except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
+                raise SchemaError(
+                    f"column {field.name!r} has types that cannot be unified: "
+                    f"{seen[2]} in {seen[1]}, {field.type} in {path}"
+                ) from exc
+            merged[field.name] = (unified, seen[1], seen[2])
+    unified_schema = pa.schema([field for field, _, _ in merged.values()])
+    return ParquetSchema(per_file, unified_schema)
+
+
+def conform(table: pa.Table, schema: pa.Schema, path: Path) -> pa.Table:
+    """``table`` (read from ``path``) with the columns of ``schema`` in its order: a column
+    the file lacks is all null, the others are cast to the unified type."""
+    arrays: list[pa.ChunkedArray | pa.Array] = []
+    for field in schema:
+        idx = table.schema.get_field_index(field.name)
+        if idx < 0:
+            arrays.append(pa.nulls(table.num_rows, field.type))
+            continue
+        col = table.column(idx)
+        if col.type != field.type:
+            try:
+                # A safe cast, as concat_tables does: an int64 beyond 2**53 that a float64
+                # cannot hold is an error, not a silently rounded value.
+                col = col.cast(field.type)
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise DataError(
+                    f"{path}: column {field.name!r} cannot be read as {field.type} ({exc})"
+                ) from exc
+        arrays.append(col)
+    return pa.table(arrays, names=schema.names)
 
 
 def _row_groups(files: list[Path]) -> tuple[list[tuple[Path, int]], int]:
@@ -123,13 +224,20 @@ def profile_parquet(
     read_cols = cols
     if cols is not None and segment_by is not None and segment_by not in cols:
         read_cols = [*cols, segment_by]
-    if cols is not None:
-        schema_names = pq.read_schema(files[0]).names
-        for c in read_cols or []:
-            if c not in schema_names:
+    schemas = parquet_schema(files, read_cols)
+    if read_cols is not None:
+        for c in read_cols:
+            if c not in schemas.unified.names:
+                available = sorted({n for s in schemas.per_file.values() for n in s.names})
                 raise SchemaError(
-                    f"column '{c}' not found; available columns: {', '.join(schema_names)}"
+                    f"column '{c}' not found in any of the {len(files)} file(s) "
+                    f"({files[0]}{', ...' if len(files) > 1 else ''}); "
+                    f"available columns: {', '.join(available)}"
                 )
+        # Every row group is read as these columns in this order, whatever its file holds.
+        target = pa.schema([schemas.unified.field(c) for c in read_cols])
+    else:
+        target = schemas.unified
     kwargs: dict[str, Any] = {
         "columns": cols,
         "categorical": None if categorical is None else [str(c) for c in categorical],
@@ -142,10 +250,7 @@ def profile_parquet(
         "expected_rows": total_rows,
     }
     if not groups:
-        empty = pq.read_schema(files[0]).empty_table()
-        if read_cols is not None:
-            empty = empty.select(read_cols)
-        return Profile(_native.profile(empty, **kwargs))
+        return Profile(_native.profile(target.empty_table(), **kwargs))
 
     local = threading.local()
 
@@ -157,7 +262,12 @@ def profile_parquet(
         if path not in readers:
             readers.clear()
             readers[path] = pq.ParquetFile(path)
-        return readers[path].read_row_group(i, columns=read_cols, use_threads=False)
+        own = schemas.per_file[path].names
+        # Only the columns this file holds: pyarrow would silently skip the others, and
+        # conform() adds them back as nulls of the unified type.
+        present = [c for c in target.names if c in own]
+        table = readers[path].read_row_group(i, columns=present, use_threads=False)
+        return conform(table, target, path)
 
     bar = _progress(len(groups), progress)
     partials: list[Any] = []

@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from driftline.distributed._common import ProfileSpec, partial_from_batches
+from driftline.exceptions import DriftlineError
+from driftline.parquet import parquet_schema
 
 __all__ = ["parquet_scan_files", "profile_tasks", "run_file_tasks"]
 
@@ -48,9 +50,33 @@ def _plain_type(t: pa.DataType) -> bool:
     )
 
 
+#: The Spark types a plain Arrow type of the files is read as, by kind.
+_SPARK_KINDS: dict[str, frozenset[str]] = {
+    "integer": frozenset({"tinyint", "smallint", "int", "bigint"}),
+    "floating": frozenset({"float", "double"}),
+    "boolean": frozenset({"boolean"}),
+    "string": frozenset({"string"}),
+}
+
+
+def _same_kind(t: pa.DataType, spark_type: str | None) -> bool:
+    # A frame read with a user-given schema may hold a column of another kind than the
+    # files (an integer column read as a string): Spark converts it, the file tasks would not.
+    if pa.types.is_integer(t):
+        kind = "integer"
+    elif pa.types.is_floating(t):
+        kind = "floating"
+    elif pa.types.is_boolean(t):
+        kind = "boolean"
+    else:
+        kind = "string"
+    return spark_type in _SPARK_KINDS[kind]
+
+
 def parquet_scan_files(df: Any, columns: Sequence[str]) -> list[str] | None:
-    """The local Parquet files of ``df`` when it is a bare scan of them holding every
-    column of ``columns`` with a plain type; None otherwise (or when Spark cannot say)."""
+    """The local Parquet files of ``df`` when it is a bare scan of them in which every file
+    holds every column of ``columns`` with the same plain type, the one of the frame; None
+    otherwise (or when Spark cannot say)."""
     try:
         plan = df._jdf.queryExecution().optimizedPlan()
         if plan.getClass().getSimpleName() != "LogicalRelation":
@@ -63,6 +89,7 @@ def parquet_scan_files(df: Any, columns: Sequence[str]) -> list[str] | None:
         if relation.partitionSchema().length() > 0:
             return None  # key columns live in directory names, not in the files
         uris = list(df.inputFiles())
+        spark_types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     except Exception:  # Spark Connect, another Spark version: the general path
         return None
     paths = [_local_path(u) for u in uris]
@@ -70,12 +97,17 @@ def parquet_scan_files(df: Any, columns: Sequence[str]) -> list[str] | None:
         return None
     files = sorted(p for p in paths if p is not None)
     try:
-        schema = pq.read_schema(files[0])
-    except (OSError, pa.ArrowInvalid):
+        schemas = parquet_schema(files, columns)
+    except DriftlineError:  # an unreadable footer, types that conflict: let Spark decide
         return None
     for name in columns:
-        idx = schema.get_field_index(name)
-        if idx < 0 or not _plain_type(schema.field(idx).type):
+        # Every file, not the first only: with mergeSchema (or a user-given schema) a column
+        # may be missing from some files, which Spark reads as nulls and the file tasks
+        # would not, or have another type in some, which Spark converts.
+        if not schemas.uniform(name):
+            return None
+        file_type = schemas.unified.field(name).type
+        if not _plain_type(file_type) or not _same_kind(file_type, spark_types.get(name)):
             return None
     return files
 

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from driftline._arrow import to_table
 from driftline.exceptions import DataError, DriftlineError, InvalidParameter, SchemaError
-from driftline.parquet import parquet_files, profile_parquet
+from driftline.parquet import parquet_files, parquet_schema, profile_parquet
 from driftline.profile import Profile, profile
 
 __all__ = ["Side", "is_path", "load_current", "load_reference", "reference_edges"]
@@ -182,7 +181,9 @@ def load_current(
     key = () if segment_by is None else (segment_by,)
     if is_path(obj):
         files = parquet_files(obj)
-        schema = pq.read_schema(files[0])
+        # Every file's schema, not the first's: a first file lacking a column (or holding
+        # no rows at all) must not hide that column from the comparison.
+        schema = parquet_schema(files).unified
         if segment_by is not None and segment_by not in schema.names:
             raise SchemaError(f"segment_by column {segment_by!r} is not in the current data")
         present = [c for c in columns if c in schema.names and c != segment_by]
