@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Literal, Self
 
 from driftline import _native
+from driftline.exceptions import DecodeError, InvalidParameter
 from driftline.fairness import FairnessReport
 from driftline.fairness import native_args as fairness_args
 from driftline.performance import PerformanceReport, Score, report_from_native, to_arrow
@@ -33,6 +34,26 @@ __all__ = [
     "fairness_partial",
     "performance_partial",
 ]
+
+#: What :meth:`_Partial.from_bytes` and :meth:`_Partial.merge_all` take as serialised bytes.
+_BYTES_LIKE = (bytes, bytearray, memoryview)
+
+
+def _as_bytes(data: object, what: str) -> bytes:
+    """``data`` as ``bytes``, the only buffer type the native decoders take.
+
+    Anything but a bytes-like object is a :class:`DecodeError` (not the native module's
+    bare ``TypeError``): a ``str`` or ``None`` read off a queue or a store is input that
+    cannot be decoded, which is what callers of ``from_bytes`` already catch.
+    """
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, bytearray | memoryview):
+        return bytes(data)
+    raise DecodeError(
+        f"{what} expects bytes, bytearray or memoryview (from to_bytes()); "
+        f"got {type(data).__name__}"
+    )
 
 
 class _Partial:
@@ -52,15 +73,17 @@ class _Partial:
         return bytes(self._inner.to_bytes())
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> Self:
-        """Reads bytes written by :meth:`to_bytes`.
+    def from_bytes(cls, data: bytes | bytearray | memoryview) -> Self:
+        """Reads bytes written by :meth:`to_bytes` (``bytes``, ``bytearray`` or
+        ``memoryview``).
 
         Raises
         ------
         DecodeError
-            Bytes of another kind or format version, truncated or corrupted.
+            Not bytes at all (a ``str``, ``None``), or bytes of another kind or format
+            version, truncated or corrupted.
         """
-        inner = cls._native_type.from_bytes(data)
+        inner = cls._native_type.from_bytes(_as_bytes(data, f"{cls.__name__}.from_bytes"))
         return cls(inner, str(inner.task))
 
     def merge(self, other: Self) -> Self:
@@ -70,26 +93,60 @@ class _Partial:
         Raises
         ------
         InvalidParameter
-            Partials of different evaluations (columns, task, positive, groups, segments).
+            ``other`` is not a partial of this class, or partials of different
+            evaluations (columns, task, positive, groups, segments).
         """
         if not isinstance(other, type(self)):
-            raise TypeError(f"can only merge a {type(self).__name__}, got {type(other).__name__}")
+            raise InvalidParameter(
+                f"{type(self).__name__}.merge: other must be a {type(self).__name__}; "
+                f"got {type(other).__name__}"
+            )
         return type(self)(self._inner.merge(other._inner), self.task)
 
     @classmethod
-    def merge_all(cls, partials: Iterable[Self | bytes]) -> Self | None:
-        """Merges many partials (objects or bytes) in one native call, in order; None
-        when there is none."""
+    def merge_all(cls, partials: Iterable[Self | bytes | bytearray | memoryview]) -> Self | None:
+        """Merges many partials (objects, or their bytes as ``bytes``, ``bytearray`` or
+        ``memoryview``, mixed in any way) in one native call, in order; None when there is
+        none.
+
+        Raises
+        ------
+        InvalidParameter
+            An item that is neither a partial of this class nor bytes (naming its index),
+            or partials of different evaluations.
+        DecodeError
+            Bytes that do not decode as a partial of this class.
+        """
+        what = f"{cls.__name__}.merge_all"
+        if isinstance(partials, (str, *_BYTES_LIKE)) or not isinstance(partials, Iterable):
+            # One blob or a string is iterable, but iterating it would merge its
+            # characters or byte values: refuse it by name instead.
+            raise InvalidParameter(
+                f"{what}: partials must be a list of {cls.__name__} objects or their bytes; "
+                f"got {type(partials).__name__}"
+            )
         items = list(partials)
         if not items:
             return None
-        blobs = [bytes(p) for p in items if isinstance(p, bytes | bytearray | memoryview)]
-        if len(blobs) == len(items):
-            merged = cls._native_type.merge_bytes(blobs)
+        if all(isinstance(p, _BYTES_LIKE) for p in items):
+            merged = cls._native_type.merge_bytes([_as_bytes(p, what) for p in items])
         else:
-            objs = [p if isinstance(p, cls) else cls.from_bytes(p) for p in items]  # type: ignore[arg-type]
-            merged = cls._native_type.merge_all([p._inner for p in objs])
+            merged = cls._native_type.merge_all(
+                [cls._item(p, i)._inner for i, p in enumerate(items)]
+            )
         return None if merged is None else cls(merged, str(merged.task))
+
+    @classmethod
+    def _item(cls, item: object, index: int) -> Self:
+        """One item of :meth:`merge_all` as a partial of this class."""
+        if isinstance(item, cls):
+            return item
+        if isinstance(item, _BYTES_LIKE):
+            return cls.from_bytes(item)
+        raise InvalidParameter(
+            f"{cls.__name__}.merge_all: partials[{index}] must be a {cls.__name__} or its "
+            f"bytes; got {type(item).__name__}"
+        )
 
 
 class PerformancePartial(_Partial):

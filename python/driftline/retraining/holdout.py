@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,14 @@ import pyarrow as pa
 
 from driftline.retraining import journal
 
-__all__ = ["FAIRNESS_METRICS", "metrics", "put_column", "read_table", "scored"]
+__all__ = [
+    "FAIRNESS_METRICS",
+    "metrics",
+    "missing_columns",
+    "put_column",
+    "read_table",
+    "scored",
+]
 
 #: The fairness metrics an evaluation carries (with ``sensitive=`` columns).
 FAIRNESS_METRICS = (
@@ -35,6 +43,18 @@ def read_table(data: Any) -> pa.Table:
     from driftline._arrow import to_table
 
     return to_table(data)
+
+
+def missing_columns(
+    table: pa.Table, label: str, sensitive: Sequence[str], features: Sequence[str]
+) -> list[str]:
+    """The configured columns absent from ``table``, each named with its role
+    (``"label 'y'"``), in the order label, sensitive columns, features."""
+    have = set(table.column_names)
+    out: list[str] = []
+    for role, cols in (("label", [label]), ("sensitive column", sensitive), ("feature", features)):
+        out += [f"{role} {c!r}" for c in dict.fromkeys(cols) if c not in have]
+    return out
 
 
 def put_column(table: pa.Table, name: str, values: Any) -> pa.Table:

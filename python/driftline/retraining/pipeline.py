@@ -9,6 +9,7 @@ them all in-process, and :meth:`deliver` makes the pipeline a monitor action.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -20,9 +21,11 @@ import numpy as np
 import pyarrow as pa
 
 from driftline.actions.base import DeliveryError, Suppressed
+from driftline.exceptions import PermissionDenied
+from driftline.registry import VersionSpec
 from driftline.retraining import holdout, journal
 from driftline.retraining.gates import Evaluation, Gate
-from driftline.retraining.holdout import FAIRNESS_METRICS, read_table
+from driftline.retraining.holdout import FAIRNESS_METRICS, missing_columns, read_table
 from driftline.retraining.run import STEPS, RetrainingRun, TrainedModel, TrainingJob
 
 __all__ = ["FAIRNESS_METRICS", "RetrainingPipeline"]
@@ -345,10 +348,13 @@ class RetrainingPipeline:
         if isinstance(raw, PathLike):
             run.data_uri = Path(raw).resolve().as_uri()
         data = read_table(raw)
-        wanted = [self.label, *self.sensitive, *(self.features or [])]
-        missing = sorted({c for c in wanted if c not in data.column_names})
+        missing = missing_columns(data, self.label, self.sensitive, self.features or [])
         if missing:
-            return "failed", f"columns missing from the data: {missing}", {}
+            return (
+                "failed",
+                f"columns missing from the data: {', '.join(missing)}",
+                {"missing": missing},
+            )
         if self.features is None:
             skip = {self.label, *self.sensitive, self.prediction, self.score}
             run.features = [c for c in data.column_names if c not in skip]
@@ -356,7 +362,18 @@ class RetrainingPipeline:
             run.features = list(self.features)
         run.data = data
         if self.holdout is not None:
-            run.train_data, run.holdout = data, read_table(self._source(self.holdout, run))
+            held = read_table(self._source(self.holdout, run))
+            # The holdout is scored on the features and evaluated on the label and the
+            # sensitive columns: without one, training would run for nothing and the run
+            # would fail at evaluate with the core's SchemaError instead of stopping here.
+            missing = missing_columns(held, self.label, self.sensitive, run.features)
+            if missing:
+                return (
+                    "failed",
+                    f"columns missing from the holdout: {', '.join(missing)}",
+                    {"missing": missing},
+                )
+            run.train_data, run.holdout = data, held
         else:
             order = np.random.default_rng(self.seed).permutation(data.num_rows)
             cut = round(data.num_rows * self.holdout_share)
@@ -484,25 +501,33 @@ class RetrainingPipeline:
         reference = profile(
             self._scored(run.candidate.model, run.train_data, run.features), bins=10
         )
-        dataset = self.session.register_dataset(self.dataset, run.data, uri=run.data_uri)
-        run.dataset = dataset
         cand = run.candidate
         metrics = {
             **journal.plain(cand.metrics),
             **{k: v for k, v in run.evaluation.candidate.items() if v is not None},
         }
-        version = self.session.register_version(
-            self.model,
+        # Every check of the version (artifact is a file, its checksum, JSON payloads,
+        # tags, the profile) runs before anything is written: registering the dataset
+        # first would leave it in the catalogue, used by no version, whenever they fail.
+        # What can still fail after the dataset is written is the registry's own
+        # transaction (a model suspended meanwhile, a person's session without write
+        # access to the model): docs/retraining.md says what is then left.
+        spec = VersionSpec.build(
             artifact_uri=cand.artifact,
             checksum=cand.checksum,
             framework=cand.framework,
             params=journal.plain(cand.params),
             metrics=metrics,
             tags=self._lineage_tags(run),
-            training_dataset=dataset.ref,
             reference_profile=reference,
             parent=run.parent,
         )
+        self._check_trigger_binding()
+        dataset = self.session.register_dataset(self.dataset, run.data, uri=run.data_uri)
+        run.dataset = dataset
+        version = self.session.register_versions(
+            self.model, [dataclasses.replace(spec, training_dataset=dataset.ref)]
+        )[0]
         run.version = version
         detail = {
             "version": version.version,
@@ -513,6 +538,16 @@ class RetrainingPipeline:
             "checksum": version.checksum,
         }
         return "passed", f"registered v{version.version} (trained on {dataset.ref})", detail
+
+    def _check_trigger_binding(self) -> None:
+        """A trigger may register datasets but only versions of its own model: refuse a
+        trigger of another model before the dataset is written, not after."""
+        me = self.session.whoami()
+        if me.kind == "trigger" and me.trigger_model != self.model:
+            raise PermissionDenied(
+                f"registry: trigger {me.name!r} is bound to model {me.trigger_model!r}, "
+                f"not {self.model!r}"
+            )
 
     def _request_approval(self, run: RetrainingRun) -> tuple[str, str, dict[str, Any]]:
         v = run.version
