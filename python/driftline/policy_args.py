@@ -15,6 +15,7 @@ from driftline.exceptions import InvalidParameter
 __all__ = [
     "HIGHER_IS_BETTER",
     "LOWER_IS_BETTER",
+    "NO_DIRECTION",
     "PERFORMANCE_METRICS",
     "count",
     "duration",
@@ -50,47 +51,6 @@ def parse_duration(value: float | int | str | timedelta | None) -> float:
     if n < 0 or not math.isfinite(n):
         raise ValueError(f"a duration must be finite and >= 0, got {value!r}")
     return n * units[text[-1]]
-
-
-#: What :class:`Performance` can watch: the metrics :func:`driftline.performance` reports
-#: for binary, multiclass and regression tasks (``PerformanceReport`` attributes).
-PERFORMANCE_METRICS = (
-    "accuracy",
-    "precision",
-    "recall",
-    "f1",
-    "specificity",
-    "fpr",
-    "base_rate",
-    "selection_rate",
-    "roc_auc",
-    "auc_approx",
-    "log_loss",
-    "brier",
-    "ece",
-    "mean_score",
-    "precision_macro",
-    "recall_macro",
-    "f1_macro",
-    "precision_weighted",
-    "recall_weighted",
-    "f1_weighted",
-    "roc_auc_ovr_macro",
-    "roc_auc_ovr_weighted",
-    "mae",
-    "mse",
-    "rmse",
-    "mape",
-    "smape",
-    "r2",
-    "mean_error",
-    "n",
-    "n_null",
-    "tp",
-    "fp",
-    "tn",
-    "fn",
-)
 
 
 def number(
@@ -140,22 +100,10 @@ def duration(kind: str, name: str, value: Any) -> float:
 #: ``floor=`` (or ``baseline=`` minus ``drop=``).
 HIGHER_IS_BETTER = frozenset(
     {
-        "accuracy",
-        "precision",
-        "recall",
-        "f1",
-        "specificity",
-        "roc_auc",
-        "auc_approx",
-        "precision_macro",
-        "recall_macro",
-        "f1_macro",
-        "precision_weighted",
-        "recall_weighted",
-        "f1_weighted",
-        "roc_auc_ovr_macro",
-        "roc_auc_ovr_weighted",
-        "r2",
+        *("accuracy", "precision", "recall", "f1", "specificity", "roc_auc", "auc_approx"),
+        *("precision_macro", "recall_macro", "f1_macro"),
+        *("precision_weighted", "recall_weighted", "f1_weighted"),
+        *("roc_auc_ovr_macro", "roc_auc_ovr_weighted", "r2"),
     }
 )
 #: Errors and losses, where a larger value is a worse model: watched with ``ceiling=``
@@ -163,3 +111,10 @@ HIGHER_IS_BETTER = frozenset(
 LOWER_IS_BETTER = frozenset(
     {"log_loss", "brier", "ece", "mae", "mse", "rmse", "mape", "smape", "fpr", "n_null", "fp", "fn"}
 )
+#: Reported numbers with no better direction: watched with ``floor=`` or ``ceiling=``.
+NO_DIRECTION = frozenset(
+    {"base_rate", "selection_rate", "mean_score", "mean_error", "n", "tp", "tn"}
+)
+#: What :class:`Performance` can watch: the metrics :func:`driftline.performance` reports
+#: for binary, multiclass and regression tasks (``PerformanceReport`` attributes).
+PERFORMANCE_METRICS = tuple(sorted(HIGHER_IS_BETTER | LOWER_IS_BETTER | NO_DIRECTION))
