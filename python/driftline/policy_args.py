@@ -118,3 +118,27 @@ NO_DIRECTION = frozenset(
 #: What :class:`Performance` can watch: the metrics :func:`driftline.performance` reports
 #: for binary, multiclass and regression tasks (``PerformanceReport`` attributes).
 PERFORMANCE_METRICS = tuple(sorted(HIGHER_IS_BETTER | LOWER_IS_BETTER | NO_DIRECTION))
+
+_REGRESSION_ONLY = frozenset({"mae", "mse", "rmse", "mape", "smape", "r2", "mean_error"})
+_BINARY_ONLY = frozenset(
+    {
+        *("precision", "recall", "f1", "specificity", "fpr", "base_rate", "selection_rate"),
+        *("auc_approx", "brier", "ece", "mean_score", "tp", "fp", "tn", "fn"),
+    }
+)
+_MULTICLASS_ONLY = frozenset(
+    {
+        *("precision_macro", "recall_macro", "f1_macro"),
+        *("precision_weighted", "recall_weighted", "f1_weighted"),
+    }
+)
+#: Metrics a task's performance report never holds: a Performance policy on one of them
+#: would record an error at every window and never fire. (Metrics that need a score
+#: column are not listed: whether a window has scores is known only then.)
+NOT_REPORTED = {
+    "binary": _REGRESSION_ONLY | _MULTICLASS_ONLY | {"roc_auc_ovr_macro", "roc_auc_ovr_weighted"},
+    "multiclass": _REGRESSION_ONLY | _BINARY_ONLY | {"roc_auc"},
+    "regression": _BINARY_ONLY
+    | _MULTICLASS_ONLY
+    | {"accuracy", "roc_auc", "log_loss", "roc_auc_ovr_macro", "roc_auc_ovr_weighted"},
+}

@@ -31,7 +31,7 @@ from driftline.monitor.quality import (
     segment_key_problem,
 )
 from driftline.monitor.records import records_to_window_table
-from driftline.monitor.result import WindowResult, drift_options, judge
+from driftline.monitor.result import WindowResult, check_policy_metrics, drift_options, judge
 from driftline.monitor.state import StateStore
 from driftline.monitor.window import EventTimeWindows, make_windows
 from driftline.policies import Policy
@@ -197,6 +197,7 @@ class Monitor:
         self.methods, self.thresholds = drift_options(
             self.features, self._kinds, methods, thresholds, self.policies
         )
+        check_policy_metrics(self.policies, task)
         names = [p.name for p in self.policies]
         if len(set(names)) != len(names):
             raise ValueError(f"policy names must be unique: {names}")

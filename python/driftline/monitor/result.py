@@ -13,9 +13,9 @@ import pyarrow as pa
 from driftline._plain import plain_rows
 from driftline.exceptions import InvalidParameter
 from driftline.monitor.quality import quality_findings
-from driftline.policies import Drift, Policy, Trigger
+from driftline.policies import Drift, Performance, Policy, Trigger
 
-__all__ = ["WindowResult", "drift_options", "judge"]
+__all__ = ["WindowResult", "check_policy_metrics", "drift_options", "judge"]
 
 #: Segments listed in ``to_dict`` (a window of 100k SKUs still answers in kilobytes).
 MAX_SEGMENTS_JSON = 1000
@@ -322,3 +322,15 @@ def _finite(value: Any, what: str) -> float:
     if not math.isfinite(value):
         raise InvalidParameter(f"{what} must be finite, not {value!r}")
     return float(value)
+
+
+def check_policy_metrics(policies: Sequence[Policy], task: str) -> None:
+    """Refuses a Performance policy on a metric the monitor's task never reports (``mae``
+    on a binary monitor): it would record an error at every window and never fire."""
+    from driftline.policy_args import NOT_REPORTED
+
+    for p in policies:
+        if isinstance(p, Performance) and p.metric in NOT_REPORTED.get(task, ()):
+            raise InvalidParameter(
+                f"policy {p.name!r}: a {task} monitor does not report {p.metric!r}"
+            )
