@@ -7,16 +7,13 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
-from webhook_receiver import SECRET, verify
+from webhook_receiver import SECRET, Receiver
 
 import driftline as dl
 from driftline.actions import Outbox, Webhook
@@ -31,46 +28,11 @@ def strict_loads(text: str | bytes) -> Any:
     return json.loads(text, parse_constant=refuse)
 
 
-class RawReceiver:
-    """Keeps the raw bodies it receives (the shared receiver keeps parsed ones only)."""
-
-    def __init__(self) -> None:
-        self.bodies: list[bytes] = []
-        self.signed: list[bool] = []
-        self.url = ""
-
-
-@pytest.fixture
-def raw_receiver() -> Iterator[RawReceiver]:
-    rec = RawReceiver()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
-            rec.bodies.append(body)
-            rec.signed.append(verify(SECRET, self.headers, body))
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    rec.url = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield rec
-    server.shutdown()
-    server.server_close()
-
-
 def test_webhook_body_with_inf_finding_is_strict_json(
-    raw_receiver: RawReceiver, rng: np.random.Generator
+    receiver: Receiver, rng: np.random.Generator
 ) -> None:
     ref = rng.normal(0, 1, 2000)
-    hook = Webhook(raw_receiver.url, secret=SECRET, name="hook", allow_loopback=True)
+    hook = Webhook(receiver.url, secret=SECRET, name="hook", allow_loopback=True)
     with dl.Monitor(
         pa.table({"x": ref}),
         window=100,
@@ -80,9 +42,9 @@ def test_webhook_body_with_inf_finding_is_strict_json(
     ) as mon:
         mon.observe(pa.table({"x": [math.inf] * 100}))
         assert mon.flush(30)
-    (body,) = raw_receiver.bodies
-    assert raw_receiver.signed == [True]
-    data = strict_loads(body)["data"]
+    (request,) = receiver.requests
+    assert request["signature_ok"]
+    data = strict_loads(request["raw"])["data"]
     (finding,) = [f for f in data["details"]["findings"] if f["check"] == "out_of_range"]
     assert finding["min"] is None and finding["max"] is None
     # Finite values are kept as they are: the reference range is numpy's.
@@ -91,10 +53,10 @@ def test_webhook_body_with_inf_finding_is_strict_json(
     assert finding["share"] == 1.0
 
 
-def test_webhook_deliver_nan_score(raw_receiver: RawReceiver) -> None:
-    hook = Webhook(raw_receiver.url, secret=SECRET, allow_loopback=True)
+def test_webhook_deliver_nan_score(receiver: Receiver) -> None:
+    hook = Webhook(receiver.url, secret=SECRET, allow_loopback=True)
     hook.deliver({"score": math.nan, "details": {"values": (1.5, -math.inf)}}, "msg_nan")
-    data = strict_loads(raw_receiver.bodies[0])["data"]
+    data = strict_loads(receiver.requests[0]["raw"])["data"]
     assert data == {"score": None, "details": {"values": [1.5, None]}}
 
 

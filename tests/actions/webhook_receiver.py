@@ -78,6 +78,7 @@ def serve_receiver() -> Iterator[Receiver]:
                         "id": self.headers.get("webhook-id"),
                         "signature_ok": ok,
                         "body": json.loads(body),
+                        "raw": body,  # as sent, for checks stricter than json.loads
                         "status": status,
                     }
                 )
