@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from registry_helpers import raw_engine
 
 import driftline as dl
@@ -30,8 +31,35 @@ def test_reopen_keeps_data_and_schema(url: str) -> None:
     reg.close()
     again = dl.Registry(url)  # already at the head revision: no migration runs
     with raw_engine(again).connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
         assert conn.exec_driver_sql("SELECT count(*) FROM models").scalar() == 1
+    again.close()
+
+
+def audit_indexes(reg: dl.Registry) -> set[str]:
+    with raw_engine(reg).connect() as conn:
+        return {ix["name"] for ix in sa.inspect(conn).get_indexes("audit_events")}
+
+
+def test_an_older_schema_gets_the_audit_target_index(url: str) -> None:
+    """A database left at revision 0001 by an older driftline (no index on the audit
+    trail's target) is migrated on open, its trail untouched and still verifying."""
+    reg = dl.Registry(url)
+    admin = reg.session(reg.bootstrap("root"))
+    admin.create_model("m")
+    assert "ix_audit_events_target" in audit_indexes(reg)
+    with raw_engine(reg).begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_audit_events_target")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    head = reg.audit.verify()
+    assert "ix_audit_events_target" not in audit_indexes(reg)
+    reg.close()
+    again = dl.Registry(url)
+    assert "ix_audit_events_target" in audit_indexes(again)
+    with raw_engine(again).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == "0002"
+    after = again.audit.verify()
+    assert after.ok and after == head
     again.close()
 
 

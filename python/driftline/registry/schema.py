@@ -193,4 +193,6 @@ audit_events = sa.Table(
     sa.Column("after_json", sa.Text, nullable=True),
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
+    # Governance reads a version's history (approvals, moves, artifact changes) by target.
+    sa.Index("ix_audit_events_target", "target"),
 )
