@@ -8,7 +8,7 @@ of arrays. No Python loop over rows and no copy into numpy happens here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pyarrow as pa
@@ -47,7 +47,7 @@ def to_table(data: Any, *, name: str = "value") -> pa.Table:
     return pa.table(like)
 
 
-def to_table_like(data: Any, *, name: str = "value") -> Any:
+def to_table_like(data: Any, *, name: str = "value", columns: Iterable[str] | None = None) -> Any:
     """Returns an object whose ``__arrow_c_stream__`` yields record batches.
 
     Parameters
@@ -56,6 +56,16 @@ def to_table_like(data: Any, *, name: str = "value") -> Any:
         The user's data.
     name
         Column name given to a single unnamed column (an array or a series).
+    columns
+        The columns the caller reads (default: all). A polars frame exports only these
+        (names it does not have are left for the caller to report), so a column of a type
+        Arrow cannot carry does not stop the others.
+
+    Raises
+    ------
+    SchemaError
+        A polars column of 128-bit integers among those read: polars exports it in a
+        format no Arrow reader accepts.
     """
     if isinstance(data, pa.Table | pa.RecordBatchReader):
         return data
@@ -65,11 +75,7 @@ def to_table_like(data: Any, *, name: str = "value") -> Any:
         return pa.table({name: data})
     module = type(data).__module__
     if module.startswith("polars"):
-        if hasattr(data, "to_arrow") and not hasattr(data, "columns"):  # a Series
-            return pa.table({data.name or name: data.to_arrow()})
-        if hasattr(data, "collect") and not hasattr(data, "__arrow_c_stream__"):  # LazyFrame
-            return data.collect()
-        return data
+        return _polars_table_like(data, name, columns)
     if _is_pandas(data):
         # A named index is data in pandas 3 only when asked for; the profile covers columns.
         return pa.Table.from_pandas(data, preserve_index=False)
@@ -90,3 +96,48 @@ def to_table_like(data: Any, *, name: str = "value") -> Any:
         f"driftline cannot read {type(data).__name__!r}: pass Arrow data (pyarrow, polars), "
         "a pandas DataFrame, a dict of arrays, or an object with __arrow_c_stream__"
     )
+
+
+#: polars types no Arrow reader accepts (polars exports them as its own ``_pli128``).
+_POLARS_UNEXPORTABLE = ("Int128", "UInt128")
+
+
+def _polars_table_like(data: Any, name: str, columns: Iterable[str] | None) -> Any:
+    """A polars Series, DataFrame or LazyFrame as Arrow data: only the ``columns`` read
+    (a LazyFrame computes only those), each of a type Arrow can carry."""
+    if hasattr(data, "to_arrow") and not hasattr(data, "columns"):  # a Series
+        _check_exportable(data.name or name, data.dtype)
+        return pa.table({data.name or name: data.to_arrow()})
+    lazy = hasattr(data, "collect") and not hasattr(data, "__arrow_c_stream__")
+    schema = data.collect_schema() if lazy else data.schema
+    names = list(schema.names())
+    if columns is not None:
+        wanted = set(columns)
+        if wanted <= set(names):
+            keep = [c for c in names if c in wanted]
+        else:
+            # An unknown name: the caller reports it with the columns available, so keep
+            # every column but those that cannot be exported and are not read.
+            keep = [c for c in names if c in wanted or _exportable(schema[c])]
+        # Selecting no column would also drop the frame's row count: keep the frame then.
+        if keep and len(keep) < len(names):
+            data = data.select(keep)
+            names = keep
+    for column in names:
+        _check_exportable(column, schema[column])
+    return data.collect() if lazy else data
+
+
+def _exportable(dtype: Any) -> bool:
+    """False for a polars type that cannot cross the Arrow C data interface."""
+    return type(dtype).__name__ not in _POLARS_UNEXPORTABLE
+
+
+def _check_exportable(column: str, dtype: Any) -> None:
+    """Refuses a polars column whose type cannot cross the Arrow C data interface."""
+    if not _exportable(dtype):
+        raise SchemaError(
+            f"column {column!r} is a polars {dtype} column: 128-bit integers have no Arrow "
+            "type driftline can read; cast it (to Int64, or Float64 for larger values) or "
+            "leave it out with columns="
+        )

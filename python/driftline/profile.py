@@ -149,7 +149,15 @@ class Profile:
 
     # -- algebra ---------------------------------------------------------------
     def merge(self, *others: Profile) -> Profile:
-        """The profile of this data followed by the others' (same columns, by name)."""
+        """The profile of this data followed by the others' (same columns, by name).
+
+        A column typed differently in the profiles merges when both types are numbers: the
+        merged type is the one ``pyarrow.unify_schemas(..., promote_options="permissive")``
+        gives (``int64`` and ``float64`` make ``float64``), whatever the order. Temporal
+        types of different units or time zones (``timestamp[ms]`` and ``timestamp[ns]``,
+        ``date32`` and ``date64``), strings and binary, and sketches of different sizes
+        (``kll_k``, ``hll_p``) raise ``SchemaError`` naming the column.
+        """
         return merge([self, *others])
 
     # -- serialisation ------------------------------------------------------------
@@ -178,12 +186,14 @@ class Profile:
         return d
 
     def to_json(self, **kwargs: Any) -> str:
-        """:meth:`to_dict` as JSON."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """:meth:`to_dict` as strict JSON: a non-finite number (an infinite ``max``, an
+        infinite quantile) is ``null``, as :meth:`ColumnProfile.to_dict` explains."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     def to_arrow(self) -> pa.Table:
-        """A summary table: a row per column."""
-        rows = [c.to_dict() for c in self]
+        """A summary table: a row per column. Unlike :meth:`to_dict`, an infinite ``min``,
+        ``max``, mean or median stays infinite (Arrow floats carry it); undefined values
+        are null."""
         fields = [
             ("column", pa.string()),
             ("dtype", pa.string()),
@@ -199,22 +209,14 @@ class Profile:
             ("distinct", pa.int64()),
         ]
         data: dict[str, list[Any]] = {name: [] for name, _ in fields}
-        for r in rows:
-            data["column"].append(r["name"])
-            for k in (
-                "dtype",
-                "kind",
-                "count",
-                "null_count",
-                "nan_count",
-                "min",
-                "max",
-                "mean",
-                "std",
-                "distinct",
-            ):
-                data[k].append(r[k])
-            data["p50"].append(r.get("quantiles", {}).get("0.5"))
+        for c in self:
+            data["column"].append(c.name)
+            for k in ("dtype", "kind", "count", "null_count", "nan_count", "min", "max", "mean"):
+                data[k].append(getattr(c, k))
+            data["std"].append(c.std)
+            data["distinct"].append(c.distinct())
+            has_values = c.quantile_rank_error is not None and c.count > c.nan_count
+            data["p50"].append(c.quantile(0.5) if has_values else None)
         return pa.table({n: pa.array(data[n], type=t) for n, t in fields})
 
     def to_polars(self) -> pl.DataFrame:
@@ -275,6 +277,9 @@ def profile(
         Numeric columns to count as categories as well.
     segment_by
         Key column: also profile each of its values separately (``Profile.segments``).
+        Rows whose key is null form the segment ``"__null__"`` (a real key of that text
+        raises ``DataError``); a binary key is named as a binary category is (UTF-8 kept, a
+        backslash written ``\\\\``, other bytes ``\\xNN``).
     edges
         Histogram edges per column (a reference's edges): exact counts in the same pass.
     bins
@@ -302,7 +307,10 @@ def profile(
     _check_int("threads", threads, 1)
     _check_int("expected_rows", expected_rows, 0)
     check_sketch_options(kll_k, hll_p, freq_cap)
-    table = to_table_like(data)
+    table = to_table_like(
+        data,
+        columns=None if columns is None else [*map(str, columns), *filter(None, [segment_by])],
+    )
     kwargs: dict[str, Any] = {
         "columns": None if columns is None else [str(c) for c in columns],
         "categorical": None if categorical is None else [str(c) for c in categorical],

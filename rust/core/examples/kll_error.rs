@@ -31,7 +31,7 @@ fn max_error(xs: &[f64], level: u8) -> f64 {
             k.update_clean_slice(chunk, lo, hi);
         }
         match acc.as_mut() {
-            Some(a) => a.merge(&k),
+            Some(a) => a.merge(&k).expect("every part has the same k"),
             None => acc = Some(k),
         }
     }

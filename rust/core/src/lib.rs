@@ -4,6 +4,8 @@
 //! drift statistics between two profiles or two samples, fairness and performance
 //! accumulators. The crate never touches Python; `driftline-python` binds it.
 
+pub mod binary_text;
+mod byte_counts;
 pub mod codec;
 pub mod error;
 pub mod fairness;

@@ -324,9 +324,15 @@ pub fn code_array(array: &ArrayRef, column: &str) -> Result<(Vec<u32>, Vec<KeyVa
         DataType::Utf8View => return Ok(code_strings(array.as_string_view().iter(), n)),
         DataType::Dictionary(_, _) => {
             let dict = array.as_any_dictionary();
+            let Some(norm) = crate::input::dictionary_keys(dict) else {
+                // An empty dictionary (every key null): one group, null.
+                return Ok((
+                    vec![0; n],
+                    if n > 0 { vec![KeyValue::Null] } else { vec![] },
+                ));
+            };
             let (value_codes, value_keys) = code_array(dict.values(), column)?;
             let keys_arr = dict.keys();
-            let norm = dict.normalized_keys();
             // A null key or a null value is the null group; unused dictionary values make
             // no group.
             let mut first = vec![u32::MAX; value_keys.len() + 1];

@@ -108,3 +108,22 @@ fn temporal_columns_group_by_value_and_keep_their_type() {
         "2024-01-03"
     );
 }
+
+#[test]
+fn an_empty_dictionary_is_one_null_group() {
+    use arrow_array::Int32Array;
+    let empty = Arc::new(StringArray::from(Vec::<&str>::new()));
+    let nulls: ArrayRef = Arc::new(DictionaryArray::new(
+        Int32Array::from(vec![None, None, None]),
+        empty.clone(),
+    ));
+    assert_eq!(
+        code_array(&nulls, "g").unwrap(),
+        (vec![0, 0, 0], vec![KeyValue::Null])
+    );
+    let none: ArrayRef = Arc::new(DictionaryArray::new(
+        Int32Array::from(Vec::<i32>::new()),
+        empty,
+    ));
+    assert_eq!(code_array(&none, "g").unwrap(), (vec![], vec![]));
+}

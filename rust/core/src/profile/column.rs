@@ -3,9 +3,11 @@
 use arrow_array::ArrayRef;
 use serde::{Deserialize, Serialize};
 
+use super::dtype::merged_dtype;
 use super::frequencies::Frequencies;
 use super::histogram::Histogram;
 use super::moments::Moments;
+use crate::binary_text::binary_to_text;
 use crate::hash::{hash_bytes, hash_f64};
 use crate::input::{for_each_category, numeric_values, ColumnKind};
 use crate::sketch::{Hll, Kll};
@@ -279,6 +281,9 @@ impl ColumnProfile {
 
     fn update_categories(&mut self, array: &ArrayRef, count: bool) -> Result<u64> {
         let name = self.name.clone();
+        // Binary values are named injectively (a lossy rendering would merge `b"\xff"`
+        // and `b"\xfe"` into one category); strings are valid UTF-8 already.
+        let binary = self.dtype == "binary";
         let mut added = 0u64;
         let freqs = self
             .frequencies
@@ -290,7 +295,11 @@ impl ColumnProfile {
             distinct.insert_hash(h);
             hash_sum = hash_sum.wrapping_add(h.wrapping_mul(c));
             added += c;
-            freqs.add(&String::from_utf8_lossy(bytes), c);
+            if binary {
+                freqs.add(&binary_to_text(bytes), c);
+            } else {
+                freqs.add(&String::from_utf8_lossy(bytes), c);
+            }
         })?;
         freqs.truncate();
         self.content_hash = self.content_hash.wrapping_add(hash_sum);
@@ -327,6 +336,31 @@ impl ColumnProfile {
                 other.dtype
             )));
         }
+        // Everything that can refuse the merge is checked first, so a refused merge leaves
+        // the profile as it was.
+        let dtype = merged_dtype(&self.name, &self.dtype, &other.dtype)?;
+        if let (Some(a), Some(b)) = (self.quantiles.as_ref(), other.quantiles.as_ref()) {
+            if a.k() != b.k() {
+                return Err(DriftlineError::SchemaMismatch(format!(
+                    "column '{}': quantile sketches of different k ({} and {}) do not merge \
+                     (the merged sketch would not keep the stated rank error); profile both \
+                     sides with the same kll_k",
+                    self.name,
+                    a.k(),
+                    b.k()
+                )));
+            }
+        }
+        if self.distinct.precision() != other.distinct.precision() {
+            return Err(DriftlineError::SchemaMismatch(format!(
+                "column '{}': distinct-count sketches of different precision ({} and {}); \
+                 profile both sides with the same hll_p",
+                self.name,
+                self.distinct.precision(),
+                other.distinct.precision()
+            )));
+        }
+        self.dtype = dtype;
         self.count += other.count;
         self.null_count += other.null_count;
         self.nan_count += other.nan_count;
@@ -336,7 +370,7 @@ impl ColumnProfile {
         self.max = opt_fold(self.max, other.max, f64::max);
         self.moments.merge(&other.moments);
         match (self.quantiles.as_mut(), other.quantiles.as_ref()) {
-            (Some(a), Some(b)) => a.merge(b),
+            (Some(a), Some(b)) => a.merge(b)?,
             (None, Some(b)) => self.quantiles = Some(b.clone()),
             _ => {}
         }

@@ -2,6 +2,8 @@
 //! per column and batch, by a counting sort on segment ids), then each segment's rows are a
 //! zero-copy slice folded into that segment's column profile.
 
+use std::sync::Arc;
+
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, UInt32Array};
 use arrow_schema::DataType;
@@ -9,10 +11,11 @@ use hashbrown::HashMap;
 use rayon::prelude::*;
 
 use super::{ColumnProfile, Profile, ProfileOptions, Target};
+use crate::binary_text::binary_to_text;
 use crate::fairness::groups::KeyValue;
 use crate::{DriftlineError, Result};
 
-/// The name of the segment of rows whose key is null.
+/// The name of the segment of rows whose key is null (a real key of this text is refused).
 pub const NULL_SEGMENT: &str = "__null__";
 
 struct BatchGroups {
@@ -138,10 +141,16 @@ fn int_segment_ids(batches: &[RecordBatch], key_index: usize) -> Option<SegmentI
     Some((names, ids, rows))
 }
 
-/// The segment ids of any key column cast to text, with a dictionary of the names.
+/// The segment ids of any key column named as text, with a dictionary of the names.
+///
+/// A row's key is null when the key column says so (its validity, not the text): the
+/// rows form the segment [`NULL_SEGMENT`], and a real key of that text is refused rather
+/// than merged with them. Strings are their own names, binary keys are named by
+/// [`crate::binary_text::binary_to_text`] (UTF-8 kept, other bytes escaped, so distinct
+/// byte strings stay distinct segments), other types as the cast to text writes them.
 ///
 /// # Errors
-/// A key column that cannot be cast to text.
+/// A key column that cannot be named as text, or a key equal to [`NULL_SEGMENT`].
 fn text_segment_ids(
     batches: &[RecordBatch],
     key_index: usize,
@@ -152,19 +161,23 @@ fn text_segment_ids(
     let mut out = Vec::with_capacity(batches.len());
     let mut rows_per_segment: Vec<u64> = Vec::new();
     for batch in batches {
-        let key = arrow_cast::cast(batch.column(key_index), &DataType::Utf8).map_err(|e| {
-            DriftlineError::UnsupportedType {
-                column: key_name.to_string(),
-                dtype: format!(
-                    "{} as a segment key ({e})",
-                    batch.column(key_index).data_type()
-                ),
-            }
-        })?;
-        let key = key.as_string::<i32>();
-        let mut seg = Vec::with_capacity(key.len());
-        for v in key.iter() {
-            let name = v.unwrap_or(NULL_SEGMENT);
+        let column = batch.column(key_index);
+        let mut seg = Vec::with_capacity(column.len());
+        for_each_key_text(column, key_name, |key| {
+            let name = match key {
+                None => NULL_SEGMENT,
+                Some(NULL_SEGMENT) => {
+                    return Err(DriftlineError::data(
+                        key_name,
+                        format!(
+                            "the segment key '{NULL_SEGMENT}' is reserved for the segment of \
+                             rows whose key is null; rename that value before segmenting by \
+                             this column"
+                        ),
+                    ))
+                }
+                Some(name) => name,
+            };
             let id = match ids.get(name) {
                 Some(&id) => id,
                 None => {
@@ -177,10 +190,66 @@ fn text_segment_ids(
             };
             rows_per_segment[id as usize] += 1;
             seg.push(id);
-        }
+            Ok(())
+        })?;
         out.push(seg);
     }
     Ok((names, out, rows_per_segment))
+}
+
+/// Calls `f` with each row's key as text, `None` for a null key (see
+/// [`text_segment_ids`]).
+fn for_each_key_text(
+    column: &ArrayRef,
+    key_name: &str,
+    mut f: impl FnMut(Option<&str>) -> Result<()>,
+) -> Result<()> {
+    let unsupported = |e: &dyn std::fmt::Display| DriftlineError::UnsupportedType {
+        column: key_name.to_string(),
+        dtype: format!("{} as a segment key ({e})", column.data_type()),
+    };
+    let column: ArrayRef = match column.data_type() {
+        // An empty dictionary has every key null (and nothing to decode).
+        DataType::Dictionary(_, value) if column.as_any_dictionary().values().is_empty() => {
+            arrow_array::new_null_array(value, column.len())
+        }
+        DataType::Dictionary(_, value) => {
+            arrow_cast::cast(column, value).map_err(|e| unsupported(&e))?
+        }
+        _ => Arc::clone(column),
+    };
+    match column.data_type() {
+        DataType::Utf8 => column.as_string::<i32>().iter().try_for_each(f),
+        DataType::LargeUtf8 => column.as_string::<i64>().iter().try_for_each(f),
+        DataType::Utf8View => column.as_string_view().iter().try_for_each(f),
+        DataType::Binary => column
+            .as_binary::<i32>()
+            .iter()
+            .try_for_each(|v| f(v.map(binary_to_text).as_deref())),
+        DataType::LargeBinary => column
+            .as_binary::<i64>()
+            .iter()
+            .try_for_each(|v| f(v.map(binary_to_text).as_deref())),
+        DataType::BinaryView => column
+            .as_binary_view()
+            .iter()
+            .try_for_each(|v| f(v.map(binary_to_text).as_deref())),
+        _ => {
+            let text = arrow_cast::cast(&column, &DataType::Utf8).map_err(|e| unsupported(&e))?;
+            let text = text.as_string::<i32>();
+            // Arrow's null type has no validity buffer: its logical nulls say every row.
+            let nulls = column.logical_nulls();
+            (0..column.len()).try_for_each(|i| {
+                if nulls.as_ref().is_some_and(|n| n.is_null(i)) {
+                    f(None)
+                } else if text.is_null(i) {
+                    Err(unsupported(&"a value has no text form"))
+                } else {
+                    f(Some(text.value(i)))
+                }
+            })
+        }
+    }
 }
 
 /// Counting sort of the rows of one batch by segment id.
@@ -207,5 +276,80 @@ fn group_rows(seg: &[u32], n_segments: usize) -> BatchGroups {
     BatchGroups {
         order: UInt32Array::from(order),
         runs,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_array::{BinaryArray, DictionaryArray, Int32Array, NullArray, StringArray};
+
+    fn segments_of(key: ArrayRef) -> Result<Vec<(String, u64)>> {
+        let schema = arrow_schema::Schema::new(vec![arrow_schema::Field::new(
+            "k",
+            key.data_type().clone(),
+            true,
+        )]);
+        let batch = RecordBatch::try_new(Arc::new(schema), vec![key])?;
+        let (names, _, rows) = text_segment_ids(&[batch], 0, "k")?;
+        let mut out: Vec<(String, u64)> = names.into_iter().zip(rows).collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn pairs(v: &[(&str, u64)]) -> Vec<(String, u64)> {
+        v.iter().map(|&(k, n)| (k.to_string(), n)).collect()
+    }
+
+    #[test]
+    fn binary_keys_stay_distinct_and_nulls_come_from_validity() {
+        let key: ArrayRef = Arc::new(BinaryArray::from(vec![
+            Some(&b"\xff"[..]),
+            Some(b"\xfe"),
+            Some(b"a"),
+            None,
+            Some(b"\xff"),
+        ]));
+        assert_eq!(
+            segments_of(key).unwrap(),
+            pairs(&[("\\xfe", 1), ("\\xff", 2), ("__null__", 1), ("a", 1)])
+        );
+    }
+
+    #[test]
+    fn a_real_key_named_like_the_null_segment_is_refused() {
+        for key in [
+            Arc::new(StringArray::from(vec![Some("__null__"), None, Some("a")])) as ArrayRef,
+            Arc::new(BinaryArray::from(vec![Some(&b"__null__"[..])])),
+        ] {
+            match segments_of(key) {
+                Err(DriftlineError::InvalidData { column, message }) => {
+                    assert_eq!(column, "k");
+                    assert!(message.contains("'__null__' is reserved"), "{message}");
+                }
+                other => panic!("expected a data error, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_dictionaries_and_the_null_type_are_the_null_segment() {
+        let empty = Arc::new(StringArray::from(Vec::<&str>::new()));
+        let dict: ArrayRef = Arc::new(DictionaryArray::new(
+            Int32Array::from(vec![None, None]),
+            empty,
+        ));
+        assert_eq!(segments_of(dict).unwrap(), pairs(&[("__null__", 2)]));
+        let null: ArrayRef = Arc::new(NullArray::new(3));
+        assert_eq!(segments_of(null).unwrap(), pairs(&[("__null__", 3)]));
+        let values = Arc::new(StringArray::from(vec![Some("b"), None]));
+        let dict: ArrayRef = Arc::new(DictionaryArray::new(
+            Int32Array::from(vec![Some(0), Some(1), None, Some(0)]),
+            values,
+        ));
+        assert_eq!(
+            segments_of(dict).unwrap(),
+            pairs(&[("__null__", 2), ("b", 2)])
+        );
     }
 }

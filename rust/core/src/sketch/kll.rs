@@ -7,7 +7,8 @@
 //! # Error bound
 //! With `k = 200`, the normalised rank error of `quantile` and `rank` is at most about
 //! 1.33% with 99% confidence (single-sided; about 1.65% for a histogram's bin masses),
-//! DataSketches' published figure for this layout. It holds after any sequence of merges.
+//! DataSketches' published figure for this layout. It holds after any sequence of merges
+//! of sketches of the same `k`; sketches of different `k` are refused (see [`Kll::merge`]).
 //!
 //! # Complexity
 //! `update` is amortised O(log k) (sorting the lowest level when it compacts); the sketch
@@ -280,9 +281,20 @@ impl Kll {
     }
 
     /// Merges `other` into `self`; the result summarises both streams.
-    pub fn merge(&mut self, other: &Kll) {
+    ///
+    /// # Errors
+    /// [`crate::DriftlineError::SchemaMismatch`] when the sketches have different `k`: the
+    /// merged levels would keep this sketch's capacities, so neither bound would hold for
+    /// the other's items and the result would depend on the order of the merge.
+    pub fn merge(&mut self, other: &Kll) -> crate::Result<()> {
+        if self.k != other.k {
+            return Err(crate::DriftlineError::SchemaMismatch(format!(
+                "quantile sketches of different k ({} and {})",
+                self.k, other.k
+            )));
+        }
         if other.n == 0 {
-            return;
+            return Ok(());
         }
         self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
@@ -297,6 +309,7 @@ impl Kll {
         self.n += other.n;
         self.coin ^= other.coin.rotate_left(17);
         self.compress();
+        Ok(())
     }
 
     /// The retained items with their weights, sorted by value.
@@ -487,7 +500,7 @@ mod tests {
                 .collect();
             let mut acc = parts.remove(0);
             for p in &parts {
-                acc.merge(p);
+                acc.merge(p).unwrap();
             }
             acc
         };
@@ -500,6 +513,26 @@ mod tests {
             let r = sorted.partition_point(|&x| x <= v) as f64 / sorted.len() as f64;
             assert!((r - q).abs() <= a.rank_error(), "q={q} r={r}");
         }
+    }
+
+    #[test]
+    fn sketches_of_different_k_do_not_merge() {
+        let mut small = Kll::new(8);
+        small.update_slice(&[1.0, 2.0]);
+        let mut big = Kll::new(2000);
+        big.update_slice(&[3.0]);
+        let (before_small, before_big) = (small.clone(), big.clone());
+        for (a, b) in [(&mut small, &before_big), (&mut big, &before_small)] {
+            match a.merge(b) {
+                Err(crate::DriftlineError::SchemaMismatch(msg)) => {
+                    assert!(msg.contains("different k"), "{msg}");
+                }
+                other => panic!("expected a schema mismatch, got {other:?}"),
+            }
+        }
+        assert_eq!((small, big), (before_small, before_big));
+        // An empty sketch of another k is refused too: its k says what the profile is.
+        assert!(Kll::new(8).merge(&Kll::new(200)).is_err());
     }
 
     #[test]
