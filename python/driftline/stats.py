@@ -8,8 +8,10 @@ Input policy, the same for every function:
 - samples (``ks_2samp``, ``wasserstein``, ``psi``) accept numpy arrays, lists, pyarrow
   ``Array`` / ``ChunkedArray`` (sliced ones included) or anything exposing
   ``__arrow_c_array__``; numeric types of any width are read as float64;
-- nulls are dropped from samples; in count vectors (``chi2``, ``jensen_shannon``, ...)
-  a null is an error, since bins are positional;
+- nulls (``None`` in a list, tuple or object array included) are dropped from samples;
+  in count vectors (``chi2``, ``jensen_shannon``, ...) a null is an error, since bins are
+  positional; count vectors whose sum overflows float64 are scaled by their largest
+  count first (the distances depend on proportions only);
 - NaN raises :class:`~driftline.exceptions.DataError` naming the argument;
 - an empty input raises :class:`~driftline.exceptions.DataError` (scipy would return nan).
 
@@ -36,6 +38,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from driftline.exceptions import InvalidParameter
+
 
 class _LazyNative:
     # The native module is imported on first use, so that `import driftline` (and the
@@ -49,6 +53,7 @@ class _LazyNative:
 _native = _LazyNative()
 
 __all__ = [
+    "MAX_BINS",
     "Chi2ContingencyResult",
     "ChiSquareResult",
     "DistanceResult",
@@ -68,6 +73,10 @@ __all__ = [
 
 PSI_EPSILON = 1e-4
 """Proportion that replaces an empty bin's zero proportion in PSI."""
+
+MAX_BINS = 100_000
+"""Most quantile bins :func:`psi` (and ``dl.compare``) take: far beyond any useful binning,
+far below what would exhaust memory."""
 
 
 class _Result:
@@ -184,13 +193,48 @@ def _to_arrow(x: Any, name: str) -> Any:
         return x
     if hasattr(x, "__arrow_c_stream__") and not isinstance(x, np.ndarray):
         return pa.chunked_array(x).combine_chunks()
+    mask = _none_mask(x)
+    if mask is not None:
+        # numpy reads None as NaN (an error here); a null is dropped from a sample (and
+        # refused in a count vector) by the core, so None goes in as a null.
+        x = [0.0 if m else v for v, m in zip(x, mask, strict=True)]
     try:
         arr = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise TypeError(f"{name}: cannot read as numbers ({exc})") from None
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a one-dimensional array, got shape {arr.shape}")
-    return pa.array(arr)
+    return pa.array(arr, mask=mask)
+
+
+def _none_mask(x: Any) -> np.ndarray | None:
+    """Where a list, tuple or object array holds None (None when it holds none)."""
+    if isinstance(x, np.ndarray):
+        if x.dtype != object or x.ndim != 1:
+            return None
+    elif not isinstance(x, list | tuple):
+        return None
+    mask = np.fromiter((v is None for v in x), dtype=bool, count=len(x))
+    return mask if mask.any() else None
+
+
+def _proportions(x: Any, name: str) -> Any:
+    """A count vector for the native distances, scaled by its largest count when its sum
+    overflows float64: the distances depend on proportions only, and counts near 1e308
+    would otherwise sum to inf."""
+    arr = _to_arrow(x, name)
+    if not isinstance(arr, pa.Array):
+        arr = pa.array(arr)
+    if arr.null_count or not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
+        return arr  # the core names the problem
+    v = arr.to_numpy(zero_copy_only=False).astype(np.float64, copy=False)
+    if v.size == 0 or not np.isfinite(v).all() or (v < 0).any():
+        return arr
+    with np.errstate(over="ignore"):
+        total = v.sum()
+    if np.isfinite(total):
+        return arr
+    return pa.array(v / v.max())
 
 
 def ks_2samp(a: Any, b: Any, *, method: str = "auto") -> KsResult:
@@ -259,7 +303,8 @@ def psi(reference: Any, current: Any, *, bins: int = 10, epsilon: float = PSI_EP
     ``i = 1 .. bins - 1`` (linear interpolation), duplicates removed; the outer bins are
     unbounded, so current values beyond the reference range count in the end bins. Bins
     are closed on the left. Empty-bin rule: a zero proportion is replaced by ``epsilon``
-    (1e-4) without renormalising, so PSI is finite and ``>= 0``.
+    (1e-4) without renormalising, so PSI is finite and ``>= 0``. ``bins`` is at most
+    ``MAX_BINS`` (100,000; more raises :class:`~driftline.exceptions.InvalidParameter`).
 
     Examples
     --------
@@ -272,6 +317,10 @@ def psi(reference: Any, current: Any, *, bins: int = 10, epsilon: float = PSI_EP
     """
     if isinstance(bins, bool) or not isinstance(bins, int | np.integer) or bins < 1:
         raise ValueError(f"bins must be a positive integer, not {bins!r}")
+    if bins > MAX_BINS:
+        # The core allocates the edges and counts up front: a typo such as 10**9 would
+        # exhaust memory before a single value is read.
+        raise InvalidParameter(f"bins must be at most {MAX_BINS:,}, not {bins!r}")
     stat, edges, rc, cc = _native.stats_psi(
         _to_arrow(reference, "reference"), _to_arrow(current, "current"), int(bins), epsilon
     )
@@ -358,7 +407,7 @@ def jensen_shannon(p: Any, q: Any, *, base: float | None = None) -> DistanceResu
     >>> dl.stats.jensen_shannon([1, 0, 0], [0, 1, 0], base=2).statistic
     1.0
     """
-    d = _native.stats_jensen_shannon(_to_arrow(p, "p"), _to_arrow(q, "q"), _check_base(base))
+    d = _native.stats_jensen_shannon(_proportions(p, "p"), _proportions(q, "q"), _check_base(base))
     return DistanceResult(d)
 
 
@@ -373,7 +422,7 @@ def kl(p: Any, q: Any, *, base: float | None = None) -> DistanceResult:
     >>> round(dl.stats.kl([1, 1], [1, 3]).statistic, 6)
     0.143841
     """
-    d = _native.stats_kl_divergence(_to_arrow(p, "p"), _to_arrow(q, "q"), _check_base(base))
+    d = _native.stats_kl_divergence(_proportions(p, "p"), _proportions(q, "q"), _check_base(base))
     return DistanceResult(d)
 
 
@@ -386,7 +435,7 @@ def hellinger(p: Any, q: Any) -> DistanceResult:
     >>> dl.stats.hellinger([1, 0], [0, 1]).statistic
     1.0
     """
-    return DistanceResult(_native.stats_hellinger(_to_arrow(p, "p"), _to_arrow(q, "q")))
+    return DistanceResult(_native.stats_hellinger(_proportions(p, "p"), _proportions(q, "q")))
 
 
 def total_variation(p: Any, q: Any) -> DistanceResult:
@@ -398,4 +447,4 @@ def total_variation(p: Any, q: Any) -> DistanceResult:
     >>> dl.stats.total_variation([3, 1], [1, 3]).statistic
     0.5
     """
-    return DistanceResult(_native.stats_total_variation(_to_arrow(p, "p"), _to_arrow(q, "q")))
+    return DistanceResult(_native.stats_total_variation(_proportions(p, "p"), _proportions(q, "q")))

@@ -234,9 +234,16 @@ def test_wasserstein_edge_cases() -> None:
 
 
 def _psi_reference(ref: np.ndarray, cur: np.ndarray, bins: int, eps: float = 1e-4) -> float:
-    edges = np.quantile(ref, np.arange(1, bins) / bins)
-    rc = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=bins)
-    cc = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=bins)
+    edges = np.unique(np.quantile(ref, np.arange(1, bins) / bins))
+    finite = ref[np.isfinite(ref)]
+    if bins > 1 and finite.size and (edges.size < bins - 1 or edges[-1] == finite.max()):
+        # Tied quantiles: the reference's finite support gets bins of its own.
+        extra = [finite.min()]
+        if finite.max() < np.finfo(np.float64).max:
+            extra.append(np.nextafter(finite.max(), np.inf))
+        edges = np.unique(np.concatenate([edges, extra]))
+    rc = np.bincount(np.searchsorted(edges, ref, side="right"), minlength=edges.size + 1)
+    cc = np.bincount(np.searchsorted(edges, cur, side="right"), minlength=edges.size + 1)
     r = rc / rc.sum()
     c = cc / cc.sum()
     r = np.where(r == 0, eps, r)
@@ -255,6 +262,25 @@ def test_psi_matches_numpy_reference(kind: str, n: int, m: int, bins: int) -> No
     assert sum(got.reference_counts) == n
     assert sum(got.current_counts) == m
     assert len(got.reference_counts) == len(got.edges) + 1
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        np.zeros(1000),
+        np.r_[np.zeros(900), np.arange(100.0)],
+        np.r_[np.ones(500), np.full(500, 2.0)],
+    ],
+    ids=["constant", "mostly-one-value", "two-values"],
+)
+def test_psi_sees_a_move_beyond_a_tied_reference(ref: np.ndarray) -> None:
+    """Tied quantiles used to leave the reference's whole mass in one end bin, where a
+    current sample moved beyond its range was counted too: PSI 0 for any such move."""
+    for cur in (np.full(1000, ref.max() + 50.0), np.full(1000, ref.min() - 50.0)):
+        got = dl.stats.psi(ref, cur, bins=10)
+        assert_close(got.statistic, _psi_reference(ref, cur, 10), floor=1e-15)
+        assert got.statistic > 0.25
+    assert dl.stats.psi(ref, ref, bins=10).statistic == 0.0
 
 
 def test_psi_counts_and_errors() -> None:

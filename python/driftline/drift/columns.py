@@ -15,7 +15,13 @@ from driftline import stats as dlstats
 from driftline.drift import custom
 from driftline.drift.sketch import ks_pvalue
 
-__all__ = ["ColumnResult", "categorical_result", "numeric_result", "raw_values"]
+__all__ = [
+    "ColumnResult",
+    "categorical_result",
+    "finite_wasserstein",
+    "numeric_result",
+    "raw_values",
+]
 
 MIN_EXPECTED = 5.0
 """Categories expected fewer times than this (in either row) are pooled for chi-square."""
@@ -148,21 +154,28 @@ def numeric_result(
     scale = _scale(ref_stats, notes, None if raw is None else raw[0])
     bound: float | None = None
     if raw is not None:
-        a, b = raw
-        fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
-        w = dlstats.wasserstein(fa, fb).statistic if fa.size and fb.size else 0.0
-        if fa.size < a.size or fb.size < b.size:
-            notes.append("infinite values are left out of the Wasserstein distance")
+        w = finite_wasserstein(*raw)
+        if not (np.isfinite(raw[0]).all() and np.isfinite(raw[1]).all()):
+            notes.append(
+                "infinite values count at the ends of the finite range in the Wasserstein "
+                "distance (as from sketches)"
+            )
     else:
         w = w_sketch
         w_bound = (eps_ref + eps_cur) * _range(ref_stats, cur_stats)
         if w_bound > 0:
             notes.append(f"Wasserstein from sketches (error <= {w_bound:.3g})")
     effect = w / scale
+    flat = _no_finite_width(ref_stats, cur_stats)
+    ks_exact = dlstats.ks_2samp(*raw) if raw is not None and (method == "ks" or flat) else None
+    if flat and (ks_exact.statistic if ks_exact is not None else ks_d) > 0:
+        # The finite values are one point (or none) on both sides, yet the distributions
+        # differ: mass moved between it and +-inf, an infinite transport distance.
+        effect = math.inf
+        notes.append("mass moved to or from infinity: the Wasserstein distance is infinite")
     if method == "ks":
-        if raw is not None:
-            r = dlstats.ks_2samp(raw[0], raw[1])
-            stat, p = r.statistic, r.pvalue
+        if ks_exact is not None:
+            stat, p = ks_exact.statistic, ks_exact.pvalue
         else:
             stat = ks_d
             bound = eps_ref + eps_cur
@@ -177,6 +190,34 @@ def numeric_result(
     else:
         stat, p = _distance(method, rc, cc), None
     return ColumnResult(method, stat, p, effect, bound, hist, notes=notes)
+
+
+def finite_wasserstein(a: np.ndarray, b: np.ndarray) -> float:
+    """Wasserstein-1 over the finite range of two samples, their infinite values held at
+    its ends.
+
+    This is the integral of ``|F_a - F_b|`` between the smallest and the largest finite
+    value of both samples, with ``-inf`` counted in the CDFs from the start and ``+inf``
+    never: what the sketch walk (``Profile.sketch_pair``) computes, so that exact and
+    profile modes agree. A share of values moved to ``+-inf`` keeps its gap in the CDFs
+    over the whole range (leaving the infinite values out would hide it). Without
+    infinite values it is ``scipy.stats.wasserstein_distance(a, b)``.
+    """
+    fa, fb = a[np.isfinite(a)], b[np.isfinite(b)]
+    if not fa.size and not fb.size:
+        return 0.0
+    finite = np.concatenate([fa, fb])
+    lo, hi = float(finite.min()), float(finite.max())
+    return dlstats.wasserstein(np.clip(a, lo, hi), np.clip(b, lo, hi)).statistic
+
+
+def _no_finite_width(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """True when both sides' finite values are one and the same point (or absent)."""
+    sides = [s for s in (a, b) if s["finite_count"]]
+    if any(s["m2"] != 0 for s in sides):
+        return False
+    # Merged chunks weigh their means: a constant's mean may be off by an ulp.
+    return len(sides) < 2 or math.isclose(sides[0]["mean"], sides[1]["mean"], rel_tol=1e-12)
 
 
 def _range(a: dict[str, Any], b: dict[str, Any]) -> float:
@@ -194,9 +235,17 @@ def _props(c: np.ndarray) -> list[float]:
 def _bin_labels(edges: list[float]) -> list[str]:
     if not edges:
         return ["all"]
+    # An edge one ulp above another (the reference's maximum, or its only value) makes a
+    # bin holding that value alone: "= v" and "> v" rather than "[v, v)" and ">= v".
     labels = [f"< {edges[0]:.4g}"]
-    labels += [f"[{lo:.4g}, {hi:.4g})" for lo, hi in itertools.pairwise(edges)]
-    labels.append(f">= {edges[-1]:.4g}")
+    labels += [
+        f"= {lo:.4g}" if hi == np.nextafter(lo, np.inf) else f"[{lo:.4g}, {hi:.4g})"
+        for lo, hi in itertools.pairwise(edges)
+    ]
+    below = float(np.nextafter(edges[-1], -np.inf))
+    labels.append(
+        f"> {below:.4g}" if len(edges) > 1 and edges[-2] == below else f">= {edges[-1]:.4g}"
+    )
     return labels
 
 

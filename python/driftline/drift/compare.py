@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from driftline.drift import custom
+from driftline.drift.align import canonical_frequencies, comparable_types, numeric_categories
 from driftline.drift.calibration import Calibration
 from driftline.drift.columns import ColumnResult, categorical_result, numeric_result, raw_values
 from driftline.drift.correction import CORRECTIONS, adjust
@@ -19,6 +20,7 @@ from driftline.drift.methods import DISTANCE_THRESHOLDS, is_test, resolve_method
 from driftline.drift.options import check_column_options, threshold_value
 from driftline.drift.report import DriftReport, FeatureDrift, SchemaChange
 from driftline.exceptions import InvalidParameter
+from driftline.stats import MAX_BINS
 
 __all__ = ["compare"]
 
@@ -88,9 +90,18 @@ def compare(
     weights
         Column -> importance for the share (default: equal).
     categorical
-        Numeric columns to compare as categories.
+        Numeric columns to compare as categories. The current data is read as the
+        reference was (:mod:`driftline.drift.align`): a column the reference counted as
+        categories (a stored profile's included) is counted as categories, a
+        dictionary-encoded one whose reference is numeric is decoded, dates, times and
+        timestamps are cast to the reference's unit, and integer and float categories are
+        matched by value. A column whose kind or unit still differs (two profiles) is a
+        non-comparable schema change, never dropped.
     bins
-        Quantile bins of the reference for binned statistics and charts.
+        Quantile bins of the reference for binned statistics and charts (2 to
+        ``MAX_BINS`` = 100,000). Where ties or infinities merge quantiles (a constant,
+        two-valued or mostly infinite reference), the bins also part the reference's
+        finite range from values below and above it.
     mode
         ``auto`` (exact statistics on raw data up to ``EXACT_MAX_ROWS`` = 100,000 rows
         per side, binned beyond); ``exact`` (raw data required on both sides);
@@ -126,8 +137,9 @@ def compare(
         raise InvalidParameter(f"mode must be one of {MODES}, not {mode!r}")
     if not 0 < alpha < 1:
         raise InvalidParameter(f"alpha must be in (0, 1), not {alpha!r}")
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 2:
-        raise InvalidParameter(f"bins must be an integer >= 2, not {bins!r}")
+    if isinstance(bins, bool) or not isinstance(bins, int) or not 2 <= bins <= MAX_BINS:
+        # Bounded: the reference's edges and counts are allocated up front.
+        raise InvalidParameter(f"bins must be an integer in [2, {MAX_BINS:,}], not {bins!r}")
     if drift_share is not None and not 0 < drift_share <= 1:
         raise InvalidParameter(f"drift_share must be in (0, 1], not {drift_share!r}")
     if segment_by is not None and not isinstance(segment_by, str):
@@ -144,7 +156,13 @@ def compare(
         ref_cols, methods=methods, thresholds=thresholds, min_effect=min_effect, weights=weights
     )
     edges = reference_edges(ref.profile, bins)
-    cur = load_current(current, ref_cols, categorical, edges, threads, segment_by)
+    ref_types = {
+        c: (str(st["dtype"]), str(st["kind"]))
+        for c in ref_cols
+        if c in ref.profile
+        for st in (ref.profile._inner.column_stats(c),)
+    }
+    cur = load_current(current, ref_cols, categorical, edges, threads, segment_by, ref_types)
     if cur.rows == 0:
         from driftline.exceptions import DataError
 
@@ -246,9 +264,20 @@ def _schema(
             continue
         cs = cur.profile._inner.column_stats(c)
         kinds = {rs["kind"], cs["kind"]}
-        comparable = len(kinds - {"null"}) <= 1
-        if rs["dtype"] != cs["dtype"] and "null" not in kinds:
-            changes.append(SchemaChange(c, "retyped", rs["dtype"], cs["dtype"], comparable))
+        # Numbers of temporal types compare only in the same unit (drift.align cast the
+        # current data's; a profile's cannot be).
+        comparable = len(kinds - {"null"}) <= 1 and (
+            kinds != {"numeric"} or comparable_types(rs["dtype"], cs["dtype"])
+        )
+        # The report names the type the current data came in, before any cast.
+        cs = {**cs, "dtype": cur.original_types.get(c, cs["dtype"])}
+        if "null" not in kinds and (rs["dtype"] != cs["dtype"] or len(kinds) > 1):
+            ref_t, cur_t = rs["dtype"], cs["dtype"]
+            if ref_t == cur_t:
+                # Same type, counted as another kind (categories against numbers): never
+                # a silent drop of the column.
+                ref_t, cur_t = f"{ref_t} ({rs['kind']})", f"{cur_t} ({cs['kind']})"
+            changes.append(SchemaChange(c, "retyped", ref_t, cur_t, comparable))
         if comparable:
             kind = next(iter(kinds - {"null"}), "null")
             pairs.append((c, kind, rs, cs))
@@ -309,6 +338,8 @@ def _evaluate(
         method = resolve_method(col, kind, run_mode, True, methods, registered)
         rf = dict(ref.profile._inner.frequencies(col) or [])
         cf = dict(cur.profile._inner.frequencies(col) or [])
+        if numeric_categories(rs["dtype"], cs["dtype"]):
+            rf, cf = canonical_frequencies(rf), canonical_frequencies(cf)
         ex = bool(rs.get("frequencies_exact", True) and cs.get("frequencies_exact", True))
         err = float(rs.get("frequencies_max_error", 0) or 0) + float(
             cs.get("frequencies_max_error", 0) or 0

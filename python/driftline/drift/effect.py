@@ -14,6 +14,11 @@ categorical, boolean      total variation distance (share of rows that        0.
 missing values            absolute change of the null (and NaN) rate          0.02
 ========================  ==================================================  =======
 
+The Wasserstein distance runs over the finite range of both sides, infinite values
+counted at its ends (so a share moved to ``+-inf`` keeps its gap in the CDFs, in exact
+and profile modes alike); when the finite values are a single point on both sides and
+mass moved to or from infinity, the effect is infinite.
+
 Both numbers are reported whether or not a column is flagged. Override them per column
 with ``compare(..., min_effect={"amount": 0.05})`` or for all columns with a float.
 

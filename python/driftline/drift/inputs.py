@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from driftline._arrow import to_table
+from driftline.drift.align import align_table, categorical_for_current
 from driftline.exceptions import DataError, DriftlineError, InvalidParameter, SchemaError
 from driftline.parquet import parquet_files, parquet_schema, profile_parquet
 from driftline.profile import Profile, profile
@@ -37,6 +38,8 @@ class Side:
     table: pa.Table | None
     source: str  # "data" | "profile" | "parquet"
     extra: dict[str, str] | None = None  # columns beyond the reference's: name -> type
+    # Columns cast to read as the reference's (drift.align): name -> the type they came in.
+    original_types: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
@@ -170,14 +173,18 @@ def load_current(
     edges: Mapping[str, list[float]],
     threads: int | None,
     segment_by: str | None = None,
+    reference_types: Mapping[str, tuple[str, str]] | None = None,
 ) -> Side:
-    """Profiles (or reads) the current side on the reference's edges."""
+    """Profiles (or reads) the current side on the reference's edges, read as the
+    reference was (``reference_types``: column -> (dtype, kind) of the reference;
+    :mod:`driftline.drift.align`)."""
     if isinstance(obj, Profile):
         return Side(_segmented(obj, segment_by, "current"), None, "profile")
     saved = _saved_profile(obj)
     if saved is not None:
         return Side(_segmented(saved, segment_by, "current"), None, "profile")
-    cat = set(categorical or ())
+    ref_types = reference_types or {}
+    kinds = {c: kind for c, (_dtype, kind) in ref_types.items()}
     key = () if segment_by is None else (segment_by,)
     if is_path(obj):
         files = parquet_files(obj)
@@ -187,6 +194,8 @@ def load_current(
         if segment_by is not None and segment_by not in schema.names:
             raise SchemaError(f"segment_by column {segment_by!r} is not in the current data")
         present = [c for c in columns if c in schema.names and c != segment_by]
+        categorical = categorical_for_current(categorical, kinds, present)
+        cat = set(categorical or ())
         e = {
             c: edges[c]
             for c in present
@@ -209,6 +218,9 @@ def load_current(
     _key_column(table, segment_by, "current")
     extra = {f.name: str(f.type) for f in table.schema if f.name not in (*columns, *key)}
     present = [c for c in columns if c in table.column_names and c != segment_by]
+    categorical = categorical_for_current(categorical, kinds, present)
+    cat = set(categorical or ())
+    table, original = align_table(table, ref_types)
     keyed = table.select([*present, *key])
     table = table.select(present)
     e = {
@@ -227,4 +239,4 @@ def load_current(
             segment_by=segment_by,
             threads=threads,
         )
-    return Side(prof, table, "data", extra)
+    return Side(prof, table, "data", extra, original)

@@ -22,13 +22,16 @@ numeric             a profile on either side      ``chi2`` on the reference's qu
 numeric             two sketches only             ``ks`` from the KLL sketches; the
                                                   p-value is taken at ``D`` minus the
                                                   sketches' rank-error bound
-                                                  (conservative)
+                                                  (conservative); scipy's exact p-value
+                                                  when both kept every value
 categorical, bool   any                           ``chi2`` on the 2 x k table of counts,
                                                   categories expected < 5 times pooled
 ==================  ============================  =====================================
 
 Distances are computed on counts: the reference's quantile bins for numeric columns
-(``bins``, 10 by default), the categories for the others. ``kl`` adds 0.5 to every count
+(``bins``, 10 by default; where ties or infinities merge quantiles, two more edges part the
+reference's finite range from the values below and above it), the categories for the
+others. ``kl`` adds 0.5 to every count
 (Jeffreys smoothing) so that an empty bin does not make it infinite.
 """
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from driftline import _native
 from driftline._arrow import batch_arrays
+from driftline.drift.align import canonical_category, canonical_frequencies, numeric_categories
 from driftline.drift.columns import MIN_EXPECTED, categorical_result
 from driftline.drift.sketch import kolmogorov_sf
 
@@ -60,19 +61,28 @@ def null_tests(
 
 
 def ks_pvalues(d: np.ndarray, n: np.ndarray, m: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """:func:`~driftline.drift.sketch.ks_pvalue` over arrays."""
+    """:func:`~driftline.drift.sketch.ks_pvalue` over arrays (segments whose two sketches
+    kept every value, ``eps == 0``, get the samples' own p-value, as scipy's
+    ``ks_2samp``)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         n_eff = np.maximum(np.round(n * m / (n + m)), 1.0)
     d0 = np.maximum(d - eps, 0.0)
     out = np.empty(d.size)
-    small = n_eff < 1000
+    exact = eps == 0
+    exact_cache: dict[tuple[float, int, int], float] = {}
+    for i in np.flatnonzero(exact):
+        key3 = (float(np.clip(d[i], 0.0, 1.0)), round(float(n[i])), round(float(m[i])))
+        if key3 not in exact_cache:
+            exact_cache[key3] = float(_native.stats_ks_pvalue(*key3)[1])
+        out[i] = exact_cache[key3]
+    small = (n_eff < 1000) & ~exact
     cache: dict[tuple[float, int], float] = {}
     for i in np.flatnonzero(small):
         key = (float(d0[i]), int(n_eff[i]))
         if key not in cache:
             cache[key] = float(_native.stats_kstwo_sf(*key))
         out[i] = cache[key]
-    big = ~small
+    big = ~small & ~exact
     if big.any():
         ne = n_eff[big]
         lam = (np.sqrt(ne) + 0.12 + 0.11 / np.sqrt(ne)) * d0[big]
@@ -100,24 +110,46 @@ def numeric(
     n_seg = len(keys)
     finite, m2 = ra["finite_count"], ra["m2"]
     mean = np.nan_to_num(ra["mean"])
-    std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
-    scale = np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
+    with np.errstate(over="ignore", invalid="ignore"):
+        std = np.sqrt(np.divide(m2, finite, out=np.zeros_like(m2), where=finite > 0))
+        # As columns._scale: a standard deviation that overflows float64 gives way to
+        # half the range (computed halved, so that it does not overflow itself).
+        half = ra["max"] / 2 - ra["min"] / 2
+    half = np.where(np.isfinite(half) & (half > 0), half, 1.0)
+    scale = np.where(
+        np.isinf(std), half, np.where(std > 0, std, np.where(mean != 0, np.abs(mean), 1.0))
+    )
     compared = (na > 0) & (nb > 0)
     p = np.full(n_seg, np.nan)
     if compared.any():
         p[compared] = ks_pvalues(ks[compared], na[compared], nb[compared], (ea + eb)[compared])
     stat = np.where(compared, ks, np.nan)
     effect = np.where(compared, w / scale, np.nan)
+    # As columns.numeric_result: finite values one and the same point on both sides (or
+    # none) while the CDFs differ means mass moved to or from +-inf.
+    effect = np.where(compared & _no_finite_width(ra, ca) & (ks > 0), np.inf, effect)
     return stat, p, effect
 
 
+def _no_finite_width(ra: Mapping[str, np.ndarray], ca: Mapping[str, np.ndarray]) -> np.ndarray:
+    """Per segment: both sides' finite values are one and the same point (or absent)."""
+    fr, fc = ra["finite_count"] > 0, ca["finite_count"] > 0
+    flat = ~(fr & (ra["m2"] != 0)) & ~(fc & (ca["m2"] != 0))
+    mr, mc = np.nan_to_num(ra["mean"]), np.nan_to_num(ca["mean"])
+    same = np.isclose(mr, mc, rtol=1e-12, atol=0.0) | ~fr | ~fc
+    return np.asarray(flat & same)
+
+
 def _categorical_one(
-    name: str, ref: Any, cur: Any, r: dict[str, Any], c: dict[str, Any]
+    name: str, ref: Any, cur: Any, r: dict[str, Any], c: dict[str, Any], by_value: bool
 ) -> tuple[float, float, float]:
+    rf, cf = dict(ref.frequencies(name) or []), dict(cur.frequencies(name) or [])
+    if by_value:
+        rf, cf = canonical_frequencies(rf), canonical_frequencies(cf)
     res = categorical_result(
         "chi2",
-        dict(ref.frequencies(name) or []),
-        dict(cur.frequencies(name) or []),
+        rf,
+        cf,
         int(r.get("frequencies_other", 0) or 0),
         int(c.get("frequencies_other", 0) or 0),
         bool(r.get("frequencies_exact", True) and c.get("frequencies_exact", True)),
@@ -152,10 +184,13 @@ def categorical(
     exact = r_seg.column("exact").to_numpy(zero_copy_only=False) & c_seg.column("exact").to_numpy(
         zero_copy_only=False
     )
+    # Categories of different numeric types (int against float) are matched by value,
+    # as in the unsegmented comparison.
+    by_value = numeric_categories(ref.column_stats(name)["dtype"], cur.column_stats(name)["dtype"])
     for i in np.flatnonzero(~exact).tolist():
         r, c = ref.segment(keys[i]), cur.segment(keys[i])
         rs, cs = r.column_stats(name), c.column_stats(name)
-        stat[i], p[i], effect[i] = _categorical_one(name, r, c, rs, cs)
+        stat[i], p[i], effect[i] = _categorical_one(name, r, c, rs, cs, by_value)
     # Both sides' (segment, category, count) rows, the estimated segments left out; the
     # categories coded once for both sides.
     seg = np.concatenate(
@@ -166,6 +201,8 @@ def categorical(
         [b.column("count").to_numpy().astype(np.float64) for b in (r_long, c_long)]
     )
     values = pa.concat_arrays([r_long.column("value"), c_long.column("value")])
+    if by_value:
+        values = pa.array([canonical_category(v) for v in values.to_pylist()], pa.string())
     code = values.dictionary_encode().indices.to_numpy().astype(np.int64)
     kept = exact[seg]
     seg, side_a, cnt, code = seg[kept], side_a[kept], cnt[kept], code[kept]

@@ -5,6 +5,8 @@
 //! bounds for quantiles and distinct counts, whatever the order and grouping of the merges.
 
 pub mod column;
+mod dtype;
+mod edges;
 pub mod frequencies;
 pub mod histogram;
 pub mod moments;
@@ -18,6 +20,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use column::{ColumnProfile, SketchConfig};
+pub use edges::quantile_edges;
 pub use frequencies::Frequencies;
 pub use histogram::Histogram;
 pub use moments::Moments;
@@ -272,23 +275,6 @@ fn profile_targets(
         segment_by: None,
         segments: Vec::new(),
     })
-}
-
-/// Edges at the `bins`-quantiles of a column's sketch: distinct, finite, sorted.
-pub fn quantile_edges(column: &ColumnProfile, bins: usize) -> Vec<f64> {
-    let Some(k) = &column.quantiles else {
-        return Vec::new();
-    };
-    let qs: Vec<f64> = (1..bins.max(1)).map(|i| i as f64 / bins as f64).collect();
-    let mut edges: Vec<f64> = k
-        .quantiles(&qs)
-        .into_iter()
-        .flatten()
-        .filter(|e| e.is_finite())
-        .collect();
-    edges.sort_unstable_by(f64::total_cmp);
-    edges.dedup();
-    edges
 }
 
 fn quantile_histograms(

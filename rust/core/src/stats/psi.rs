@@ -82,9 +82,12 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// The interior bin edges of `bins` quantile bins of a sorted reference sample.
 ///
 /// # Definition
-/// `numpy.quantile(reference, i / bins)` for `i = 1 .. bins-1`, duplicates removed. The
-/// outer edges are -inf and +inf, so every value of any sample falls in a bin. Bins are
-/// closed on the left: value `x` is in bin `#(edges <= x)`.
+/// `numpy.quantile(reference, i / bins)` for `i = 1 .. bins-1`, duplicates removed. When
+/// ties merged some of them, or the top edge is the reference's largest finite value, two
+/// edges are added: the smallest finite value and the next double above the largest, so
+/// that current values below or above the reference's support are not counted with its
+/// mass. The outer edges are -inf and +inf, so every value of any sample falls in a bin.
+/// Bins are closed on the left: value `x` is in bin `#(edges <= x)`.
 ///
 /// # Assumptions
 /// `sorted` ascending, non-empty, no NaN; `bins >= 1`. An edge interpolated next to an
@@ -107,6 +110,21 @@ pub fn quantile_edges(sorted: &[f64], bins: usize) -> Result<Vec<f64>> {
         ));
     }
     edges.dedup();
+    // Ties merged quantiles, or the top edge is the maximum: the bins would leave the
+    // reference's whole mass in one outer bin, where a current sample moved beyond its
+    // range is counted too (a constant reference gives a PSI of 0 against any current).
+    // The finite support gets bins of its own, as the drift comparison's edges do.
+    let lo = sorted.iter().copied().find(|v| v.is_finite());
+    let hi = sorted.iter().rev().copied().find(|v| v.is_finite());
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        if edges.len() < bins - 1 || edges.last() == Some(&hi) {
+            edges.push(lo);
+            // No finite double lies above f64::MAX: only +inf, which shares its bin.
+            edges.extend((hi < f64::MAX).then(|| hi.next_up()));
+            edges.sort_unstable_by(f64::total_cmp);
+            edges.dedup();
+        }
+    }
     Ok(edges)
 }
 
