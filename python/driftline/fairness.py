@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa
 
 from driftline import _native
+from driftline._options import python_value, unique_columns
 from driftline._plain import plain_rows, plain_value
 from driftline.performance import to_arrow
 
@@ -290,9 +291,10 @@ def fairness(
         The true class or value; without it only selection rates (demographic parity,
         disparate impact) and mean scores are computed.
     sensitive
-        Column name(s) (string, integer, boolean, temporal or dictionary-encoded; a
-        temporal column's groups keep its type); with several, the groups are their
-        intersections. A float column is refused: bin it first.
+        Column name(s) (string, integer, boolean, temporal or dictionary-encoded; the
+        group columns of ``by_group`` keep the input's type, even without rows); with
+        several, the groups are their intersections. A float column is refused: bin it
+        first; a column named twice is refused too.
     score
         Optional probability column: its mean per group.
     positive
@@ -360,7 +362,7 @@ def native_args(
     task inferred from ``table``'s schema when not given)."""
     if isinstance(sensitive, str):
         sensitive = [sensitive]
-    sensitive = list(sensitive)
+    sensitive = unique_columns("sensitive", sensitive)
     if not sensitive:
         raise ValueError("sensitive: name at least one column")
     if min_group_size < 0:
@@ -371,14 +373,19 @@ def native_args(
         task = "regression" if floating else "binary"
     if task not in ("binary", "regression"):
         raise ValueError(f"task must be 'binary' or 'regression', got {task!r}")
-    segments = [segment_by] if isinstance(segment_by, str) else list(segment_by or [])
+    segments = (
+        [segment_by]
+        if isinstance(segment_by, str)
+        else unique_columns("segment_by", segment_by or [])
+    )
     return {
         "prediction": prediction,
         "label": label,
         "sensitive": sensitive,
         "score": score,
-        "positive": positive,
-        "reference_group": reference_group,
+        # NumPy scalars (scikit-learn's classes_, a group read from a frame) as Python values.
+        "positive": python_value(positive),
+        "reference_group": python_value(reference_group),
         "min_group_size": min_group_size,
         "task": task,
         "segment_by": segments,

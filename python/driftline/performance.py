@@ -4,7 +4,10 @@ performance of unlabeled data (confidence-based performance estimation).
 Null policy: a row whose label or prediction is null is left out of every metric and
 counted in ``n_null``; a null score leaves the row out of the score metrics only. NaN in a
 label, prediction or score raises :class:`~driftline.exceptions.DataError`, as does a
-score outside [0, 1] (scores are probabilities of the positive class).
+score outside [0, 1] (scores are probabilities of the positive class) and an infinite
+regression label or prediction (scikit-learn refuses them too). Finite regression values
+whose errors overflow the double range give infinite metrics, or ``None`` with a reason
+(R2, the mean error) where no number is left; never NaN.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import pyarrow as pa
 
 from driftline import _native
 from driftline._arrow import to_table
+from driftline._options import python_value, unique_columns
+from driftline.exceptions import DataError
 
 __all__ = [
     "PerformanceEstimate",
@@ -53,7 +58,7 @@ def _segment_list(segment_by: str | Sequence[str] | None) -> list[str]:
         return []
     if isinstance(segment_by, str):
         return [segment_by]
-    return list(segment_by)
+    return unique_columns("segment_by", segment_by)
 
 
 class PerformanceReport:
@@ -190,7 +195,8 @@ def native_args(
                 "or a dict {class: column}"
             )
     elif isinstance(score, Mapping):
-        class_scores = [(k, str(v)) for k, v in score.items()]
+        # Classes as Python values: scikit-learn's classes_ are NumPy scalars.
+        class_scores = [(python_value(k), str(v)) for k, v in score.items()]
     else:
         class_scores = [(i, str(c)) for i, c in enumerate(score)]
     if class_scores and task != "multiclass":
@@ -201,7 +207,7 @@ def native_args(
         "score": single,
         "class_scores": class_scores,
         "task": task,
-        "positive": positive,
+        "positive": python_value(positive),
         "segment_by": _segment_list(segment_by),
     }
 
@@ -251,8 +257,9 @@ def performance(
     segment_by
         Column name(s): compute everything per segment as well (``.segments``, a polars
         table with a row per segment; ``.worst(metric)``). Segment columns are string,
-        integer, boolean, temporal (a row per day, hour, ...: the keys keep the column's
-        type) or dictionary-encoded; a float column is refused. Its columns: the segment keys,
+        integer, boolean, temporal (a row per day, hour, ...) or dictionary-encoded; a float
+        column is refused, as is a column named twice. The key columns keep the input's
+        type (strings come back as ``string``), even without rows. Its columns: the segment keys,
         ``n`` and ``n_null``; binary: ``accuracy``, ``precision``, ``recall``, ``f1``,
         ``base_rate``, ``selection_rate`` and with a score ``roc_auc``, ``log_loss``,
         ``brier``, ``mean_score``; multiclass: ``accuracy``, ``precision_macro``,
@@ -260,7 +267,8 @@ def performance(
         ``roc_auc_ovr_macro``, ``roc_auc_ovr_weighted``; regression: ``mae``, ``rmse``,
         ``mape``, ``smape``, ``r2``, ``mean_error``.
     positive
-        Binary only: the positive value of the label and the prediction.
+        Binary only: the positive value of the label and the prediction (a NumPy scalar,
+        such as a scikit-learn ``classes_`` value, is accepted).
 
     Returns
     -------
@@ -287,10 +295,12 @@ def performance(
 def roc_auc(y_true: Any, y_score: Any, *, positive: bool | int | float | str = 1) -> float:
     """Exact ROC AUC, equal to scikit-learn's ``roc_auc_score`` (ties included).
 
-    ``y_true`` and ``y_score`` are arrays (numpy, pyarrow, polars Series, lists); scores
-    may be any real numbers (only their order matters); NaN is an error. The scores are
-    placed by value bucket in one parallel counting sort, then each bucket is sorted in
-    cache, so time is about linear and memory O(n).
+    ``y_true`` and ``y_score`` are arrays of one length (numpy, pyarrow, polars Series,
+    lists); scores may be any real numbers (only their order matters); NaN is an error.
+    Arrays of different lengths, or that pyarrow cannot read, raise
+    :class:`~driftline.exceptions.DataError` naming both arguments. The scores are placed
+    by value bucket in one parallel counting sort, then each bucket is sorted in cache, so
+    time is about linear and memory O(n).
 
     Examples
     --------
@@ -298,8 +308,27 @@ def roc_auc(y_true: Any, y_score: Any, *, positive: bool | int | float | str = 1
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
     0.75
     """
-    table = pa.table({"label": y_true, "score": y_score})
-    return float(_native.roc_auc(table, label="label", score="score", positive=positive))
+    lengths = (_length(y_true), _length(y_score))
+    if None not in lengths and lengths[0] != lengths[1]:
+        raise DataError(
+            f"y_true and y_score must have the same length; got {lengths[0]} and {lengths[1]}"
+        )
+    try:
+        # Named after the arguments, so that the core's errors name them.
+        table = pa.table({"y_true": y_true, "y_score": y_score})
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise DataError(f"y_true, y_score: cannot read as arrays: {e}") from e
+    return float(
+        _native.roc_auc(table, label="y_true", score="y_score", positive=python_value(positive))
+    )
+
+
+def _length(values: Any) -> int | None:
+    """``len(values)``, or None for an object without a length (pyarrow then decides)."""
+    try:
+        return len(values)
+    except TypeError:
+        return None
 
 
 class PerformanceEstimate:
@@ -374,7 +403,7 @@ def estimate_performance(
         prediction=prediction,
         label=label,
         score=score,
-        positive=positive,
+        positive=python_value(positive),
         method=calibration,
     )
     return PerformanceEstimate(out["metrics"], out["reasons"])

@@ -14,16 +14,28 @@ use pyo3_arrow::{PyArray, PyRecordBatch, PyTable};
 
 use crate::errors::{run_detached, to_py_err};
 
-/// Reads the `positive=` option: a bool, an int, a float or a string.
+/// Reads the `positive=` option: a bool, an int (up to the uint64 range), a float or a
+/// string.
 pub fn extract_positive(obj: &Bound<'_, PyAny>) -> PyResult<Positive> {
     if obj.is_instance_of::<PyBool>() {
         return Ok(Positive::Bool(obj.extract()?));
     }
     if obj.is_instance_of::<PyInt>() {
-        return obj
-            .extract::<i64>()
-            .map(Positive::Int)
-            .map_err(|_| PyValueError::new_err("positive: integer outside the int64 range"));
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Positive::Int(i));
+        }
+        // Above int64: a uint64 column's value.
+        return obj.extract::<u64>().map(Positive::UInt).map_err(|_| {
+            to_py_err(
+                obj.py(),
+                DriftlineError::param(
+                    "positive",
+                    format!(
+                        "{obj} is outside the int64 and uint64 ranges: no integer column holds it"
+                    ),
+                ),
+            )
+        });
     }
     if obj.is_instance_of::<PyFloat>() {
         return Ok(Positive::Float(obj.extract()?));
@@ -105,8 +117,15 @@ pub fn metrics_to_py<'py>(
     Ok((values, reasons))
 }
 
+/// The record batches of a table; one empty batch of its schema when it has none (no
+/// rows), so that the kernels still see the column types (a segment or group key column
+/// keeps its type in the result even then).
 pub fn batches(data: PyTable) -> Vec<arrow_array::RecordBatch> {
-    data.into_inner().0
+    let (mut batches, schema) = data.into_inner();
+    if batches.is_empty() {
+        batches.push(arrow_array::RecordBatch::new_empty(schema));
+    }
+    batches
 }
 
 /// Builds a core spec from the Python arguments (`class_scores`: (class, column) pairs).

@@ -4,6 +4,7 @@
 
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::KeyValue;
+use crate::fairness::key_types::KeyType;
 use crate::fairness::report::{self, fmt_key, VsReference};
 use crate::fairness::{Report, Spec};
 use crate::performance::confusion::{BinaryCounts, Value};
@@ -205,14 +206,15 @@ pub fn binary_aggregates<K: AsRef<[KeyValue]>>(
 /// An unknown reference group; Arrow errors (a bug).
 pub fn binary_report(
     spec: &Spec,
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     counts: &[BinaryCounts],
 ) -> Result<Report> {
     let has_label = spec.label.is_some();
     let p = parts(spec, keys, counts, ReferenceRule::Required)?;
     let labelled = |f| labelled(counts, has_label, f);
-    let mut t = TableBuilder::default();
-    t.keys(&spec.sensitive, keys);
+    let mut t = TableBuilder::new("sensitive");
+    t.keys(&spec.sensitive, types, keys);
     t.counts("count", counts.iter().map(BinaryCounts::n));
     t.counts("n_null", counts.iter().map(|c| c.n_null));
     t.flags("small_group", p.eligible.iter().map(|e| !e));

@@ -11,6 +11,7 @@
 pub mod binary_report;
 pub mod groups;
 pub mod int_keys;
+pub mod key_types;
 pub mod partial;
 pub mod report;
 pub mod temporal;
@@ -31,6 +32,7 @@ use crate::performance::columns::{
 use crate::performance::confusion::{BinaryCounts, BinaryTally, Value};
 use crate::performance::regression::RegressionSums;
 use groups::{code_columns, KeyValue};
+use key_types::KeyType;
 
 /// Classification (binary) or regression fairness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -93,6 +95,8 @@ pub enum Acc {
 pub struct Accumulated {
     /// Group keys, sorted.
     pub keys: Vec<Vec<KeyValue>>,
+    /// The key columns' types (segment columns, then sensitive columns).
+    pub key_types: Vec<KeyType>,
     /// Accumulators in key order.
     pub acc: Acc,
     /// The one non-positive prediction value met (binary).
@@ -129,7 +133,7 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
 
 fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
     let a = accumulate_inner(batches, spec)?;
-    let r = finish(spec, &a.keys, &a.acc);
+    let r = finish(spec, &a.keys, &a.key_types, &a.acc);
     a.drop_in_parallel();
     r
 }
@@ -234,6 +238,7 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
         .into_inner()
         .map_err(|_| DriftlineError::param("data", "poisoned lock"))?;
     Ok(Accumulated {
+        key_types: chunks.key_types(group_cols.iter().copied()),
         keys: coded.keys,
         acc,
         other_prediction,
@@ -241,11 +246,12 @@ fn accumulate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Accumulated>
     })
 }
 
-/// The report of accumulated groups (`keys` sorted, segment values first).
+/// The report of accumulated groups (`keys` sorted, segment values first; `types` the
+/// key columns' types in the same order).
 ///
 /// # Errors
 /// An unknown reference group; Arrow errors (a bug).
-pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> {
+pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], types: &[KeyType], acc: &Acc) -> Result<Report> {
     let g = keys.len();
     let n_seg = spec.segment_by.len();
     // Groups sort by (segment..., sensitive...): each segment's groups are contiguous.
@@ -259,14 +265,15 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
         bounds.push(g);
     }
     let sens: Vec<&[KeyValue]> = keys.iter().map(|k| &k[n_seg..]).collect();
+    let (seg_types, sens_types) = types.split_at(n_seg.min(types.len()));
     let whole = match acc {
         Acc::Binary(counts) => {
             let (keys, counts) = pooled(counts, &sens);
-            binary_report(spec, &keys, &counts)?
+            binary_report(spec, sens_types, &keys, &counts)?
         }
         Acc::Regression(sums) => {
             let (keys, sums) = pooled(sums, &sens);
-            regression_report(spec, &keys, &sums)?
+            regression_report(spec, sens_types, &keys, &sums)?
         }
     };
     let segments = if n_seg > 0 {
@@ -288,10 +295,9 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
                 }
             })
         };
-        let names: Vec<&'static str> = match bounds.get(..2) {
-            Some(w) => aggregates(w)?.into_iter().map(|(n, _)| n).collect(),
-            None => Vec::new(),
-        };
+        // The names from a segment without groups: the table has every aggregate column
+        // even when there is no segment (no rows).
+        let names: Vec<&'static str> = aggregates(&[0, 0])?.into_iter().map(|(n, _)| n).collect();
         let m = names.len().max(1);
         let mut rows: Vec<Value> = vec![Err(""); seg_keys.len() * m];
         rows.par_chunks_mut(m)
@@ -303,7 +309,9 @@ pub fn finish(spec: &Spec, keys: &[Vec<KeyValue>], acc: &Acc) -> Result<Report> 
                 }
                 Ok(())
             })?;
-        Some(segment_table(spec, &seg_keys, &names, &rows, &bounds)?)
+        Some(segment_table(
+            spec, seg_types, &seg_keys, &names, &rows, &bounds,
+        )?)
     } else {
         None
     };

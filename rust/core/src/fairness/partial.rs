@@ -3,7 +3,7 @@
 //!
 //! # Definition
 //! A partial holds the spec, the group keys met (segment values then sensitive values,
-//! sorted) and per group the binary confusion counts with exact score sums, or the
+//! sorted), the key columns' types ([`KeyType`], unified on merge) and per group the binary confusion counts with exact score sums, or the
 //! regression error sums. `merge` matches groups by value and adds, so merging the
 //! partials of any split of the rows, in any order, gives exactly the one-pass report.
 //! A group absent from one partial is simply absent there (no rows).
@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::codec::Envelope;
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::KeyValue;
+use crate::fairness::key_types::{unify_all, KeyType};
 use crate::fairness::{accumulate, finish, Acc, Report, Spec};
 use crate::performance::columns::{merge_other, Other};
 use crate::performance::partial::{scatter, union_sorted};
@@ -27,7 +28,8 @@ use crate::performance::regression::RegressionSums;
 /// The envelope of fairness partials.
 pub const ENVELOPE: Envelope = Envelope {
     magic: b"DLFAIR",
-    version: 1,
+    // 2: the key columns' types; the positive class may be an unsigned integer.
+    version: 2,
     what: "fairness partial",
 };
 
@@ -38,6 +40,8 @@ pub struct FairnessPartial {
     pub spec: Spec,
     /// Group keys, sorted.
     pub keys: Vec<Vec<KeyValue>>,
+    /// The key columns' types: segment columns, then sensitive columns.
+    pub key_types: Vec<KeyType>,
     /// Accumulators in key order.
     pub acc: Acc,
     /// The one non-positive prediction value met (binary).
@@ -62,6 +66,7 @@ impl FairnessPartial {
         Ok(Self {
             spec: spec.clone(),
             keys: a.keys,
+            key_types: a.key_types,
             acc: a.acc,
             other_prediction: a.other_prediction,
             other_label: a.other_label,
@@ -122,6 +127,7 @@ impl FairnessPartial {
         Ok(Self {
             spec: self.spec.clone(),
             keys,
+            key_types: unify_all(&self.key_types, &other.key_types),
             acc,
             other_prediction: op,
             other_label: ol,
@@ -159,6 +165,7 @@ impl FairnessPartial {
             }
             _ => *self = self.merge(other)?,
         }
+        self.key_types = unify_all(&self.key_types, &other.key_types);
         Ok(())
     }
 
@@ -167,7 +174,7 @@ impl FairnessPartial {
     /// # Errors
     /// An unknown reference group; Arrow errors (a bug).
     pub fn report(&self) -> Result<Report> {
-        finish(&self.spec, &self.keys, &self.acc)
+        finish(&self.spec, &self.keys, &self.key_types, &self.acc)
     }
 
     /// Serialises the partial.
@@ -189,6 +196,8 @@ impl FairnessPartial {
         let sorted = p.keys.windows(2).all(|w| w[0] < w[1]);
         let ok = sorted
             && p.keys.iter().all(|k| k.len() == width)
+            && p.key_types.len() == width
+            && p.key_types.iter().all(KeyType::is_consistent)
             && match &p.acc {
                 Acc::Binary(c) => c.len() == p.keys.len() && c.iter().all(|c| c.is_consistent()),
                 Acc::Regression(s) => {

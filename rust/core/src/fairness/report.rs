@@ -28,9 +28,20 @@ use arrow_array::RecordBatch;
 
 use crate::error::Result;
 use crate::fairness::groups::KeyValue;
+use crate::fairness::key_types::KeyType;
 use crate::fairness::{Report, Spec};
 
-/// max - min and min / max of the defined values of eligible groups.
+/// Why a gap between groups is undefined: a group's value is infinite (its errors
+/// overflowed the double range), and a difference or ratio with infinity is no number.
+pub const OVERFLOW: &str =
+    "undefined: an eligible group's errors overflow the double range (its value is infinite), so the gap between groups is no number";
+/// Why a regression gap is undefined: an eligible group's value is itself undefined.
+pub const GROUP_UNDEFINED: &str =
+    "undefined: an eligible group's value is undefined (its residuals overflow the double range to both +inf and -inf)";
+
+/// max - min and min / max of the defined values of eligible groups (`what`: why, with
+/// fewer than two). Undefined when one of them is not finite: `f64::min` and `max` skip
+/// NaN, and inf - inf is NaN, so such a gap would read as a false 0 or NaN.
 pub fn spread(values: &[Value], eligible: &[bool], what: &'static str) -> (Value, Value) {
     let v: Vec<f64> = values
         .iter()
@@ -38,8 +49,10 @@ pub fn spread(values: &[Value], eligible: &[bool], what: &'static str) -> (Value
         .filter_map(|(v, &e)| if e { v.ok() } else { None })
         .collect();
     if v.len() < 2 {
-        let _ = what;
         return (Err(what), Err(what));
+    }
+    if v.iter().any(|x| !x.is_finite()) {
+        return (Err(OVERFLOW), Err(OVERFLOW));
     }
     let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -137,18 +150,31 @@ pub fn regression_eligible(spec: &Spec, sums: &[RegressionSums]) -> Vec<bool> {
         .collect()
 }
 
-/// Gaps (max - min) of the regression metrics over eligible groups.
+/// Gaps (max - min) of the regression metrics over eligible groups. An eligible group
+/// always counts: where its value is undefined or infinite, so is the gap (rather than
+/// the group silently dropping out of it).
 pub fn regression_gaps(sums: &[RegressionSums], eligible: &[bool]) -> Vec<(&'static str, Value)> {
     let why = "fewer than two groups of at least min_group_size rows";
-    let mae: Vec<Value> = sums.iter().map(RegressionSums::mae).collect();
-    let rmse: Vec<Value> = sums.iter().map(RegressionSums::rmse).collect();
-    let me: Vec<Value> = sums.iter().map(RegressionSums::mean_error).collect();
-    let (mae_gap, mae_ratio) = spread(&mae, eligible, why);
+    let n_eligible = eligible.iter().filter(|&&e| e).count();
+    let gaps = |values: Vec<Value>| -> (Value, Value) {
+        let undefined = values.iter().zip(eligible).any(|(v, &e)| e && v.is_err());
+        if undefined && n_eligible >= 2 {
+            return (Err(GROUP_UNDEFINED), Err(GROUP_UNDEFINED));
+        }
+        spread(&values, eligible, why)
+    };
+    let (mae_gap, mae_ratio) = gaps(sums.iter().map(RegressionSums::mae).collect());
     vec![
         ("mae_gap", mae_gap),
         ("mae_ratio", mae_ratio),
-        ("rmse_gap", spread(&rmse, eligible, why).0),
-        ("mean_residual_gap", spread(&me, eligible, why).0),
+        (
+            "rmse_gap",
+            gaps(sums.iter().map(RegressionSums::rmse).collect()).0,
+        ),
+        (
+            "mean_residual_gap",
+            gaps(sums.iter().map(RegressionSums::mean_error).collect()).0,
+        ),
     ]
 }
 
@@ -158,12 +184,13 @@ pub fn regression_gaps(sums: &[RegressionSums], eligible: &[bool]) -> Vec<(&'sta
 /// Arrow errors (a bug).
 pub fn regression_report(
     spec: &Spec,
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     sums: &[RegressionSums],
 ) -> Result<Report> {
     let eligible = regression_eligible(spec, sums);
-    let mut t = TableBuilder::default();
-    t.keys(&spec.sensitive, keys);
+    let mut t = TableBuilder::new("sensitive");
+    t.keys(&spec.sensitive, types, keys);
     t.counts("count", sums.iter().map(|s| s.n));
     t.counts("n_null", sums.iter().map(|s| s.n_null));
     t.flags("small_group", eligible.iter().map(|e| !e));
@@ -189,13 +216,14 @@ pub fn regression_report(
 /// Arrow errors (a bug).
 pub fn segment_table(
     spec: &Spec,
+    types: &[KeyType],
     seg_keys: &[&[KeyValue]],
     names: &[&'static str],
     rows: &[Value],
     bounds: &[usize],
 ) -> Result<RecordBatch> {
-    let mut t = TableBuilder::default();
-    t.keys(&spec.segment_by, seg_keys);
+    let mut t = TableBuilder::new("segment_by");
+    t.keys(&spec.segment_by, types, seg_keys);
     t.counts("n_groups", bounds.windows(2).map(|w| (w[1] - w[0]) as u64));
     for (j, name) in names.iter().enumerate() {
         t.metric(name, rows.iter().skip(j).step_by(names.len()).copied());
@@ -216,5 +244,37 @@ pub fn fmt_key(k: &[KeyValue]) -> String {
         parts[0].clone()
     } else {
         format!("({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spreads_of_infinite_or_undefined_values_are_explained() {
+        let all = [true; 3];
+        let (d, r) = spread(&[Ok(1.0), Ok(f64::INFINITY), Ok(2.0)], &all, "few");
+        assert_eq!((d, r), (Err(OVERFLOW), Err(OVERFLOW)));
+        let (d, r) = spread(&[Ok(f64::INFINITY), Ok(f64::INFINITY)], &all[..2], "few");
+        assert_eq!((d, r), (Err(OVERFLOW), Err(OVERFLOW)));
+        // An ineligible group does not count.
+        let (d, r) = spread(
+            &[Ok(1.0), Ok(f64::INFINITY), Ok(3.0)],
+            &[true, false, true],
+            "few",
+        );
+        assert_eq!((d, r), (Ok(2.0), Ok(1.0 / 3.0)));
+        // A regression group whose mean residual is undefined makes the gap undefined.
+        let mut a = RegressionSums::default();
+        a.add(1.5e308, -1.5e308);
+        a.add(-1.5e308, 1.5e308);
+        let mut b = RegressionSums::default();
+        b.add(1.0, 2.0);
+        let gaps = regression_gaps(&[a, b], &[true, true]);
+        let get = |n: &str| gaps.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+        assert_eq!(get("mean_residual_gap"), Some(Err(GROUP_UNDEFINED)));
+        assert_eq!(get("mae_gap"), Some(Err(OVERFLOW)));
+        assert_eq!(get("mae_ratio"), Some(Err(OVERFLOW)));
     }
 }

@@ -139,8 +139,8 @@ mod tests {
             vec![KeyValue::Temporal(0, t.clone())],
             vec![KeyValue::Temporal(86_400_000_000, t.clone())],
         ];
-        let mut b = TableBuilder::default();
-        b.keys(&["when".to_string()], &keys);
+        let mut b = TableBuilder::new("segment_by");
+        b.keys(&["when".to_string()], &[], &keys);
         let batch = b.finish().unwrap();
         let col = batch.column(0);
         assert_eq!(col.data_type(), &t.data_type());

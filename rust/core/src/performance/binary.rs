@@ -215,6 +215,7 @@ pub fn exact(
 /// Arrow errors building the segment table (a bug).
 pub fn report(
     segment_by: &[String],
+    types: &[crate::fairness::key_types::KeyType],
     keys: &[Vec<KeyValue>],
     acc: &BinaryAcc,
     has_score: bool,
@@ -285,7 +286,13 @@ pub fn report(
         } else {
             None
         };
-        Some(segments::binary_table(segment_by, keys, &acc.counts, aucs)?)
+        Some(segments::binary_table(
+            segment_by,
+            types,
+            keys,
+            &acc.counts,
+            aucs,
+        )?)
     };
     Ok(Report {
         metrics: m,

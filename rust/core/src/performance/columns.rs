@@ -23,6 +23,10 @@ pub struct Chunks {
     pub names: Vec<String>,
     /// Per chunk, one array per column (zero-copy slices of the input).
     pub chunks: Vec<Vec<ArrayRef>>,
+    /// Each column's Arrow type, from the first batch's schema (a table's batches share
+    /// one); empty without a batch. Kept so that a result gives a key column back in its
+    /// own type even when no row holds a value.
+    pub types: Vec<DataType>,
 }
 
 impl Chunks {
@@ -33,12 +37,16 @@ impl Chunks {
     pub fn new(batches: &[RecordBatch], names: &[&str], chunk_rows: usize) -> Result<Self> {
         let chunk_rows = chunk_rows.max(1);
         let mut chunks = Vec::new();
+        let mut types = Vec::new();
         for batch in batches {
             let schema = batch.schema();
             let mut cols = Vec::with_capacity(names.len());
             for name in names {
                 let idx = crate::input::find_column(&schema, name)?;
                 cols.push(Arc::clone(batch.column(idx)));
+            }
+            if types.is_empty() {
+                types = cols.iter().map(|c| c.data_type().clone()).collect();
             }
             let rows = batch.num_rows();
             let mut offset = 0;
@@ -59,7 +67,16 @@ impl Chunks {
         Ok(Self {
             names: names.iter().map(|s| (*s).to_string()).collect(),
             chunks,
+            types,
         })
+    }
+
+    /// The key types of columns `cols` (segment or sensitive columns).
+    pub fn key_types(
+        &self,
+        cols: impl Iterator<Item = usize>,
+    ) -> Vec<crate::fairness::key_types::KeyType> {
+        crate::fairness::key_types::key_types(&self.types, cols)
     }
 
     /// Number of rows over all chunks.
@@ -139,6 +156,8 @@ pub enum Positive {
     Bool(bool),
     /// An integer (also matched against float columns holding integral values).
     Int(i64),
+    /// An integer above `i64::MAX` (a `uint64` column's value).
+    UInt(u64),
     /// A float value.
     Float(f64),
     /// A string value.
@@ -150,6 +169,7 @@ impl std::fmt::Display for Positive {
         match self {
             Self::Bool(b) => write!(f, "{b}"),
             Self::Int(i) => write!(f, "{i}"),
+            Self::UInt(u) => write!(f, "{u}"),
             Self::Float(x) => write!(f, "{x}"),
             Self::Str(s) => write!(f, "'{s}'"),
         }
@@ -262,6 +282,7 @@ pub fn encode_binary(
             let a = array.as_primitive::<$t>();
             let p: i128 = match positive {
                 Positive::Int(p) => *p as i128,
+                Positive::UInt(p) => *p as i128,
                 Positive::Bool(b) => *b as i128,
                 Positive::Float(x) if x.fract() == 0.0 => *x as i128,
                 _ => return Err(mismatch(column, positive, &dtype)),
@@ -346,6 +367,7 @@ pub fn encode_binary(
         DataType::Float16 | DataType::Float32 | DataType::Float64 => {
             let p = match positive {
                 Positive::Int(p) => *p as f64,
+                Positive::UInt(p) => *p as f64,
                 Positive::Float(x) => *x,
                 Positive::Bool(b) => f64::from(u8::from(*b)),
                 Positive::Str(_) => return Err(mismatch(column, positive, &dtype)),
@@ -482,23 +504,30 @@ pub fn scores(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     Ok(a)
 }
 
-/// Reads a regression target or prediction: floats, nulls kept, NaN rejected.
+/// Reads a regression target or prediction: finite floats, nulls kept, NaN and +-inf
+/// rejected (as scikit-learn's regression metrics reject them: an error of an infinite
+/// value is no number, and a metric of it would be NaN).
 ///
 /// # Errors
-/// A NaN, naming the column.
+/// A NaN or an infinite value, naming the column.
 pub fn values(array: &ArrayRef, column: &str) -> Result<ArrayRef> {
     let a = to_f64(array, column)?;
     let p = a.as_primitive::<Float64Type>();
-    let nan = if p.null_count() == 0 {
+    let bad = if p.null_count() == 0 {
         // Without nulls, the values buffer alone (a loop that vectorises).
-        p.values().iter().any(|v| v.is_nan())
+        p.values().iter().any(|v| !v.is_finite())
     } else {
-        p.iter().flatten().any(f64::is_nan)
+        p.iter().flatten().any(|v| !v.is_finite())
     };
-    if nan {
+    if bad {
+        let nan = p.iter().flatten().any(f64::is_nan);
         return Err(DriftlineError::data(
             column,
-            "NaN value; use null for a missing value",
+            if nan {
+                "NaN value; use null for a missing value"
+            } else {
+                "infinite value; a regression label or prediction must be finite (use null for a missing value)"
+            },
         ));
     }
     Ok(a)

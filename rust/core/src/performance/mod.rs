@@ -8,13 +8,18 @@
 //! # Null policy
 //! A row whose label or prediction is null is left out of every metric and counted in
 //! `n_null`; a null score leaves the row out of the score metrics only. NaN in a label,
-//! prediction or score is an error, as is a score outside [0, 1].
+//! prediction or score is an error, as is a score outside [0, 1] and an infinite
+//! regression label or prediction. Finite regression values whose errors overflow the
+//! double range give infinite metrics (MAE, MSE, RMSE, MAPE), or an explained undefined
+//! one where the overflow leaves no number (R2, the mean error of residuals overflowing
+//! both ways), never NaN.
 
 pub mod auc;
 pub mod auc_sort;
 pub mod binary;
 pub mod calibration;
 pub mod cbpe;
+pub mod class_columns;
 pub mod columns;
 pub mod confusion;
 pub mod counting;
@@ -29,6 +34,7 @@ pub mod regression;
 pub mod score_sort;
 pub mod score_walk;
 pub mod segments;
+pub mod sst;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod test_rng;
@@ -39,6 +45,7 @@ use arrow_array::RecordBatch;
 
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::{code_columns, Coded, KeyValue};
+use crate::fairness::key_types::KeyType;
 use columns::{encode_binary, merge_other, Chunks, Positive, SegmentCodes, CHUNK_ROWS};
 use confusion::Value;
 use regression::RegressionSums;
@@ -117,6 +124,8 @@ pub fn evaluate(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
 pub(crate) struct Prepared {
     pub chunks: Chunks,
     pub coded: Coded,
+    /// The segment columns' key types.
+    pub key_types: Vec<KeyType>,
     /// Index of the first class score column (multiclass).
     pub first_score: usize,
 }
@@ -127,6 +136,7 @@ pub(crate) fn prepare(batches: &[RecordBatch], spec: &Spec) -> Result<Prepared> 
     let seg_cols: Vec<usize> = (first_seg..first_score).collect();
     let coded = code_columns(&chunks, &seg_cols)?;
     Ok(Prepared {
+        key_types: chunks.key_types(seg_cols.into_iter()),
         chunks,
         coded,
         first_score,
@@ -172,6 +182,7 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
         let coded;
         // The key of the one group of a pass without segments.
         let one_group: Vec<Vec<KeyValue>> = vec![Vec::new()];
+        let types = chunks.key_types(first_seg..first_seg + spec.segment_by.len());
         let (codes, keys) = match &lookup {
             Some(l) => (SegmentCodes::Lookup(l, first_seg), &l.keys),
             None if !segmented => (SegmentCodes::One, &one_group),
@@ -183,7 +194,14 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
         };
         if spec.task == Task::Binary {
             let (acc, auc) = binary::exact(&chunks, spec, &codes, keys.len())?;
-            return binary::report(&spec.segment_by, keys, &acc, spec.score.is_some(), auc);
+            return binary::report(
+                &spec.segment_by,
+                &types,
+                keys,
+                &acc,
+                spec.score.is_some(),
+                auc,
+            );
         }
         let sums = regression::sum_chunks(
             &chunks,
@@ -192,11 +210,11 @@ fn evaluate_inner(batches: &[RecordBatch], spec: &Spec) -> Result<Report> {
             &codes,
             keys.len(),
         )?;
-        return regression_report(spec, keys, &sums, segmented);
+        return regression_report(spec, &types, keys, &sums, segmented);
     }
     let p = prepare(batches, spec)?;
     let (acc, exact) = multiclass::accumulate(&p.chunks, spec, &p.coded, p.first_score, false)?;
-    multiclass::report(spec, &p.coded.keys, &acc, exact)
+    multiclass::report(spec, &p.key_types, &p.coded.keys, &acc, exact)
 }
 
 pub(crate) fn regression_sums(
@@ -215,6 +233,7 @@ pub(crate) fn regression_sums(
 
 pub(crate) fn regression_report(
     spec: &Spec,
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     per_seg: &[RegressionSums],
     segmented: bool,
@@ -244,7 +263,12 @@ pub(crate) fn regression_report(
         ("mean_error", total.mean_error()),
     ];
     let segments = if segmented {
-        Some(segments::regression_table(&spec.segment_by, keys, per_seg)?)
+        Some(segments::regression_table(
+            &spec.segment_by,
+            types,
+            keys,
+            per_seg,
+        )?)
     } else {
         None
     };

@@ -121,7 +121,8 @@ impl ScoredRows {
 /// scores...]`.
 ///
 /// # Errors
-/// Unsupported types; a label without a score column; NaN or out-of-range scores.
+/// Unsupported types; a float label or prediction that is not a whole number; a label
+/// without a score column; NaN or out-of-range scores.
 pub fn accumulate(
     chunks: &Chunks,
     spec: &Spec,
@@ -130,8 +131,9 @@ pub fn accumulate(
     partial: bool,
 ) -> Result<(MulticlassAcc, Option<ExactOvr>)> {
     let g = coded.keys.len();
-    let pred = code_columns(chunks, &[0])?;
-    let label = code_columns(chunks, &[1])?;
+    let classes = crate::performance::class_columns::class_columns(chunks)?;
+    let pred = code_columns(&classes, &[0])?;
+    let label = code_columns(&classes, &[1])?;
     let (all, mp, ml) = union_keys(&pred.keys, &label.keys);
     // Class ids skip the null key (sorted first when present).
     let null = usize::from(all.first().is_some_and(|k| k[0] == KeyValue::Null));
@@ -418,6 +420,7 @@ fn ovr_averages(aucs: &[Value], positives: &[u64], n: u64) -> (Value, Value) {
 /// Arrow errors building the segment table (a bug).
 pub fn report(
     spec: &Spec,
+    types: &[crate::fairness::key_types::KeyType],
     keys: &[Vec<KeyValue>],
     acc: &MulticlassAcc,
     exact: Option<ExactOvr>,
@@ -472,6 +475,7 @@ pub fn report(
     } else {
         Some(segments::multiclass_table(
             &spec.segment_by,
+            types,
             keys,
             &acc.counts,
             seg_score_metrics(acc, exact.as_ref()),
@@ -486,11 +490,10 @@ pub fn report(
 }
 
 /// Per segment: log loss and the macro and weighted one-vs-rest AUCs (exact from the one
-/// pass, else from each segment's histograms); None without per-segment scores.
+/// pass, else from each segment's histograms); None without scores. With scores and no
+/// segment (no rows), an empty list: the table still has the score columns.
 fn seg_score_metrics(acc: &MulticlassAcc, exact: Option<&ExactOvr>) -> Option<Vec<[Value; 3]>> {
-    if acc.seg_scores.is_empty() {
-        return None;
-    }
+    acc.scores.as_ref()?;
     let rows = acc
         .seg_scores
         .par_iter()

@@ -297,7 +297,15 @@ mod tests {
             codes.push(c);
         }
         let names = vec!["p".into(), "y".into(), "s".into()];
-        (Chunks { names, chunks: out }, codes)
+        let types = Vec::new();
+        (
+            Chunks {
+                names,
+                chunks: out,
+                types,
+            },
+            codes,
+        )
     }
 
     /// The test chunks' columns: prediction, label, score.
@@ -400,6 +408,7 @@ mod tests {
             let ch = Chunks {
                 names: vec!["p".into(), "y".into(), "s".into()],
                 chunks: vec![chunk],
+                types: Vec::new(),
             };
             let err = one_pass(&ch, &cols, &SegmentCodes::One, 1)
                 .err()

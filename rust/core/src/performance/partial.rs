@@ -3,7 +3,8 @@
 //! turned into the same report as one pass.
 //!
 //! # Definition
-//! A partial holds the spec it was computed with, the segment keys it met (sorted) and,
+//! A partial holds the spec it was computed with, the segment keys it met (sorted) and
+//! the segment columns' types ([`KeyType`], unified on merge), and,
 //! per segment, the task's accumulator: binary confusion counts and exact score sums with
 //! calibration bins and score histograms; multiclass per-class counts (keyed by class
 //! value) and score sums; regression error sums. `merge` adds counts and exact sums, and
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::codec::Envelope;
 use crate::error::{DriftlineError, Result};
 use crate::fairness::groups::KeyValue;
+use crate::fairness::key_types::{unify_all, KeyType};
 use crate::performance::binary::{self, BinaryAcc};
 use crate::performance::columns::{merge_other, Positive};
 use crate::performance::multiclass::{self, MulticlassAcc};
@@ -31,8 +33,9 @@ use crate::performance::{prepare, regression_report, regression_sums, Report, Sp
 /// The envelope of performance partials.
 pub const ENVELOPE: Envelope = Envelope {
     magic: b"DLPERF",
-    // 2: multiclass partials carry score sums per segment.
-    version: 2,
+    // 2: multiclass partials carry score sums per segment. 3: the segment columns' types;
+    // the positive class may be an unsigned integer.
+    version: 3,
     what: "performance partial",
 };
 
@@ -100,6 +103,8 @@ pub struct PerformancePartial {
     pub spec: PartialSpec,
     /// Segment keys met, sorted (one empty key without `segment_by`).
     pub keys: Vec<Vec<KeyValue>>,
+    /// The segment columns' types, one per `segment_by` column.
+    pub key_types: Vec<KeyType>,
     /// Accumulators, per segment in `keys` order.
     pub acc: PartialAcc,
 }
@@ -127,6 +132,7 @@ impl PerformancePartial {
         Ok(Self {
             spec: PartialSpec::of(spec),
             keys: p.coded.keys,
+            key_types: p.key_types,
             acc,
         })
     }
@@ -236,6 +242,7 @@ impl PerformancePartial {
         Ok(Self {
             spec: self.spec.clone(),
             keys,
+            key_types: unify_all(&self.key_types, &other.key_types),
             acc,
         })
     }
@@ -271,6 +278,7 @@ impl PerformancePartial {
             }
             _ => *self = self.merge(other)?,
         }
+        self.key_types = unify_all(&self.key_types, &other.key_types);
         Ok(())
     }
 
@@ -282,13 +290,24 @@ impl PerformancePartial {
     pub fn report(&self) -> Result<Report> {
         let spec = self.spec.spec();
         match &self.acc {
-            PartialAcc::Binary(a) => {
-                binary::report(&spec.segment_by, &self.keys, a, spec.score.is_some(), None)
+            PartialAcc::Binary(a) => binary::report(
+                &spec.segment_by,
+                &self.key_types,
+                &self.keys,
+                a,
+                spec.score.is_some(),
+                None,
+            ),
+            PartialAcc::Multiclass(a) => {
+                multiclass::report(&spec, &self.key_types, &self.keys, a, None)
             }
-            PartialAcc::Multiclass(a) => multiclass::report(&spec, &self.keys, a, None),
-            PartialAcc::Regression(s) => {
-                regression_report(&spec, &self.keys, s, !spec.segment_by.is_empty())
-            }
+            PartialAcc::Regression(s) => regression_report(
+                &spec,
+                &self.key_types,
+                &self.keys,
+                s,
+                !spec.segment_by.is_empty(),
+            ),
         }
     }
 
@@ -323,6 +342,11 @@ impl PerformancePartial {
             .any(|k| k.len() != self.spec.segment_by.len())
         {
             return Err("segment key width");
+        }
+        if self.key_types.len() != self.spec.segment_by.len()
+            || !self.key_types.iter().all(KeyType::is_consistent)
+        {
+            return Err("segment column types");
         }
         match &self.acc {
             PartialAcc::Binary(a) => {

@@ -12,10 +12,11 @@
 //!
 //! # Assumptions
 //! Every sum is exact ([`ExactSum`]), so merged partials give the same bits as one pass,
-//! whatever the split. SST = sum y^2 - (sum y)^2 / n comes from the exact sums of y and of
-//! y^2 (each square added as the exact pair `hi + lo` of a fused multiply-add) evaluated in
-//! double-double arithmetic: it does not cancel when the mean is large against the spread
-//! (relative error about 2^-104 (mean / std)^2).
+//! whatever the split. SST = (n sum y^2 - (sum y)^2) / n comes from the exact sums of y
+//! and of y^2 (each square added as an exact pair `hi + lo`), evaluated exactly before one
+//! rounding ([`crate::performance::sst`]): it does not cancel when the mean is large
+//! against the spread. sMAPE's term is computed so that it does not overflow near the top
+//! of the double range (see `sape`).
 //!
 //! # Complexity
 //! O(1) per row; merge O(1) per group. [`RegressionSums::add_rows`] adds its eight exact
@@ -29,6 +30,7 @@ use crate::performance::columns::SegmentCodes;
 use crate::performance::confusion::{ratio, Value};
 use crate::performance::exact::ExactSum;
 use crate::performance::exact_batch::BATCH;
+use crate::performance::sst::two_square;
 
 /// Why the mean error is undefined: residuals of both signs overflowed to infinity.
 const OPPOSITE_INFINITIES: &str =
@@ -74,10 +76,7 @@ impl RegressionSums {
         self.sum_abs.add(a);
         self.sum_sq.add(e * e);
         self.sum_ape.add(a / t.abs().max(f64::EPSILON));
-        let den = t.abs() + p.abs();
-        if den > 0.0 {
-            self.sum_sape.add(2.0 * a / den);
-        }
+        self.sum_sape.add(sape(t, p, a));
         self.sum_y.add(t);
         // t^2 = hi + lo exactly (barring overflow and underflow), by Dekker's product: a
         // fused multiply-add is a libm call on targets built without FMA.
@@ -92,8 +91,12 @@ impl RegressionSums {
         let mut buf = [[0f64; BATCH]; 8];
         for (tc, pc) in t.chunks(BATCH).zip(p.chunks(BATCH)) {
             let k = tc.len().min(pc.len());
+            let mut huge = false;
             for i in 0..k {
-                write_terms(&mut buf, i, tc[i], pc[i]);
+                huge |= write_terms(&mut buf, i, tc[i], pc[i]);
+            }
+            if huge {
+                fix_huge_sape(&mut buf[4], tc.iter().zip(pc).map(|(&t, &p)| (t, p)));
             }
             self.n += k as u64;
             self.add_buffers(&mut buf, k);
@@ -107,12 +110,16 @@ impl RegressionSums {
         let mut buf = [[0f64; BATCH]; 8];
         for chunk in rows.chunks(BATCH) {
             let mut nulls = 0u64;
+            let mut huge = false;
             for (i, &[t, p]) in chunk.iter().enumerate() {
                 let null = t.is_nan();
                 nulls += u64::from(null);
                 // A null row adds 0 to every sum, which leaves it unchanged.
                 let (t, p) = if null { (0.0, 0.0) } else { (t, p) };
-                write_terms(&mut buf, i, t, p);
+                huge |= write_terms(&mut buf, i, t, p);
+            }
+            if huge {
+                fix_huge_sape(&mut buf[4], chunk.iter().map(|&[t, p]| (t, p)));
             }
             self.n += chunk.len() as u64 - nulls;
             self.n_null += nulls;
@@ -199,26 +206,12 @@ impl RegressionSums {
     pub fn y_mean(&self) -> Value {
         ratio(self.sum_y.value(), self.n as f64, "no rows")
     }
-    /// Total sum of squares of the label about its mean, `sum (y - mean)^2`.
+    /// Total sum of squares of the label about its mean, `sum (y - mean)^2`, from the
+    /// exact sums without cancellation ([`crate::performance::sst`]).
     pub fn sst(&self) -> f64 {
-        if self.n == 0 {
-            return 0.0;
-        }
-        let s1 = self.sum_y.value_dd();
         let mut y2 = self.sum_y2.clone();
         y2.merge(&self.sum_y2_lo);
-        let s2 = y2.value_dd();
-        let sq = dd_mul(s1, s1);
-        let n = self.n as f64;
-        let q = dd_div(sq, n);
-        let d = dd_add(s2, (-q.0, -q.1));
-        let v = d.0 + d.1;
-        // A NaN (overflowed squares) stays NaN: `max` would turn it into 0.
-        if v.is_nan() {
-            v
-        } else {
-            v.max(0.0)
-        }
+        crate::performance::sst::sst(&self.sum_y, &y2, self.n)
     }
     /// Coefficient of determination. Undefined when the squared errors or the label's
     /// squares overflowed the double range (their ratio is then unknown), unless every
@@ -247,9 +240,10 @@ impl RegressionSums {
     }
 }
 
-/// Row `i`'s term of each sum (the terms of [`RegressionSums::add`]).
+/// Row `i`'s term of each sum (the terms of [`RegressionSums::add`]); whether `|t| + |p|`
+/// overflowed, leaving a wrong sMAPE term for [`fix_huge_sape`] to rewrite.
 #[inline]
-fn write_terms(buf: &mut [[f64; BATCH]; 8], i: usize, t: f64, p: f64) {
+fn write_terms(buf: &mut [[f64; BATCH]; 8], i: usize, t: f64, p: f64) -> bool {
     let e = t - p;
     let a = e.abs();
     let den = t.abs() + p.abs();
@@ -258,51 +252,59 @@ fn write_terms(buf: &mut [[f64; BATCH]; 8], i: usize, t: f64, p: f64) {
     buf[1][i] = a;
     buf[2][i] = e * e;
     buf[3][i] = a / t.abs().max(f64::EPSILON);
-    // Adding 0 leaves an exact sum unchanged, as skipping the row does.
-    buf[4][i] = if den > 0.0 { 2.0 * a / den } else { 0.0 };
+    // The row loop vectorises: the rare overflowing denominator is only flagged here (a
+    // branch or a select per row costs 10-25% of the pass) and fixed after the batch.
+    buf[4][i] = sape_finite(a, den);
     buf[5][i] = t;
     buf[6][i] = hi;
     buf[7][i] = lo;
+    den > f64::MAX
 }
 
-/// `t * t` as an exact pair `hi + lo` (Veltkamp split, Dekker product).
-#[inline]
-fn two_square(t: f64) -> (f64, f64) {
-    let hi = t * t;
-    if !hi.is_finite() || t.abs() > 1e150 {
-        return (hi, 0.0);
+/// sMAPE's term `2 |t - p| / (|t| + |p|)` from `a = |t - p|` and `den = |t| + |p|` when
+/// `den` is finite; 0 when both values are 0 (adding 0 leaves an exact sum unchanged, as
+/// skipping the row does).
+#[inline(always)]
+fn sape_finite(a: f64, den: f64) -> f64 {
+    // `2 (a / den)`, not `2 a / den`: `2 a` overflows for `a` above half the double range,
+    // and both give the same bits otherwise (the ratio is in [2^-55, 1], or 0).
+    if den > 0.0 {
+        2.0 * (a / den)
+    } else {
+        0.0
     }
-    let c = 134_217_729.0 * t; // 2^27 + 1
-    let th = c - (c - t);
-    let tl = t - th;
-    (hi, ((th * th - hi) + 2.0 * th * tl) + tl * tl)
 }
 
-type Dd = (f64, f64);
-
-fn two_sum(a: f64, b: f64) -> Dd {
-    let s = a + b;
-    let bb = s - a;
-    (s, (a - (s - bb)) + (b - bb))
+/// sMAPE's term of a row (`a = |t - p|`), right up to the top of the double range.
+#[inline(always)]
+fn sape(t: f64, p: f64, a: f64) -> f64 {
+    let den = t.abs() + p.abs();
+    if den <= f64::MAX {
+        sape_finite(a, den)
+    } else {
+        sape_of_halves(t, p)
+    }
 }
 
-fn dd_add(a: Dd, b: Dd) -> Dd {
-    let (s, e) = two_sum(a.0, b.0);
-    let e = e + a.1 + b.1;
-    two_sum(s, e)
+/// sMAPE's term where `|t| + |p|` overflows (both near the top of the double range, where
+/// `|t - p|` may overflow too): from the halves of `t` and `p`, exact there, as the term
+/// is a ratio.
+fn sape_of_halves(t: f64, p: f64) -> f64 {
+    let (t, p) = (0.5 * t, 0.5 * p);
+    2.0 * ((t - p).abs() / (t.abs() + p.abs()))
 }
 
-fn dd_mul(a: Dd, b: Dd) -> Dd {
-    let p = a.0 * b.0;
-    let e = a.0.mul_add(b.0, -p) + (a.0 * b.1 + a.1 * b.0);
-    two_sum(p, e)
-}
-
-fn dd_div(a: Dd, b: f64) -> Dd {
-    let q1 = a.0 / b;
-    let r = dd_add(a, (-(q1 * b), -q1.mul_add(b, -(q1 * b))));
-    let q2 = r.0 / b;
-    two_sum(q1, q2)
+/// Rewrites the sMAPE terms of a batch's rows whose `|t| + |p|` overflowed (see
+/// [`write_terms`]). Out of the row loop: such rows are rare.
+#[cold]
+#[inline(never)]
+fn fix_huge_sape(terms: &mut [f64; BATCH], rows: impl Iterator<Item = (f64, f64)>) {
+    for (term, (t, p)) in terms.iter_mut().zip(rows) {
+        // Null rows (NaN) compare false: left as written.
+        if t.abs() + p.abs() > f64::MAX {
+            *term = sape_of_halves(t, p);
+        }
+    }
 }
 
 /// Adds the rows of one chunk (`y`, `yhat` as `Float64`) to the sums of their groups.
@@ -336,7 +338,7 @@ pub fn add_chunk(
 /// result, and only one accumulator per thread is allocated.
 ///
 /// # Errors
-/// A NaN or a non-numeric column, naming it (the first in row order).
+/// A NaN, an infinite value or a non-numeric column, naming it (the first in row order).
 pub fn sum_chunks(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
@@ -395,8 +397,9 @@ pub fn sum_chunks(
     Ok(out.unwrap_or_else(|| vec![RegressionSums::default(); groups]))
 }
 
-/// Places rows without nulls, `[label, prediction]` by segment; whether one is NaN. A
-/// function of its own: the loop is the pass's hot path and compiles alone.
+/// Places rows without nulls, `[label, prediction]` by segment; whether one is NaN or
+/// infinite (refused). A function of its own: the loop is the pass's hot path and
+/// compiles alone.
 #[inline(never)]
 fn place_pairs(
     codes: &[u32],
@@ -404,12 +407,13 @@ fn place_pairs(
     p: &[f64],
     placer: &mut crate::performance::counting::Placer<'_, [f64; 2]>,
 ) -> bool {
-    let mut nan = false;
+    let mut bad = false;
     for ((&k, &t), &q) in codes.iter().zip(y).zip(p) {
-        nan |= t.is_nan() | q.is_nan();
+        // One compare each, as the NaN test it replaces: NaN is not finite either.
+        bad |= !t.is_finite() | !q.is_finite();
         placer.put(k as usize, [t, q]);
     }
-    nan
+    bad
 }
 
 /// Groups from which the rows are first grouped by segment: each row then updates
@@ -422,7 +426,8 @@ const GROUPED_FROM: usize = 256;
 /// marks nothing else), each segment's rows then one contiguous run.
 ///
 /// # Errors
-/// As [`sum_chunks`]: a NaN names the first column holding one, in row order.
+/// As [`sum_chunks`]: a NaN or an infinite value names the first column holding one, in
+/// row order.
 fn sum_grouped(
     chunks: &crate::performance::columns::Chunks,
     (pred, prediction): (usize, &str),
@@ -437,8 +442,8 @@ fn sum_grouped(
     use arrow_array::{Array, ArrayRef};
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicBool, Ordering};
-    // Read as floats; NaN (refused) is looked for while placing the rows, not in a pass
-    // of its own: the data is read once.
+    // Read as floats; NaN and +-inf (refused) are looked for while placing the rows, not
+    // in a pass of its own: the data is read once.
     let cols: Vec<crate::error::Result<(ArrayRef, ArrayRef)>> = chunks
         .chunks
         .par_iter()
@@ -491,7 +496,7 @@ fn sum_grouped(
                     for (i, &k) in codes.iter().enumerate() {
                         let null = y.is_null(i) || p.is_null(i);
                         let row = if null { [f64::NAN; 2] } else { [yv[i], pv[i]] };
-                        nan |= !null && (row[0].is_nan() | row[1].is_nan());
+                        nan |= !null && !(row[0].is_finite() & row[1].is_finite());
                         placer.put(k as usize, row);
                     }
                 }
@@ -503,7 +508,7 @@ fn sum_grouped(
         },
     )?;
     if nan_seen.load(Ordering::Relaxed) {
-        // The error names the first column with a NaN, in row order.
+        // The error names the first column with a NaN or an infinity, in row order.
         for c in &chunks.chunks {
             values(&c[label], label_name)?;
             values(&c[pred], prediction)?;

@@ -2,15 +2,6 @@
 use super::*;
 
 #[test]
-fn two_square_is_exact() {
-    for t in [0.1, 3.0, -7.25e-3, 1e10 + 0.5, 123456.789, 1e-150, -1e150] {
-        let (hi, lo) = two_square(t);
-        assert_eq!(hi, t * t);
-        assert_eq!(lo, t.mul_add(t, -hi), "{t}");
-    }
-}
-
-#[test]
 fn rows_in_batches_equal_row_by_row() {
     let t: Vec<f64> = (0..1000)
         .map(|i| 1e4 + f64::from(i % 17) * 0.37 - 3.0)
@@ -86,4 +77,36 @@ fn sst_does_not_cancel() {
     }
     // Deviations 0..9 around 4.5, 100 times each: 100 * sum (k - 4.5)^2 = 8250.
     assert!((s.sst() - 8250.0).abs() < 1e-6, "{}", s.sst());
+}
+
+#[test]
+fn smape_terms_do_not_overflow_near_the_top_of_the_range() {
+    // |t| + |p| (and |t - p|) overflow: the term is still 2 |t - p| / (|t| + |p|).
+    let mut s = RegressionSums::default();
+    s.add(1e308, -1e308);
+    assert_eq!(s.smape(), Ok(2.0));
+    let (t, p) = ([1.0e308, 1.5e308, -1.7e308], [1.1e308, 1.4e308, 0.9e308]);
+    let (mut a, mut b) = (RegressionSums::default(), RegressionSums::default());
+    t.iter().zip(&p).for_each(|(&x, &y)| a.add(x, y));
+    b.add_rows(&t, &p);
+    assert_eq!(a, b);
+    // The grouped pass's rows, with a null row (NaN) among them.
+    let mut pairs: Vec<[f64; 2]> = t.iter().zip(&p).map(|(&x, &y)| [x, y]).collect();
+    pairs.insert(1, [f64::NAN; 2]);
+    let mut c = RegressionSums::default();
+    c.add_pairs(&pairs);
+    b.n_null = 1;
+    assert_eq!(b, c);
+    // In exact terms: 0.2 / 2.1, 0.2 / 2.9 and 2 * 2.6 / 2.6.
+    let want = (0.2 / 2.1 + 0.2 / 2.9 + 2.0) / 3.0;
+    let got = a.smape().unwrap();
+    assert!(
+        (got - want).abs() <= 4.0 * f64::EPSILON * want,
+        "{got} {want}"
+    );
+    // Subnormal values keep their exact terms (halving them would not).
+    let mut tiny = RegressionSums::default();
+    tiny.add(5e-324, 0.0);
+    tiny.add(0.0, 0.0);
+    assert_eq!(tiny.smape(), Ok(1.0));
 }

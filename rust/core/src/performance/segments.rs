@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::error::Result;
 use crate::fairness::groups::KeyValue;
+use crate::fairness::key_types::KeyType;
 use crate::performance::confusion::{BinaryCounts, ClassCounts, Value};
 use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
@@ -18,12 +19,13 @@ use crate::performance::table::TableBuilder;
 /// Arrow errors (a bug).
 pub fn binary_table(
     names: &[String],
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     counts: &[BinaryCounts],
     aucs: Option<Vec<Value>>,
 ) -> Result<RecordBatch> {
-    let mut t = TableBuilder::default();
-    t.keys(names, keys);
+    let mut t = TableBuilder::new("segment_by");
+    t.keys(names, types, keys);
     t.counts("n", counts.iter().map(BinaryCounts::n));
     t.counts("n_null", counts.iter().map(|c| c.n_null));
     t.metric("accuracy", counts.iter().map(BinaryCounts::accuracy));
@@ -56,6 +58,7 @@ pub fn binary_table(
 /// Arrow errors (a bug).
 pub fn multiclass_table(
     names: &[String],
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     counts: &[ClassCounts],
     scores: Option<Vec<[Value; 3]>>,
@@ -64,8 +67,8 @@ pub fn multiclass_table(
     let col = |f: fn(&crate::performance::confusion::Averages) -> f64| {
         avg.iter().map(move |a| a.as_ref().map(f).ok_or("no rows"))
     };
-    let mut t = TableBuilder::default();
-    t.keys(names, keys);
+    let mut t = TableBuilder::new("segment_by");
+    t.keys(names, types, keys);
     t.counts("n", counts.iter().map(ClassCounts::n));
     t.counts("n_null", counts.iter().map(|c| c.n_null));
     t.metric("accuracy", col(|a| a.accuracy));
@@ -88,6 +91,7 @@ pub fn multiclass_table(
 /// Arrow errors (a bug).
 pub fn regression_table(
     names: &[String],
+    types: &[KeyType],
     keys: &[Vec<KeyValue>],
     sums: &[RegressionSums],
 ) -> Result<RecordBatch> {
@@ -106,8 +110,8 @@ pub fn regression_table(
             ]
         })
         .collect();
-    let mut t = TableBuilder::default();
-    t.keys(names, keys);
+    let mut t = TableBuilder::new("segment_by");
+    t.keys(names, types, keys);
     t.counts("n", sums.iter().map(|s| s.n));
     t.counts("n_null", sums.iter().map(|s| s.n_null));
     for (j, name) in ["mae", "rmse", "mape", "smape", "r2", "mean_error"]
