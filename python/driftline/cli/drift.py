@@ -1,7 +1,7 @@
 """``driftline drift REFERENCE CURRENT``: compare two datasets; a CI gate.
 
 Exit codes: 0 no drift (or drift without ``--fail-on-drift``), 1 drift with
-``--fail-on-drift``, 2 bad usage or unreadable input.
+``--fail-on-drift``, 2 bad usage, unreadable input or a report that cannot be written.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from driftline.cli.app import app
+from driftline.cli.registry import fail_on_error
 
 __all__ = ["drift"]
 
@@ -53,13 +54,15 @@ def drift(
         cols = [c.strip() for item in columns for c in item.split(",") if c.strip()]
     try:
         report = dl.compare(reference, current, columns=cols, alpha=alpha, segment_by=segment_by)
-    except (DriftlineError, FileNotFoundError, ValueError) as exc:
+    except (DriftlineError, OSError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from exc
-    if html is not None:
-        report.to_html(html)
-    if json_out is not None:
-        report.to_json(json_out, indent=2)
+    # A report that cannot be written is exit status 2, one line: status 1 means drift.
+    with fail_on_error():
+        if html is not None:
+            report.to_html(html)
+        if json_out is not None:
+            report.to_json(json_out, indent=2)
     if not quiet:
         report.summary()
         if segment_by is not None:

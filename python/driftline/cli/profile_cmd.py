@@ -19,6 +19,8 @@ from rich.table import Table
 
 import driftline as dl
 from driftline.cli.app import app
+from driftline.cli.files import ARROW_SUFFIXES, read_arrow_file, read_csv
+from driftline.cli.registry import fail_on_error
 
 __all__ = ["format_value", "profile_table", "wide_width"]
 
@@ -93,13 +95,9 @@ def _load(data: str, columns: list[str] | None) -> dl.Profile:
     path = Path(data)
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        import pyarrow.csv as pacsv
-
-        return dl.profile(pacsv.read_csv(path), columns=columns)
-    if suffix in (".arrow", ".feather", ".ipc"):
-        import pyarrow.feather as feather
-
-        return dl.profile(feather.read_table(path), columns=columns)
+        return dl.profile(read_csv(path), columns=columns)
+    if suffix in ARROW_SUFFIXES:
+        return dl.profile(read_arrow_file(path), columns=columns)
     return dl.profile_parquet(data, columns=columns)
 
 
@@ -119,18 +117,17 @@ def profile_command(
         Path | None, typer.Option("--save", help="Also save the profile bytes (.dlprof) here.")
     ] = None,
 ) -> None:
-    """Profile DATA and print a summary table."""
+    """Profile DATA and print a summary table (exit 2 when a file cannot be read or
+    written)."""
     console = Console(width=wide_width())
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    try:
+    with fail_on_error():
         p = _load(data, cols)
-    except (FileNotFoundError, dl.exceptions.DriftlineError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(code=2) from exc
     console.print(profile_table(p, title=f"{data}: {p.row_count:,} rows"))
-    if json_out is not None:
-        json_out.write_text(p.to_json(indent=2), encoding="utf-8")
-        console.print(f"summary written to {json_out}")
-    if save is not None:
-        save.write_bytes(p.to_bytes())
-        console.print(f"profile saved to {save}")
+    with fail_on_error():
+        if json_out is not None:
+            json_out.write_text(p.to_json(indent=2), encoding="utf-8")
+            console.print(f"summary written to {json_out}")
+        if save is not None:
+            save.write_bytes(p.to_bytes())
+            console.print(f"profile saved to {save}")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from driftline.cli.app import app
+from driftline.cli.files import read_csv
 from driftline.cli.registry import console, emit, fail_on_error
 
 __all__ = ["validate_cmd"]
@@ -19,16 +20,12 @@ def validate_cmd(
     rules: Annotated[Path, typer.Option(help="TOML file of [[rules]].")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Validate data against rules; exit 1 if any rule fails."""
+    """Validate data against rules; exit 1 if any rule fails, 2 if a file cannot be read."""
     from driftline.validation import validate
 
+    # A file that cannot be read is exit status 2, one line: status 1 means "a rule failed".
     with fail_on_error():
-        if data.suffix.lower() == ".csv":
-            import pyarrow.csv as pacsv
-
-            report = validate(pacsv.read_csv(data), rules)
-        else:
-            report = validate(data, rules)
+        report = validate(read_csv(data) if data.suffix.lower() == ".csv" else data, rules)
     if as_json:
         typer.echo(report.to_json())
     else:

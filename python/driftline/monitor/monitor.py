@@ -26,8 +26,10 @@ from driftline.actions.outbox import Dispatcher, Outbox
 from driftline.exceptions import SchemaError
 from driftline.monitor.accumulate import WindowAccumulator
 from driftline.monitor.quality import (
+    batch_plan,
+    check_unique_columns,
+    checked_table,
     reference_kinds,
-    schema_problems,
     segment_key_problem,
 )
 from driftline.monitor.records import records_to_window_table
@@ -56,7 +58,9 @@ class Monitor:
         Reference data (anything :func:`driftline.profile` reads), Parquet path(s), or a
         :class:`~driftline.Profile` (profiled with ``bins=`` for exact binned drift).
     features
-        Feature columns (default: every reference column but the outcome columns).
+        Feature columns (default: every reference column but the outcome columns), each
+        once (a repeated column, here or in ``sensitive``, raises
+        :class:`~driftline.exceptions.InvalidParameter`).
     prediction, label, score, sensitive
         Outcome columns: with a label, windows get ``performance`` on their labelled rows;
         with sensitive columns, ``fairness``.
@@ -145,6 +149,7 @@ class Monitor:
         self.name = name
         self.prediction, self.label, self.score = prediction, label, score
         self.sensitive = _as_list(sensitive)
+        check_unique_columns(features=features, sensitive=self.sensitive)
         self.segment_by = segment_by
         self.task = task
         outcome = [c for c in (prediction, label, score) if c] + self.sensitive
@@ -338,7 +343,12 @@ class Monitor:
     def observe(self, batch: Any) -> None:
         """Add a batch (Arrow data, a pandas or polars frame) or one record (a dict).
 
-        Thread-safe. Closes the windows the batch completes (on this thread).
+        Thread-safe. Closes the windows the batch completes (on this thread). A batch
+        that does not fit the reference (a feature missing, of another kind, or a column
+        it reads appearing twice) is a :class:`~driftline.exceptions.SchemaError` (see
+        ``on_schema_error``); Arrow data whose buffers do not hold what its offsets and
+        lengths declare is a :class:`~driftline.exceptions.DataError`, the monitor
+        unchanged.
         """
         if isinstance(batch, dict) and not isinstance(self._windows, EventTimeWindows):
             self._observe_record(batch)
@@ -369,25 +379,21 @@ class Monitor:
         for known, plan in plans:
             if known is schema or known.equals(schema):
                 return plan
-        checked = self._checked_kinds
-        problems = schema_problems(schema, self.features, checked, optional=list(checked))
-        names = schema.names
-        if self.segment_by is not None:
-            if self.segment_by not in names:
-                problems.append(f"missing segment column {self.segment_by!r}")
-            else:
-                problem = segment_key_problem(self.segment_by, schema.field(self.segment_by).type)
-                if problem:
-                    problems.append(problem)
-        extra = [self._windows.column] if isinstance(self._windows, EventTimeWindows) else []
-        keep = [c for c in self._keep + extra if c in set(names)]
-        plan = (problems, None if keep == names else keep)
+        w = self._windows
+        plan = batch_plan(
+            schema,
+            features=self.features,
+            kinds=self._checked_kinds,
+            keep=self._keep,
+            segment_by=self.segment_by,
+            event_time=w.column if isinstance(w, EventTimeWindows) else None,
+        )
         # A copy replaces the list, so concurrent readers never see it mid-change.
         self._plans = [(schema, plan), *plans[:7]]
         return plan
 
     def _table(self, batch: Any) -> pa.Table:
-        return to_table(batch)
+        return checked_table(to_table(batch))
 
     def _assign(self, table: pa.Table) -> list[tuple[WindowAccumulator, pa.Table]]:
         w = self._windows

@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from driftline.exceptions import DataError, InvalidParameter
+
 __all__ = [
+    "batch_plan",
+    "check_unique_columns",
+    "checked_table",
     "fits_kinds",
     "quality_findings",
     "record_problem",
     "reference_kinds",
+    "repeated_columns",
     "schema_problems",
     "segment_key_problem",
 ]
@@ -75,6 +82,73 @@ def record_problem(record: dict[str, Any], kinds: dict[str, str]) -> str | None:
     return None
 
 
+def repeated_columns(names: Sequence[str], among: Sequence[str] | None = None) -> list[str]:
+    """Names that appear more than once in ``names`` (only those in ``among``, when
+    given), in order of first appearance."""
+    counts = Counter(names)
+    wanted = None if among is None else set(among)
+    return [n for n, k in counts.items() if k > 1 and (wanted is None or n in wanted)]
+
+
+def checked_table(table: pa.Table) -> pa.Table:
+    """``table`` once its buffers are checked against its offsets and lengths (pyarrow's
+    cheap validation, O(columns)); :class:`~driftline.exceptions.DataError` otherwise.
+
+    A table read from an untrusted IPC body without validation would otherwise be read
+    out of bounds later, when its window's batches are concatenated or profiled, on
+    whichever thread closes the window.
+    """
+    try:
+        table.validate()
+    except pa.ArrowException as exc:
+        raise DataError(f"invalid Arrow data: {exc}") from None
+    return table
+
+
+def check_unique_columns(**lists: str | Sequence[str] | None) -> None:
+    """Raise :class:`~driftline.exceptions.InvalidParameter` naming a column listed twice
+    in one of the keyword arguments (``features=[...]``): every window would otherwise
+    fail to profile."""
+    for argument, names in lists.items():
+        repeated = repeated_columns([names] if isinstance(names, str) else list(names or ()))
+        if repeated:
+            raise InvalidParameter(f"{argument} lists {repeated[:20]} more than once")
+
+
+def batch_plan(
+    schema: pa.Schema,
+    *,
+    features: Sequence[str],
+    kinds: dict[str, str],
+    keep: Sequence[str],
+    segment_by: str | None = None,
+    event_time: str | None = None,
+) -> tuple[list[str], list[str] | None]:
+    """What is wrong with a batch of ``schema`` for a monitor, and the columns to keep of
+    it (None: every column, in order).
+
+    A column the monitor reads (a feature, an outcome, the segment key or the event time)
+    that appears twice is refused first: which of the two to profile is anybody's guess.
+    Duplicates among the other columns are dropped with them.
+    """
+    names = schema.names
+    read = [*kinds, *features, *keep, *(c for c in (segment_by, event_time) if c)]
+    repeated = repeated_columns(names, read)
+    if repeated:
+        problems = [f"columns {repeated[:20]} appear more than once; column names must be unique"]
+    else:
+        problems = schema_problems(schema, features, kinds, optional=list(kinds))
+        if segment_by is not None and segment_by not in names:
+            problems.append(f"missing segment column {segment_by!r}")
+        elif segment_by is not None:
+            problem = segment_key_problem(segment_by, schema.field(segment_by).type)
+            if problem:
+                problems.append(problem)
+    present = set(names)
+    wanted = [c for c in [*keep, *([event_time] if event_time else [])] if c in present]
+    return problems, None if wanted == names else wanted
+
+
 def schema_problems(
     schema: pa.Schema,
     features: Sequence[str],
@@ -85,6 +159,10 @@ def schema_problems(
     may leave out: labels, predictions, group columns) whose kind differs from the
     reference's. Batches of one window are concatenated at its close, so a label that is a
     string in one batch and an integer in another must be refused when it arrives."""
+    repeated = repeated_columns(schema.names, [*features, *optional])
+    if repeated:
+        # schema.field() cannot pick one of two columns of a name: refused before it runs.
+        return [f"columns {repeated[:20]} appear more than once; column names must be unique"]
     names = set(schema.names)
     problems = []
     missing = [c for c in features if c not in names]

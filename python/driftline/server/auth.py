@@ -9,9 +9,11 @@ runs. A route that declares nothing answers 403 whatever the caller, and
 permission     granted to
 =============  =========================================================================
 public         everybody, without a token (health probes, the login page, static assets)
-read           viewer, contributor, approver, admin; retraining triggers
-contribute     contributor, admin; retraining triggers (the registry narrows it further:
-               ownership, candidate versions only)
+read           viewer, contributor, approver, admin; retraining triggers (on the monitor
+               routes, only the monitors of the model they are bound to)
+contribute     contributor, admin; retraining triggers (narrowed further: the registry
+               checks ownership and allows candidate versions only; the monitor routes
+               let a trigger act only on monitors of the model it is bound to)
 approve        approver, admin
 audit          approver, admin (the audit trail names every actor and denial)
 admin          admin
@@ -136,6 +138,9 @@ class Principal:
         A registry session acting as that user (it re-checks the token on each call).
     csrf
         The dashboard session's form token (empty for API callers).
+    trigger_model
+        The model a retraining trigger is bound to (None for people): the monitor routes
+        let a trigger act on that model's monitors only.
     """
 
     name: str
@@ -143,6 +148,7 @@ class Principal:
     kind: str
     session: Any
     csrf: str = ""
+    trigger_model: str | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -159,7 +165,13 @@ def _principal_for(registry: Any, token: str) -> Principal | None:
         return None
     if user.disabled:
         return None
-    return Principal(name=user.name, role=user.role, kind=user.kind, session=session)
+    return Principal(
+        name=user.name,
+        role=user.role,
+        kind=user.kind,
+        session=session,
+        trigger_model=getattr(user, "trigger_model", None),
+    )
 
 
 class BearerCache:
@@ -286,7 +298,14 @@ class UiSessions:
         if user.disabled:
             self.logout(sid)
             return None
-        return Principal(user.name, user.role, user.kind, entry.session, entry.csrf)
+        return Principal(
+            user.name,
+            user.role,
+            user.kind,
+            entry.session,
+            entry.csrf,
+            getattr(user, "trigger_model", None),
+        )
 
     def logout(self, sid: str) -> None:
         """Forget a session id."""

@@ -14,12 +14,13 @@ import re
 import secrets
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from driftline.exceptions import ConflictError, InvalidParameter, NotFound
 from driftline.server.limits import Int64
@@ -104,6 +105,17 @@ class MonitorConfig(_Body):
     ) = 10_000
     policies: Annotated[list[PolicyConfig], Field(max_length=32)] = []
     history: Annotated[int, Field(ge=1, le=10_000)] = 500
+
+    @field_validator("features", "sensitive")
+    @classmethod
+    def _unique(cls, columns: list[str] | None) -> list[str] | None:
+        """A column listed twice would make every window fail to profile: refused here
+        (a 422 naming the column) rather than accepted and silent."""
+        if columns is not None:
+            repeated = [c for c, n in Counter(columns).items() if n > 1]
+            if repeated:
+                raise ValueError(f"columns must be listed once; repeated: {repeated[:20]}")
+        return columns
 
 
 @dataclass

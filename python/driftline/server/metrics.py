@@ -1,7 +1,8 @@
 """Prometheus instruments of the server, on a registry of their own (one per app).
 
 Requests are labelled by route template (``/api/v1/models/{model}``), never by raw path,
-so user strings never become label values and the label set stays bounded.
+and by method, any non-standard one as ``OTHER``, so user strings never become label
+values and the label set stays bounded.
 """
 
 from __future__ import annotations
@@ -14,7 +15,24 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-__all__ = ["ServerMetrics"]
+__all__ = ["ServerMetrics", "method_label"]
+
+# The methods of RFC 9110 and PATCH (RFC 5789). Any token is a valid HTTP method, so one
+# taken verbatim as a label would let a client create a series per made-up method.
+_METHODS = frozenset(
+    {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"}
+)
+
+
+def method_label(method: Any) -> str:
+    """The ``method`` label of a request: a standard method as is, anything else ``OTHER``.
+
+    Examples
+    --------
+    >>> method_label("GET"), method_label("M0042"), method_label(None)
+    ('GET', 'OTHER', 'OTHER')
+    """
+    return method if method in _METHODS else "OTHER"
 
 
 class _Callback(Collector):
@@ -79,7 +97,7 @@ class ServerMetrics:
                 await app(scope, receive, tracking_send)
             finally:
                 route = str(scope.get("driftline.route", "<unmatched>"))
-                metrics.requests.labels(route, scope.get("method", "?"), str(status)).inc()
+                metrics.requests.labels(route, method_label(scope.get("method")), str(status)).inc()
                 metrics.latency.labels(route).observe(time.perf_counter() - start)
 
         return record

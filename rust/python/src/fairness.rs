@@ -7,6 +7,7 @@ use pyo3::types::{PyDict, PyList, PyTuple};
 use pyo3_arrow::{PyRecordBatch, PyTable};
 
 use crate::errors::{run_detached, to_py_err};
+use crate::input::validate_batches;
 use crate::performance::{extract_key, extract_positive, key_to_py, metrics_to_py};
 
 /// Builds a core spec from the Python arguments.
@@ -125,7 +126,10 @@ pub fn fairness<'py>(
         task,
         segment_by,
     )?;
-    let batches = data.into_inner().0;
-    let report = run_detached(py, || core::evaluate(&batches, &spec))?;
+    let batches = crate::performance::batches(data);
+    let report = run_detached(py, || {
+        validate_batches(&batches)?;
+        core::evaluate(&batches, &spec)
+    })?;
     fair_report_dict(py, report)
 }

@@ -11,6 +11,7 @@ use pyo3_arrow::PyTable;
 
 use crate::errors::run_detached;
 use crate::fairness::{fair_report_dict, fair_spec};
+use crate::input::validate_batches;
 use crate::performance::{batches, perf_report_dict, perf_spec};
 
 /// Merges partials left to right into the first (`merge_from` of the core type), taking
@@ -181,7 +182,10 @@ pub fn performance_partial<'py>(
         segment_by,
     )?;
     let batches = batches(data);
-    let inner = run_detached(py, || PerformancePartial::compute(&batches, &spec))?;
+    let inner = run_detached(py, || {
+        validate_batches(&batches)?;
+        PerformancePartial::compute(&batches, &spec)
+    })?;
     Ok(PyPerformancePartial { inner })
 }
 
@@ -214,8 +218,11 @@ pub fn fairness_partial<'py>(
         task,
         segment_by,
     )?;
-    let batches = data.into_inner().0;
-    let inner = run_detached(py, || FairnessPartial::compute(&batches, &spec))?;
+    let batches = batches(data);
+    let inner = run_detached(py, || {
+        validate_batches(&batches)?;
+        FairnessPartial::compute(&batches, &spec)
+    })?;
     Ok(PyFairnessPartial { inner })
 }
 

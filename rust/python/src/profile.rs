@@ -12,11 +12,11 @@ use driftline_core::stats::SketchPair;
 use pyo3::prelude::*;
 use pyo3::pybacked::PyBackedBytes;
 use pyo3::types::{PyBytes, PyDict};
-use pyo3_arrow::{PyRecordBatch, PyRecordBatchReader};
+use pyo3_arrow::PyRecordBatch;
 use rayon::prelude::*;
 
 use crate::errors::{driftline_exception, run_detached, to_py_err};
-use crate::input::read_stream;
+use crate::input::{read_stream, validate_batches};
 use crate::segment_readers::{column_number_rows, frequency_tables};
 
 /// A mergeable profile held by the native module (wrapped by `driftline.Profile`).
@@ -376,7 +376,7 @@ impl PyProfile {
 #[allow(clippy::too_many_arguments)]
 pub fn profile(
     py: Python<'_>,
-    data: PyRecordBatchReader,
+    data: &Bound<'_, PyAny>,
     columns: Option<Vec<String>>,
     categorical: Option<Vec<String>>,
     edges: Option<BTreeMap<String, Vec<f64>>>,
@@ -405,6 +405,7 @@ pub fn profile(
         expected_rows,
     };
     run_detached(py, move || {
+        validate_batches(&batches)?;
         driftline_core::profile_batches(&schema, &batches, &opts)
     })
     .map(PyProfile::new)
@@ -415,7 +416,7 @@ pub fn profile(
 #[pyo3(signature = (data, edges, *, threads=None))]
 pub fn histogram(
     py: Python<'_>,
-    data: PyRecordBatchReader,
+    data: &Bound<'_, PyAny>,
     edges: Vec<f64>,
     threads: Option<usize>,
 ) -> PyResult<(Vec<u64>, u64)> {
@@ -429,6 +430,7 @@ pub fn histogram(
     };
     let arrays: Vec<_> = batches.iter().map(|b| b.column(0).clone()).collect();
     run_detached(py, move || {
+        validate_batches(&batches)?;
         driftline_core::profile::histogram::bin_counts(field.name(), &arrays, &edges, threads)
     })
 }

@@ -7,6 +7,7 @@ read from memory with pyarrow's IPC reader, never from a file.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -17,11 +18,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.actions.payload import json_safe
-from driftline.exceptions import DataError, NotFound
+from driftline.exceptions import DataError, NotFound, PermissionDenied, SchemaError
 from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
 from driftline.server.hub import MonitorConfig, MonitorHub, ServedMonitor
 
-__all__ = ["ARROW_STREAM", "router"]
+__all__ = ["ARROW_STREAM", "check_model_scope", "may_act_on", "router", "served_monitor"]
 
 router = APIRouter(prefix="/api/v1", route_class=SecuredRoute, tags=["monitors"])
 
@@ -45,12 +46,57 @@ def hub(request: Request) -> MonitorHub:
     return found
 
 
+def may_act_on(who: Principal, model: str) -> bool:
+    """Whether ``who`` may act on monitors of ``model``.
+
+    People act on every monitor their role allows. A retraining trigger is bound to one
+    model (the registry lets it register candidates of that model only), so it acts only
+    on that model's monitors; any other kind of identity, or a trigger whose model is
+    unknown, acts on none (deny by default).
+    """
+    if who.kind == "human":
+        return True
+    return who.kind == "trigger" and who.trigger_model is not None and who.trigger_model == model
+
+
+def check_model_scope(who: Principal, model: str) -> None:
+    """Raise :class:`PermissionDenied` (403) unless ``who`` may act on ``model``'s monitors."""
+    if not may_act_on(who, model):
+        raise PermissionDenied(
+            f"{who.name!r} is a {who.kind} bound to model {who.trigger_model!r}: it may not "
+            f"act on monitors of model {model[:256]!r}"
+        )
+
+
+def served_monitor(request: Request, name: str, who: Principal) -> ServedMonitor:
+    """The monitor ``name``, if ``who`` may act on its model (403 otherwise)."""
+    served = hub(request).get(name)
+    check_model_scope(who, served.config.model)
+    return served
+
+
 def _arrow_table(body: bytes) -> pa.Table:
+    """The body's Arrow IPC stream as a table, fully validated.
+
+    ``read_all`` trusts the offsets and lengths a body declares: a string column whose
+    offsets point past its data would be read out of bounds by whatever touches it next
+    (the native profiler at window close, or pyarrow's own concatenation). Full
+    validation (offsets, UTF-8, dictionary keys) refuses such a body here, before the
+    monitor sees a row. Every Arrow error, including a compressed buffer declaring more
+    bytes than can be allocated, is the body's fault: a 422, never a 500.
+    """
     try:
-        reader = pa.ipc.open_stream(pa.BufferReader(body))
-        return reader.read_all()
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OSError) as exc:
-        raise DataError(f"the body is not a valid Arrow IPC stream: {exc}") from None
+        table = pa.ipc.open_stream(pa.BufferReader(body)).read_all()
+        table.validate(full=True)
+    except (pa.ArrowException, OSError, MemoryError, ValueError) as exc:
+        # ValueError covers UnicodeDecodeError (a field name that is not UTF-8).
+        detail = str(exc)[:500]
+        raise DataError(f"the body is not a valid Arrow IPC stream: {detail}") from None
+    repeated = sorted(n for n, count in Counter(table.column_names).items() if count > 1)
+    if repeated:
+        shown = ", ".join(repr(n[:256]) for n in repeated[:20])
+        raise SchemaError(f"column names must be unique; repeated: {shown}")
+    return table
 
 
 def _json_table(body: bytes) -> pa.Table:
@@ -109,14 +155,15 @@ def _parse_and_observe(
 @router.get("/monitors")
 @requires(Permission.READ)
 def list_monitors(request: Request, who: Who) -> list[dict[str, Any]]:
-    """Every monitor this server runs, with its counters."""
-    return [m.summary() for m in hub(request)]
+    """Every monitor this server runs (a trigger sees its model's), with its counters."""
+    return [m.summary() for m in hub(request) if may_act_on(who, m.config.model)]
 
 
 @router.post("/monitors", status_code=201)
 @requires(Permission.CONTRIBUTE)
 def create_monitor(request: Request, body: MonitorConfig, who: Who) -> dict[str, Any]:
     """Create a monitor on a registered version's reference profile."""
+    check_model_scope(who, body.model)
     return hub(request).create(body, who.session).summary()
 
 
@@ -124,13 +171,14 @@ def create_monitor(request: Request, body: MonitorConfig, who: Who) -> dict[str,
 @requires(Permission.READ)
 def get_monitor(request: Request, name: MonitorName, who: Who) -> dict[str, Any]:
     """A monitor's configuration and counters."""
-    return hub(request).get(name).summary()
+    return served_monitor(request, name, who).summary()
 
 
 @router.delete("/monitors/{name}", status_code=204)
 @requires(Permission.ADMIN)
 def delete_monitor(request: Request, name: MonitorName, who: Who) -> None:
     """Stop a monitor (its outbox file, if any, stays)."""
+    served_monitor(request, name, who)
     hub(request).remove(name)
 
 
@@ -149,7 +197,7 @@ def delete_monitor(request: Request, name: MonitorName, who: Who) -> None:
 @requires(Permission.CONTRIBUTE)
 async def ingest(request: Request, name: MonitorName, who: Who) -> dict[str, Any]:
     """Add a batch: ``application/vnd.apache.arrow.stream`` or JSON ``{"rows": [...]}``."""
-    served = hub(request).get(name)
+    served = served_monitor(request, name, who)
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media not in (ARROW_STREAM, "application/json"):
         raise DataError(f"send {ARROW_STREAM} or application/json, not {media[:100]!r}")
@@ -164,7 +212,7 @@ async def ingest(request: Request, name: MonitorName, who: Who) -> dict[str, Any
 @requires(Permission.CONTRIBUTE)
 def close_window(request: Request, name: MonitorName, who: Who) -> Response:
     """Close the open window now; 204 when it holds no rows."""
-    result = hub(request).get(name).monitor.close_window()
+    result = served_monitor(request, name, who).monitor.close_window()
     if result is None:
         return Response(status_code=204)
     # A Response is written as is (no pydantic serialisation, which would turn inf into
@@ -177,7 +225,7 @@ def close_window(request: Request, name: MonitorName, who: Who) -> Response:
 @requires(Permission.READ)
 def history(request: Request, name: MonitorName, who: Who) -> list[dict[str, Any]]:
     """The closed windows, oldest first (summaries with their verdicts)."""
-    return [w.to_dict() for w in hub(request).get(name).monitor.history]
+    return [w.to_dict() for w in served_monitor(request, name, who).monitor.history]
 
 
 @router.get("/monitors/{name}/windows/{window}")
@@ -189,7 +237,7 @@ def window_report(
     who: Who,
 ) -> dict[str, Any]:
     """One closed window's full report (drift with histograms, quality, performance)."""
-    for w in hub(request).get(name).monitor.history:
+    for w in served_monitor(request, name, who).monitor.history:
         if w.window == window:
             out: dict[str, Any] = w.to_dict()
             out["profile"] = w.profile.to_dict() if w.profile is not None else None

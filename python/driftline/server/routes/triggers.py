@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
-from driftline.server.routes.monitors import hub
+from driftline.server.routes.monitors import served_monitor
 
 __all__ = ["router"]
 
@@ -39,7 +39,7 @@ def outbox(
     status: Annotated[Literal["pending", "delivered", "dead"] | None, Query()] = None,
 ) -> list[dict[str, Any]]:
     """The monitor's deliveries, oldest first, optionally of one status."""
-    return [asdict(d) for d in hub(request).get(name).monitor.outbox.list(status)]
+    return [asdict(d) for d in served_monitor(request, name, who).monitor.outbox.list(status)]
 
 
 @router.get("/monitors/{name}/triggers")
@@ -47,7 +47,7 @@ def outbox(
 def triggers(request: Request, name: MonitorName, who: Who) -> list[dict[str, Any]]:
     """Triggers fired (and suppressed) in the windows still in history."""
     out = []
-    for w in hub(request).get(name).monitor.history:
+    for w in served_monitor(request, name, who).monitor.history:
         out += [{**t.to_dict(), "suppressed": False} for t in w.triggers]
         out += [{**t.to_dict(), "suppressed": True} for t in w.suppressed]
     return out
@@ -57,7 +57,7 @@ def triggers(request: Request, name: MonitorName, who: Who) -> list[dict[str, An
 @requires(Permission.ADMIN)
 def replay(request: Request, name: MonitorName, body: ReplayIn, who: Who) -> dict[str, int]:
     """Set dead letters back to pending and deliver them now."""
-    monitor = hub(request).get(name).monitor
+    monitor = served_monitor(request, name, who).monitor
     count = monitor.outbox.replay(body.ids)
     return {"replayed": count, **monitor.dispatch()}
 
@@ -66,4 +66,4 @@ def replay(request: Request, name: MonitorName, body: ReplayIn, who: Who) -> dic
 @requires(Permission.CONTRIBUTE)
 def dispatch(request: Request, name: MonitorName, who: Who) -> dict[str, int]:
     """Deliver pending deliveries now."""
-    return dict(hub(request).get(name).monitor.dispatch())
+    return dict(served_monitor(request, name, who).monitor.dispatch())
