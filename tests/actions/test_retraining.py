@@ -46,3 +46,23 @@ def test_suspended_model_suppressed(reg: tuple[dl.Registry, object, str], tmp_pa
     assert box.dispatch([action])["suppressed"] == 1
     assert "incident 42" in (box.list("suppressed")[0].last_error or "")
     assert requests(registry) == []
+
+
+def test_request_ids_matched_exactly(reg: tuple[dl.Registry, object, str]) -> None:
+    registry, _, token = reg
+    action = RequestRetraining(registry.session(token), "churn")
+    sent = [
+        ({"policy": "drift", "window": "2026-10"}, "job-10"),
+        ({"policy": "drift", "window": "2026-01"}, "job-1"),  # a substring of job-10
+        ({"policy": "perf", "note": "follow-up of job-77"}, "job-30"),
+        ({"policy": "perf"}, "job-77"),  # quoted in an earlier payload
+        ({"policy": "perf"}, "job_%"),  # LIKE wildcards, matching every id above
+        ({"policy": "perf"}, "JOB-1"),  # SQLite's LIKE ignores ASCII case
+        ({"policy": "perf"}, 'job "1"'),  # escaped in the stored JSON
+    ]
+    for payload, delivery_id in sent:
+        action.deliver(payload, delivery_id)
+    for payload, delivery_id in sent:  # redeliveries: each is already recorded
+        action.deliver(payload, delivery_id)
+    assert [r["delivery_id"] for r in requests(registry)] == [d for _, d in sent]
+    assert registry.audit.verify().ok

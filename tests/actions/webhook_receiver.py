@@ -76,6 +76,7 @@ def serve_receiver() -> Iterator[Receiver]:
                 rec.requests.append(
                     {
                         "id": self.headers.get("webhook-id"),
+                        "authorization": self.headers.get("authorization"),
                         "signature_ok": ok,
                         "body": json.loads(body),
                         "raw": body,  # as sent, for checks stricter than json.loads

@@ -9,6 +9,7 @@ from typing import Any
 
 from driftline.actions.base import DeliveryError
 from driftline.actions.payload import dumps
+from driftline.policy_args import number
 
 __all__ = ["Command"]
 
@@ -30,7 +31,10 @@ class Command:
             raise ValueError("Command takes a non-empty list of arguments (no shell string)")
         self.argv = [str(a) for a in argv]
         self.name = name or "command:" + " ".join(self.argv)
-        self.timeout = timeout
+        # Checked here (the config loader relies on it), not at the first delivery: a
+        # string, a negative or a NaN timeout would make every delivery a dead letter
+        # with an internal error long after the monitor started.
+        self.timeout = number("Command", "timeout", timeout, low=0.0, low_open=True)
 
     def deliver(self, payload: dict[str, Any], delivery_id: str) -> None:
         """Run the command once."""

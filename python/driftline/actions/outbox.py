@@ -10,23 +10,37 @@ leaves all or none. SQLite in WAL mode; safe across threads and processes.
 States: ``pending`` -> ``delivered`` | ``dead`` (retries exhausted or a permanent error;
 ``driftline triggers replay`` sets it back to pending) | ``suppressed`` (the action chose
 not to run, e.g. the model is suspended).
+
+Several dispatchers (threads or processes) may drain one outbox: each claims a pending
+row (``claimed_by``, ``lease_until``) before running its action, renews the claim while
+the action runs, and records the outcome only while it still holds the claim, so a row is
+run by one dispatcher at a time. A claim whose holder crashed expires after the lease (at
+once on the same host, where the holder's process is seen to be gone) and the row is
+delivered again, never lost.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import sqlite3
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from driftline.actions.base import Action, DeliveryError, Suppressed
+from driftline.actions.claims import Heartbeat, claimer_id, holder_is_gone
 from driftline.actions.payload import dumps
+from driftline.policy_args import number
 
 __all__ = ["Delivery", "Dispatcher", "Outbox"]
+
+log = logging.getLogger("driftline.actions")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -38,10 +52,14 @@ CREATE TABLE IF NOT EXISTS outbox (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     created_at REAL NOT NULL,
-    updated_at REAL NOT NULL
+    updated_at REAL NOT NULL,
+    claimed_by TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, created_at);
 """
+# Added to outbox files written before claims existed (see Outbox._migrate).
+_CLAIM_COLUMNS = (("claimed_by", "TEXT"), ("lease_until", "REAL"))
 
 
 @dataclass(frozen=True)
@@ -57,6 +75,30 @@ class Delivery:
     last_error: str | None
 
 
+def _run_action(action: Action, d: Delivery) -> tuple[str, str | None]:
+    """Deliver once; the row's new status and error."""
+    try:
+        action.deliver(d.payload, d.id)
+    except Suppressed as exc:
+        return "suppressed", str(exc)
+    except DeliveryError as exc:
+        return "dead", str(exc)
+    except Exception as exc:  # a user's callable or command failing is a dead letter
+        return "dead", f"{type(exc).__name__}: {exc}"
+    except KeyboardInterrupt:
+        # Ctrl-C reaches only the main thread: the person wants the dispatch to stop,
+        # and the row stays pending. Raised by an action on another thread, it can only
+        # be that action's own doing: a failure like any other.
+        if threading.current_thread() is threading.main_thread():
+            raise
+        return "dead", "KeyboardInterrupt raised by the action"
+    except BaseException as exc:
+        # SystemExit from an action (an argparse-style main, parser.error) ends that
+        # delivery, not the process nor the background dispatcher thread.
+        return "dead", f"{type(exc).__name__}: {exc}"
+    return "delivered", None
+
+
 class Outbox:
     """The durable queue between decisions and actions.
 
@@ -64,6 +106,10 @@ class Outbox:
     ----------
     path
         SQLite file (created with its folder); ``":memory:"`` for tests only.
+    lease
+        Seconds a dispatcher's claim on a row lasts without renewal (it is renewed every
+        third of that while the action runs); after a crash on another host, the row is
+        delivered again once the lease has run out.
 
     Examples
     --------
@@ -76,12 +122,16 @@ class Outbox:
     ['pending']
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, lease: float = 60.0) -> None:
+        self.lease = number("Outbox", "lease", lease, low=0.0, low_open=True)
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._dispatching = threading.Lock()
+        # One token per Outbox object: two objects on one file in one process are two
+        # dispatchers and must not run each other's claimed rows.
+        self._token = uuid.uuid4().hex
         self._conn = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
@@ -89,6 +139,27 @@ class Outbox:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.executescript(_SCHEMA)
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Add the claim columns to an outbox written by an earlier driftline."""
+
+        def missing() -> list[tuple[str, str]]:
+            have = {r[1] for r in self._conn.execute("PRAGMA table_info(outbox)")}
+            return [(c, t) for c, t in _CLAIM_COLUMNS if c not in have]
+
+        if not missing():
+            return
+        cur = self._conn.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            # Checked again under the write lock: another process may have just added them.
+            for col, kind in missing():
+                cur.execute(f"ALTER TABLE outbox ADD COLUMN {col} {kind}")
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close the database connection."""
@@ -136,20 +207,74 @@ class Outbox:
             rows = self._conn.execute(q + " ORDER BY created_at, id", args).fetchall()
         return [Delivery(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6]) for r in rows]
 
-    def _finish(self, delivery_id: str, status: str, error: str | None) -> None:
+    # -- claims ----------------------------------------------------------------------
+    def _claim(self, delivery_id: str) -> str | None:
+        """Claim a pending row for this dispatcher; the claimer id, or None when another
+        dispatcher holds it (or it is no longer pending)."""
+        me = claimer_id(self._token)
+        now = time.time()
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id = ?"
+                " AND status = 'pending' AND (claimed_by IS NULL OR lease_until IS NULL"
+                " OR lease_until < ?)",
+                (me, now + self.lease, delivery_id, now),
+            )
+            if cur.rowcount == 1:
+                return me
+            row = self._conn.execute(
+                "SELECT claimed_by FROM outbox WHERE id = ? AND status = 'pending'",
+                (delivery_id,),
+            ).fetchone()
+            if row is None or row[0] is None or not holder_is_gone(row[0]):
+                return None
+            # The holder died on this host (a restart after a crash): take over now,
+            # only if nobody else did meanwhile.
+            cur = self._conn.execute(
+                "UPDATE outbox SET claimed_by = ?, lease_until = ? WHERE id = ?"
+                " AND status = 'pending' AND claimed_by = ?",
+                (me, time.time() + self.lease, delivery_id, row[0]),
+            )
+            return me if cur.rowcount == 1 else None
+
+    def _renew(self, delivery_id: str, claim: str) -> None:
+        try:
+            with self._lock:
+                self._conn.execute(
+                    "UPDATE outbox SET lease_until = ? WHERE id = ? AND claimed_by = ?",
+                    (time.time() + self.lease, delivery_id, claim),
+                )
+        except sqlite3.Error:  # a busy database: the next beat tries again
+            log.warning("outbox %s: cannot renew the claim on %s", self.path, delivery_id)
+
+    def _release(self, delivery_id: str, claim: str) -> None:
         with self._lock:
             self._conn.execute(
-                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
-                " updated_at = ? WHERE id = ?",
-                (status, error, time.time(), delivery_id),
+                "UPDATE outbox SET claimed_by = NULL, lease_until = NULL"
+                " WHERE id = ? AND claimed_by = ?",
+                (delivery_id, claim),
             )
 
+    def _finish(self, delivery_id: str, claim: str, status: str, error: str | None) -> bool:
+        """Record an outcome if this dispatcher still holds the row's claim."""
+        with self._lock:
+            cur = self._conn.execute(
+                "UPDATE outbox SET status = ?, attempts = attempts + 1, last_error = ?,"
+                " updated_at = ?, claimed_by = NULL, lease_until = NULL"
+                " WHERE id = ? AND status = 'pending' AND claimed_by = ?",
+                (status, error, time.time(), delivery_id, claim),
+            )
+            return cur.rowcount == 1
+
+    # -- dispatch --------------------------------------------------------------------
     def dispatch(self, actions: Mapping[str, Action] | Iterable[Action]) -> dict[str, int]:
         """Run every pending delivery once with its action; returns counts by outcome.
 
-        A delivery whose action raises :class:`DeliveryError` becomes a dead letter (the
-        action did its own bounded retries); one whose action is unknown here stays
-        pending for a process that has it.
+        A delivery whose action raises :class:`DeliveryError` (or any other exception,
+        ``SystemExit`` included) becomes a dead letter (the action did its own bounded
+        retries); one whose action is unknown here stays pending for a process that has
+        it (``skipped``). Rows another dispatcher is delivering are left to it and not
+        counted.
         """
         by_name = dict(actions) if isinstance(actions, Mapping) else {a.name: a for a in actions}
         counts = {"delivered": 0, "dead": 0, "suppressed": 0, "skipped": 0}
@@ -163,35 +288,41 @@ class Outbox:
             if action is None:
                 counts["skipped"] += 1
                 continue
+            claim = self._claim(d.id)
+            if claim is None:
+                continue
+            finished = False
             try:
-                action.deliver(d.payload, d.id)
-            except Suppressed as exc:
-                self._finish(d.id, "suppressed", str(exc))
-                counts["suppressed"] += 1
-            except DeliveryError as exc:
-                self._finish(d.id, "dead", str(exc))
-                counts["dead"] += 1
-            except Exception as exc:  # a user's callable or command failing is a dead letter
-                self._finish(d.id, "dead", f"{type(exc).__name__}: {exc}")
-                counts["dead"] += 1
-            else:
-                self._finish(d.id, "delivered", None)
-                counts["delivered"] += 1
+                with Heartbeat(functools.partial(self._renew, d.id, claim), self.lease / 3):
+                    status, error = _run_action(action, d)
+                finished = True
+                if not self._finish(d.id, claim, status, error):
+                    # Our lease ran out (the database was unreachable for a whole lease)
+                    # and another dispatcher took the row: its outcome will be recorded.
+                    log.warning(
+                        "outbox %s: %s ended %s after its claim was lost; not recorded",
+                        self.path,
+                        d.id,
+                        status,
+                    )
+                counts[status] += 1
+            finally:
+                if not finished:  # interrupted: leave the row to the next dispatch at once
+                    self._release(d.id, claim)
 
     def replay(self, ids: Iterable[str] | None = None) -> int:
         """Set dead letters (all, or those ids) back to pending; returns how many."""
+        reset = "status = 'pending', claimed_by = NULL, lease_until = NULL, updated_at = ?"
         with self._lock:
             if ids is None:
                 cur = self._conn.execute(
-                    "UPDATE outbox SET status = 'pending', updated_at = ? WHERE status = 'dead'",
-                    (time.time(),),
+                    f"UPDATE outbox SET {reset} WHERE status = 'dead'", (time.time(),)
                 )
                 return cur.rowcount
             n = 0
             for i in ids:
                 cur = self._conn.execute(
-                    "UPDATE outbox SET status = 'pending', updated_at = ?"
-                    " WHERE status = 'dead' AND id = ?",
+                    f"UPDATE outbox SET {reset} WHERE status = 'dead' AND id = ?",
                     (time.time(), i),
                 )
                 n += cur.rowcount
@@ -220,7 +351,14 @@ class Dispatcher:
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
-            self.outbox.dispatch(self.actions)
+            try:
+                self.outbox.dispatch(self.actions)
+            except Exception:
+                # A busy or broken database file: this thread is the only one delivering
+                # the monitor's triggers, so it logs and tries again at the next interval
+                # instead of ending silently. Not idle: nothing was drained.
+                log.exception("outbox %s: dispatch failed; retrying", self.outbox.path)
+                continue
             if not self._wake.is_set():
                 self._idle.set()
 

@@ -41,6 +41,7 @@ class RequestRetraining:
             raise Suppressed(f"model {self.model!r} is suspended: {model.suspended_reason}")
         import sqlalchemy as sa
 
+        from driftline.registry.jsonutil import loads
         from driftline.registry.schema import audit_events
 
         target = f"model:{self.model}"
@@ -49,18 +50,25 @@ class RequestRetraining:
             "trigger": json.loads(json.dumps(payload, default=str)),
         }
 
+        quoted = json.dumps(delivery_id, ensure_ascii=False)  # as the registry stores it
+
         def run(ctx: Any) -> None:
             ctx.require("read", "request retraining")
             # The delivery id is the idempotency key: a redelivery after a crash is a no-op.
-            seen = ctx.conn.execute(
-                sa.select(audit_events.c.seq).where(
+            # The SQL match only narrows the rows: on the id as the stored JSON spells
+            # it, quoted, with LIKE's `_` and `%` escaped. The parsed id must then be
+            # equal, since a trigger payload may quote another request's id.
+            rows = ctx.conn.execute(
+                sa.select(audit_events.c.after_json).where(
                     audit_events.c.target == target,
                     audit_events.c.action == "retraining.request",
-                    audit_events.c.after_json.contains(delivery_id),
+                    audit_events.c.after_json.contains(quoted, autoescape=True),
                 )
-            ).first()
-            if seen is not None:
-                return
+            ).all()
+            for row in rows:
+                seen = loads(row.after_json)
+                if isinstance(seen, dict) and seen.get("delivery_id") == delivery_id:
+                    return
             ctx.record("retraining.request", target, None, after)
 
         self.session._write("retraining.request", target, run)

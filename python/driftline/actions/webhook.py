@@ -6,9 +6,10 @@ a restart), ``webhook-timestamp`` (seconds, the time of this attempt) and
 secret, space separated, so that a receiver rotating from one secret to the next accepts
 either. Secrets are ``whsec_`` followed by base64 bytes (https://www.standardwebhooks.com).
 
-Known limit: the address check resolves the host before connecting and the connection
+Known limits: the address check resolves the host before connecting and the connection
 resolves it again, so a DNS server answering differently the second time (rebinding) is
-not caught; pin the receiver by IP or use an egress proxy where that matters.
+not caught; pin the receiver by IP or use an egress proxy where that matters. Name
+resolution itself is bounded by the system resolver's timeouts, not by ``timeout``.
 """
 
 from __future__ import annotations
@@ -25,22 +26,43 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from driftline.actions.base import DeliveryError, PermanentDeliveryError
+from driftline.actions.deadline import DeadlineTransport
 from driftline.actions.payload import dumps
 from driftline.exceptions import InvalidParameter
 
-__all__ = ["Webhook", "check_address", "sign"]
+__all__ = ["Webhook", "check_address", "redact", "sign"]
 
 _METADATA = {
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
     ipaddress.ip_address("fd00:ec2::254"),  # AWS IPv6
+    ipaddress.ip_address("fe80::a9fe:a9fe"),  # OpenStack IPv6
     ipaddress.ip_address("100.100.100.200"),  # Alibaba Cloud
 }
 _RETRY_STATUS = {408, 425, 429, 500, 502, 503, 504}
+# The backoff doubles per attempt up to 2**62 times its start (past any sensible
+# max_backoff); an uncapped 2**attempt overflows (int to float) after ~1024 attempts.
+_MAX_EXPONENT = 62
+
+
+def redact(url: str) -> str:
+    """``url`` without its userinfo (``user:password@``), for names, reprs and errors.
+
+    Examples
+    --------
+    >>> redact("https://bot:hunter2@example.com/hooks")
+    'https://example.com/hooks'
+    >>> redact("https://example.com/hooks")
+    'https://example.com/hooks'
+    """
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _secret_key(secret: str) -> bytes:
@@ -82,7 +104,7 @@ def check_address(url: str, *, allow_private: bool = False, allow_loopback: bool
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise PermanentDeliveryError(f"webhook URL must be http(s)://host/...: {url!r}")
+        raise PermanentDeliveryError(f"webhook URL must be http(s)://host/...: {redact(url)!r}")
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         infos = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
@@ -94,7 +116,8 @@ def check_address(url: str, *, allow_private: bool = False, allow_loopback: bool
             ip = ip.ipv4_mapped
         if ip in _METADATA:
             raise PermanentDeliveryError(f"{parts.hostname} resolves to a metadata address {ip}")
-        if ip.is_loopback:
+        # Connecting to 0.0.0.0 or :: reaches this host's own services, as loopback does.
+        if ip.is_loopback or ip.is_unspecified:
             if not allow_loopback:
                 raise PermanentDeliveryError(f"{parts.hostname} resolves to loopback {ip}")
             continue
@@ -128,14 +151,14 @@ def _check_url(url: Any) -> None:
     # The address itself is checked at each delivery (DNS answers change); the shape of
     # the URL cannot change, so a typo is refused when the webhook is built.
     if not isinstance(url, str):
-        raise InvalidParameter(f"Webhook url must be a string, got {url!r}")
+        raise InvalidParameter(f"Webhook url must be a string, got {type(url).__name__}")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a port outside 0-65535
     except ValueError as exc:
-        raise InvalidParameter(f"Webhook url {url!r} is not a valid URL: {exc}") from None
+        raise InvalidParameter(f"Webhook url {redact(url)!r} is not a valid URL: {exc}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidParameter(f"Webhook url must be http(s)://host/..., got {url!r}")
+        raise InvalidParameter(f"Webhook url must be http(s)://host/..., got {redact(url)!r}")
 
 
 def _check_count(name: str, value: Any) -> None:
@@ -159,16 +182,20 @@ class Webhook:
     Parameters
     ----------
     url
-        The receiver (http or https). Redirects are never followed.
+        The receiver (http or https). Redirects are never followed. Credentials in the
+        URL (``https://user:password@host/``) are sent as Basic auth and left out of the
+        name, the repr and the errors.
     secret
         A ``whsec_...`` secret, or several during a rotation (each signs the request).
     name
-        Outbox name of this action (default ``webhook:<url>``).
+        Outbox name of this action (default ``webhook:<url>``, without credentials).
     max_attempts, timeout, backoff, max_backoff, max_elapsed
-        Retries on 408/425/429/5xx, connection errors and timeouts: exponential backoff with
-        full jitter from ``backoff`` seconds, each wait capped at ``max_backoff``, the
-        receiver's ``Retry-After`` honoured (giving up when it points past the deadline), all
-        attempts within ``max_elapsed`` seconds.
+        Retries on 408/425/429/5xx, connection errors, timeouts and names that do not
+        resolve: exponential backoff with full jitter from ``backoff`` seconds, each wait
+        capped at ``max_backoff``, the receiver's ``Retry-After`` honoured (giving up when
+        it points past the deadline). Each attempt ends within ``timeout`` seconds and all
+        of them within ``max_elapsed``, however slowly the receiver answers (its response
+        body is never read).
     allow_private, allow_loopback
         Allow private (RFC 1918, ULA, link-local) or loopback receivers; cloud metadata
         addresses are always refused.
@@ -207,7 +234,15 @@ class Webhook:
         _check_seconds("backoff", backoff, positive=False)
         _check_seconds("max_backoff", max_backoff, positive=False)
         _check_seconds("max_elapsed", max_elapsed, positive=True)
-        self.name = name or f"webhook:{url}"
+        self.name = name or f"webhook:{redact(url)}"
+        self._safe_url = redact(url)
+        # Texts an error might echo back (an exception quoting the request): the userinfo,
+        # and the password alone when long enough not to garble every message.
+        userinfo = urlsplit(url).netloc.rpartition("@")[0]
+        password = userinfo.partition(":")[2]
+        self._secrets_in_url = sorted(
+            {t for t in (userinfo, password, unquote(password)) if len(t) >= 4}, key=len
+        )[::-1]
         self.max_attempts = max_attempts
         self.timeout = timeout
         self.backoff = backoff
@@ -218,13 +253,15 @@ class Webhook:
         self._sleep = sleep
 
     def __repr__(self) -> str:
-        return f"Webhook({self.url!r}, secrets={len(self.secrets)})"
+        return f"Webhook({self._safe_url!r}, secrets={len(self.secrets)})"
+
+    def _scrub(self, text: str) -> str:
+        for secret in self._secrets_in_url:
+            text = text.replace(secret, "***")
+        return text
 
     def deliver(self, payload: dict[str, Any], delivery_id: str) -> None:
         """Send the payload, retrying within the bounds; raise on final failure."""
-        check_address(
-            self.url, allow_private=self.allow_private, allow_loopback=self.allow_loopback
-        )
         # Strict JSON (non-finite floats as null): receivers parse with RFC 8259 parsers.
         body = dumps(
             {"type": "driftline.trigger", "timestamp": payload.get("fired_at"), "data": payload},
@@ -233,50 +270,68 @@ class Webhook:
         ).encode()
         deadline = time.monotonic() + self.max_elapsed
         last = "no attempt"
-        with httpx.Client(follow_redirects=False, trust_env=False) as client:
+        transport = DeadlineTransport()
+        with httpx.Client(transport=transport, follow_redirects=False, trust_env=False) as client:
             for attempt in range(self.max_attempts):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
-                ts = int(time.time())
-                headers = {
-                    "content-type": "application/json",
-                    "user-agent": "driftline-webhook",
-                    "webhook-id": delivery_id,
-                    "webhook-timestamp": str(ts),
-                    "webhook-signature": sign(self.secrets, delivery_id, ts, body),
-                }
-                wait: float | None = None
-                try:
-                    r = client.post(
-                        self.url,
-                        content=body,
-                        headers=headers,
-                        timeout=min(self.timeout, remaining),
-                    )
-                except httpx.TimeoutException as exc:
-                    last = f"timeout: {exc}"
-                except httpx.TransportError as exc:
-                    last = f"connection error: {exc}"
-                else:
-                    if 200 <= r.status_code < 300:
-                        return
-                    last = f"HTTP {r.status_code}"
-                    if r.status_code not in _RETRY_STATUS:
-                        raise PermanentDeliveryError(
-                            f"{self.url} answered {r.status_code}"
-                            + (
-                                " (redirects are not followed)"
-                                if 300 <= r.status_code < 400
-                                else ""
-                            )
-                        )
-                    wait = _retry_after(r.headers.get("retry-after"))
+                transport.deadline = time.monotonic() + min(self.timeout, remaining)
+                done, last, wait = self._attempt(client, body, delivery_id, remaining)
+                if done:
+                    return
                 if attempt + 1 >= self.max_attempts:
                     break
-                cap = min(self.max_backoff, self.backoff * 2**attempt)
+                cap = min(self.max_backoff, self.backoff * 2.0 ** min(attempt, _MAX_EXPONENT))
                 delay = random.uniform(0, cap) if wait is None else wait
                 if time.monotonic() + delay >= deadline:
                     break
                 self._sleep(delay)
-        raise DeliveryError(f"{self.url}: gave up after retries, last: {last}")
+        raise DeliveryError(self._scrub(f"{self._safe_url}: gave up after retries, last: {last}"))
+
+    def _attempt(
+        self, client: httpx.Client, body: bytes, delivery_id: str, remaining: float
+    ) -> tuple[bool, str, float | None]:
+        """One attempt: (delivered, what went wrong, the receiver's Retry-After)."""
+        try:
+            # Inside the retry loop: a name that does not resolve may be a DNS outage,
+            # retried like a refused connection. A refused address raises
+            # PermanentDeliveryError and ends the delivery: policy is not transient.
+            check_address(
+                self.url, allow_private=self.allow_private, allow_loopback=self.allow_loopback
+            )
+        except PermanentDeliveryError as exc:
+            raise PermanentDeliveryError(self._scrub(str(exc))) from None
+        except DeliveryError as exc:
+            return False, self._scrub(str(exc)), None
+        ts = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "driftline-webhook",
+            "webhook-id": delivery_id,
+            "webhook-timestamp": str(ts),
+            "webhook-signature": sign(self.secrets, delivery_id, ts, body),
+        }
+        try:
+            # Streamed, and the body never read: only the status and headers matter, and
+            # a receiver dripping (or flooding) a body must not hold the dispatcher.
+            with client.stream(
+                "POST",
+                self.url,
+                content=body,
+                headers=headers,
+                timeout=min(self.timeout, remaining),
+            ) as r:
+                status, retry_after = r.status_code, r.headers.get("retry-after")
+        except httpx.TimeoutException as exc:
+            return False, self._scrub(f"timeout: {exc}"), None
+        except httpx.TransportError as exc:
+            return False, self._scrub(f"connection error: {exc}"), None
+        if 200 <= status < 300:
+            return True, "", None
+        if status not in _RETRY_STATUS:
+            raise PermanentDeliveryError(
+                f"{self._safe_url} answered {status}"
+                + (" (redirects are not followed)" if 300 <= status < 400 else "")
+            )
+        return False, f"HTTP {status}", _retry_after(retry_after)

@@ -15,11 +15,18 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from driftline.exceptions import InvalidParameter
+from driftline.policy_args import HIGHER_IS_BETTER, LOWER_IS_BETTER, number
+
 __all__ = ["Evaluation", "FairnessGate", "Gate", "GateResult", "MetricGate", "PerformanceGate"]
 
 _ALIASES = {"auc": "roc_auc"}
 # Slack for floating-point noise when a candidate equals its bound exactly.
 _EPS = 1e-12
+# fairlearn's between-group aggregates: differences are max - min (0 is parity), ratios
+# min / max (1 is parity). equal_opportunity_difference is signed, so it has no direction.
+_FAIRNESS_HIGHER = frozenset({"demographic_parity_ratio", "equalized_odds_ratio"})
+_FAIRNESS_LOWER = frozenset({"demographic_parity_difference", "equalized_odds_difference"})
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,11 @@ class MetricGate:
     production version (``max_drop`` for higher-is-better metrics, ``max_increase`` for
     lower-is-better ones).
 
+    Bounds are finite numbers, refused otherwise when the gate is built (a NaN bound
+    would pass every candidate). A relative bound against the metric's direction
+    (``max_drop`` on ``log_loss``, which would cap its improvement and let any
+    worsening through) is refused too; metrics of unknown direction take either.
+
     Without a production version, the relative bounds pass (nothing to compare with) and
     the message says so; a metric the holdout could not give (a fairness metric with too
     few rows per group, say) fails the gate.
@@ -140,13 +152,35 @@ class MetricGate:
             raise ValueError(
                 f"gate on {metric!r} needs minimum=, maximum=, max_drop= or max_increase="
             )
-        for what, bound in (("max_drop", max_drop), ("max_increase", max_increase)):
-            if bound is not None and bound < 0:
-                raise ValueError(f"{what} must be >= 0")
         self.metric = _ALIASES.get(metric, metric)
-        self.minimum, self.maximum = minimum, maximum
-        self.max_drop, self.max_increase = max_drop, max_increase
         self.name = name or f"{self.kind}:{self.metric}"
+        kind = f"gate {self.name!r}"
+
+        def bound(what: str, value: Any, low: float | None = None) -> float | None:
+            return None if value is None else number(kind, what, value, low=low)
+
+        self.minimum, self.maximum = bound("minimum", minimum), bound("maximum", maximum)
+        self.max_drop = bound("max_drop", max_drop, 0.0)
+        self.max_increase = bound("max_increase", max_increase, 0.0)
+        direction = self._direction()
+        if direction == "lower" and self.max_drop is not None:
+            raise InvalidParameter(
+                f"{kind}: {self.metric} is lower-is-better, so max_drop= would cap its "
+                "improvement and pass any worsening; bound its rise with max_increase="
+            )
+        if direction == "higher" and self.max_increase is not None:
+            raise InvalidParameter(
+                f"{kind}: {self.metric} is higher-is-better, so max_increase= would cap its "
+                "improvement and pass any worsening; bound its fall with max_drop="
+            )
+
+    def _direction(self) -> str | None:
+        """``"higher"`` or ``"lower"`` (is better), or None when unknown."""
+        if self.metric in HIGHER_IS_BETTER:
+            return "higher"
+        if self.metric in LOWER_IS_BETTER:
+            return "lower"
+        return None
 
     def __repr__(self) -> str:
         bounds = {
@@ -243,8 +277,20 @@ class FairnessGate(MetricGate):
     def __init__(
         self, metric: str = "disparate_impact", *, fold: bool | None = None, **bounds: Any
     ) -> None:
+        # Set first: the metric's direction, checked by the base class, depends on it.
+        self.fold = (_ALIASES.get(metric, metric) == "disparate_impact") if fold is None else fold
         super().__init__(metric, **bounds)
-        self.fold = (self.metric == "disparate_impact") if fold is None else fold
+
+    def _direction(self) -> str | None:
+        # Folded, disparate impact is at most 1 (parity); raw, it is best at 1 from
+        # either side, with no direction.
+        if self.metric == "disparate_impact":
+            return "higher" if self.fold else None
+        if self.metric in _FAIRNESS_HIGHER:
+            return "higher"
+        if self.metric in _FAIRNESS_LOWER:
+            return "lower"
+        return super()._direction()
 
     def check(self, evaluation: Evaluation) -> GateResult:
         """Compare the (folded) metric with the bounds."""

@@ -14,6 +14,7 @@ from driftline.retraining import journal
 
 __all__ = [
     "FAIRNESS_METRICS",
+    "check_roles",
     "metrics",
     "missing_columns",
     "put_column",
@@ -57,6 +58,48 @@ def missing_columns(
     return out
 
 
+def check_roles(
+    label: str,
+    features: Sequence[str] | None,
+    prediction: str,
+    score: str,
+    sensitive: Sequence[str],
+) -> None:
+    """Refuse column roles that would leak the answer or overwrite data, naming the column.
+
+    A label among the features trains and scores the candidate on the answer (a perfect
+    holdout score, every gate passed); a prediction or score column among the features
+    (or a label, sensitive column, or one of the two named like the other) would be
+    overwritten by the candidate's own outputs before it is read.
+
+    Raises
+    ------
+    InvalidParameter
+        Naming the column and its two roles.
+    """
+    from driftline.exceptions import InvalidParameter
+
+    if prediction == score:
+        raise InvalidParameter(f"prediction and score are both named {score!r}")
+    outputs = {prediction: "prediction", score: "score"}
+    if label in outputs:
+        raise InvalidParameter(
+            f"the label {label!r} is also the {outputs[label]} column the candidate writes"
+        )
+    for c in sensitive:
+        if c in outputs:
+            raise InvalidParameter(
+                f"sensitive column {c!r} is also the {outputs[c]} column the candidate writes"
+            )
+    for c in features or ():
+        if c == label:
+            raise InvalidParameter(f"the label {label!r} is listed among the features")
+        if c in outputs:
+            raise InvalidParameter(
+                f"feature {c!r} is also the {outputs[c]} column the candidate writes"
+            )
+
+
 def put_column(table: pa.Table, name: str, values: Any) -> pa.Table:
     """``table`` with column ``name`` set to ``values`` (replaced or appended)."""
     arr = pa.array(np.asarray(values))
@@ -73,7 +116,13 @@ def scored(
     task: str,
     positive: Any,
 ) -> pa.Table:
-    """The holdout with the model's predictions (and positive-class scores, binary)."""
+    """The holdout with the model's predictions (and positive-class scores, binary).
+
+    ``prediction`` and ``score`` columns already in ``table`` (production's, logged with
+    the data) are dropped first: a model without ``predict_proba`` (or whose classes lack
+    ``positive``) must not be credited with scores it did not produce.
+    """
+    table = table.drop_columns([c for c in (prediction, score) if c in table.column_names])
     if hasattr(model, "feature_names_in_"):
         X: Any = table.select(cols).to_pandas()
     else:

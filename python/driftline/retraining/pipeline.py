@@ -25,7 +25,12 @@ from driftline.exceptions import PermissionDenied
 from driftline.registry import VersionSpec
 from driftline.retraining import holdout, journal
 from driftline.retraining.gates import Evaluation, Gate
-from driftline.retraining.holdout import FAIRNESS_METRICS, missing_columns, read_table
+from driftline.retraining.holdout import (
+    FAIRNESS_METRICS,
+    check_roles,
+    missing_columns,
+    read_table,
+)
 from driftline.retraining.run import STEPS, RetrainingRun, TrainedModel, TrainingJob
 
 __all__ = ["FAIRNESS_METRICS", "RetrainingPipeline"]
@@ -133,6 +138,7 @@ class RetrainingPipeline:
             raise TypeError("train must be a callable: train(job) -> TrainedModel")
         if not 0.0 < holdout_share < 1.0:
             raise ValueError("holdout_share must be within (0, 1)")
+        check_roles(label, features, prediction, score, _as_list(sensitive))
         self.model = model
         self.training_function = train
         self.session = registry
