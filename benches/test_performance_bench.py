@@ -90,6 +90,54 @@ def test_polars_group_by(benchmark, table: pa.Table) -> None:  # type: ignore[no
     )
 
 
+def polars_overall(df: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+    """The overall numbers driftline's report holds next to its segment table: counts,
+    ROC AUC (rank form), log loss, Brier score, mean score, and the expected calibration
+    error on ten equal-width bins (a score of 1 in the last)."""
+    y, p, s = pl.col("y"), pl.col("p"), pl.col("s")
+    eps = np.finfo(np.float64).eps
+    npos = y.sum()
+    nneg = pl.len() - y.sum()
+    overall = df.select(
+        n=pl.len(),
+        tp=((y == 1) & (p == 1)).sum(),
+        fp=((y == 0) & (p == 1)).sum(),
+        fn=((y == 1) & (p == 0)).sum(),
+        tn=((y == 0) & (p == 0)).sum(),
+        auc=(s.rank("average").filter(y == 1).sum() - npos * (npos + 1) / 2) / (npos * nneg),
+        log_loss=-(
+            pl.when(y == 1)
+            .then(s.clip(eps, 1 - eps).log())
+            .otherwise((1 - s).clip(eps, 1 - eps).log())
+        ).mean(),
+        brier=((s - y) ** 2).mean(),
+        mean_score=s.mean(),
+    )
+    bins = (s * 10).floor().clip(0, 9).cast(pl.Int32).alias("bin")
+    cal = df.group_by(bins).agg(n=pl.len(), conf=s.mean(), acc=y.mean())
+    ece = float((cal["n"] * (cal["conf"] - cal["acc"]).abs()).sum() / cal["n"].sum())
+    return overall, ece
+
+
+@pytest.mark.benchmark(group="performance-segments")
+def test_polars_every_number(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
+    """Every number the segmented call returns, from polars: the group-by above and the
+    overall metrics. Reported next to the group-by alone (the issue's baseline)."""
+    df = pl.from_arrow(table)
+    overall, ece = measure(
+        benchmark,
+        lambda: (polars_segments(df), *polars_overall(df))[1:],
+        label="polars group-by and overall",
+        rounds=5,
+    )
+    r = dl.performance(table, prediction="p", label="y", score="s", segment_by="seg")
+    for name in ("roc_auc", "log_loss", "brier", "mean_score"):
+        col = "auc" if name == "roc_auc" else name
+        assert getattr(r, name) == pytest.approx(overall[col][0], rel=1e-9, abs=1e-12)
+    assert r.ece == pytest.approx(ece, rel=1e-9, abs=1e-12)
+    assert (r.tp, r.fp, r.fn, r.tn) == tuple(overall[k][0] for k in ("tp", "fp", "fn", "tn"))
+
+
 @pytest.mark.benchmark(group="performance-segments")
 def test_with_segments(benchmark, table: pa.Table) -> None:  # type: ignore[no-untyped-def]
     r = measure(
@@ -99,6 +147,7 @@ def test_with_segments(benchmark, table: pa.Table) -> None:  # type: ignore[no-u
         targets=(
             Target("max_slowdown", 3.0, ("driftline without segments",)),
             Target("speedup", 10.0, ("polars group-by",)),
+            Target("speedup", 10.0, ("polars group-by and overall",)),
         ),
         rounds=5,
     )
