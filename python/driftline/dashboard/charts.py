@@ -3,6 +3,11 @@
 plotly.js comes from the installed ``plotly`` package and is served by the same process,
 so the dashboard works offline. A fixed table maps asset names to contents: a requested
 name is looked up, never joined to a path.
+
+Every string a figure gets (titles, axis titles, categories, trace names, annotations,
+window keys) goes through :func:`~driftline.report.plotly_text.plotly_text` here, once: it
+is stored text (column names, category values, segment keys), and plotly would read it as
+markup.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ from importlib import resources
 from typing import Any
 
 import plotly.graph_objects as go
+
+from driftline.report.plotly_text import plotly_text, plotly_texts
 
 __all__ = ["asset", "bar_figure", "comparison_figure", "histogram_figure", "line_figure"]
 
@@ -72,11 +79,15 @@ def asset(name: str) -> tuple[bytes, str] | None:
 
 def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {
-        "title": {"text": title},
+        "title": {"text": plotly_text(title)},
         "margin": {"l": 50, "r": 20, "t": 50, "b": 50},
         "template": "plotly_white",
         **extra,
     }
+
+
+def _axis(title: str) -> dict[str, Any]:
+    return {"title": {"text": plotly_text(title)}}
 
 
 def _finite(values: list[float]) -> list[float | None]:
@@ -97,12 +108,13 @@ def histogram_figure(
     """
     labels = _bin_labels(edges)
     total = sum(counts) or 1.0
-    fig = go.Figure(go.Bar(x=labels, y=[c / total for c in counts], name=name))
+    fig = go.Figure(go.Bar(x=labels, y=[c / total for c in counts], name=plotly_text(name)))
     if overlay is not None:
         other_name, other = overlay
         other_total = sum(other) or 1.0
-        fig.add_trace(go.Bar(x=labels, y=[c / other_total for c in other], name=other_name))
-    fig.update_layout(**_layout(title, barmode="group", yaxis={"title": {"text": "share"}}))
+        trace = go.Bar(x=labels, y=[c / other_total for c in other], name=plotly_text(other_name))
+        fig.add_trace(trace)
+    fig.update_layout(**_layout(title, barmode="group", yaxis=_axis("share")))
     return str(fig.to_json())
 
 
@@ -112,13 +124,14 @@ def _bin_labels(edges: list[float]) -> list[str]:
     labels = [f"< {edges[0]:.4g}"]
     labels += [f"[{a:.4g}, {b:.4g})" for a, b in itertools.pairwise(edges)]
     labels.append(f">= {edges[-1]:.4g}")
-    return labels
+    # Our own text, but "<" would still open a tag for plotly.
+    return plotly_texts(labels)
 
 
 def bar_figure(title: str, categories: list[str], values: list[float], *, y_title: str) -> str:
     """One bar per category."""
-    fig = go.Figure(go.Bar(x=categories, y=_finite(values)))
-    fig.update_layout(**_layout(title, yaxis={"title": {"text": y_title}}))
+    fig = go.Figure(go.Bar(x=plotly_texts(categories), y=_finite(values)))
+    fig.update_layout(**_layout(title, yaxis=_axis(y_title)))
     return str(fig.to_json())
 
 
@@ -135,14 +148,19 @@ def line_figure(
     """Lines over ``x``; ``bounds`` draws horizontal policy lines, ``marks`` vertical ones
     (``log_y`` for statistics of different scales on one chart)."""
     fig = go.Figure()
+    # Window keys are text too; marks are escaped the same way so they still equal an x.
+    xs = plotly_texts(x)
     for name, ys in series.items():
-        fig.add_trace(go.Scatter(x=x, y=_finite(ys), mode="lines+markers", name=name))
+        trace = go.Scatter(x=xs, y=_finite(ys), mode="lines+markers", name=plotly_text(name))
+        fig.add_trace(trace)
     for name, value in (bounds or {}).items():
-        fig.add_hline(y=value, line_dash="dash", line_color="#a40e26", annotation_text=name)
+        fig.add_hline(
+            y=value, line_dash="dash", line_color="#a40e26", annotation_text=plotly_text(name)
+        )
     for at in marks or []:
-        fig.add_vline(x=at, line_color="#d4a72c", line_width=2)
+        fig.add_vline(x=plotly_text(at), line_color="#d4a72c", line_width=2)
     yaxis: dict[str, Any] = {"type": "log"} if log_y else {}
-    fig.update_layout(**_layout(title, xaxis={"title": {"text": x_title}}, yaxis=yaxis))
+    fig.update_layout(**_layout(title, xaxis=_axis(x_title), yaxis=yaxis))
     return str(fig.to_json())
 
 
@@ -151,7 +169,8 @@ def comparison_figure(
 ) -> str:
     """Reference and current proportions side by side on the same bins or categories."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=labels, y=_finite(reference), name="reference"))
-    fig.add_trace(go.Bar(x=labels, y=_finite(current), name="current"))
-    fig.update_layout(**_layout(title, barmode="group", yaxis={"title": {"text": "share"}}))
+    xs = plotly_texts(labels)
+    fig.add_trace(go.Bar(x=xs, y=_finite(reference), name="reference"))
+    fig.add_trace(go.Bar(x=xs, y=_finite(current), name="current"))
+    fig.update_layout(**_layout(title, barmode="group", yaxis=_axis("share")))
     return str(fig.to_json())

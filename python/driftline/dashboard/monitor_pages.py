@@ -1,6 +1,11 @@
 """The monitors' pages: the list, and one monitor's drift per feature over time, reference
 vs current histograms of a chosen window, performance and fairness over time with their
-policy bounds drawn, and the windows that fired triggers marked."""
+policy bounds drawn, and the windows that fired triggers marked.
+
+Who sees which monitor is the API's rule (:func:`~driftline.server.routes.monitors.may_act_on`,
+:func:`~driftline.server.routes.monitors.served_monitor`): people see every monitor, a
+retraining trigger only those of the model it is bound to.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,14 @@ from fastapi.responses import HTMLResponse
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, link, path_part, table
 from driftline.dashboard.pages import error_page, render
-from driftline.exceptions import DriftlineError
-from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
+from driftline.dashboard.routing import DashboardRoute
+from driftline.exceptions import DriftlineError, PermissionDenied
+from driftline.server.auth import Permission, Principal, current_principal, requires
+from driftline.server.routes.monitors import may_act_on, served_monitor
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 _MAX_FEATURE_CHARTS = 12
@@ -26,8 +33,8 @@ _MAX_FEATURE_CHARTS = 12
 @router.get("/monitors")
 @requires(Permission.READ, via="cookie")
 def monitors_page(request: Request, who: Who) -> HTMLResponse:
-    """Every monitor with its counters."""
-    served = list(request.app.state.monitors)
+    """Every monitor the caller may act on, with its counters."""
+    served = [s for s in request.app.state.monitors if may_act_on(who, s.config.model)]
     rows = [
         (
             link(f"/ui/monitors/{path_part(s.config.name)}", s.config.name),
@@ -79,7 +86,9 @@ def monitor_page(
 ) -> HTMLResponse:
     """One monitor over time, and one window in detail."""
     try:
-        served = request.app.state.monitors.get(name)
+        served = served_monitor(request, name, who)
+    except PermissionDenied as exc:
+        return error_page(who, exc, status=403)
     except DriftlineError as exc:
         return error_page(who, exc)
     mon = served.monitor

@@ -17,8 +17,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from driftline.dashboard import charts
+from driftline.dashboard import charts, login_guard
 from driftline.dashboard.html import Markup, chart, esc, form_hidden, link, page, path_part, table
+from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import (
     DataError,
     DriftlineError,
@@ -31,18 +32,16 @@ from driftline.server.auth import (
     COOKIE_NAME,
     Permission,
     Principal,
-    SecuredRoute,
     check_csrf,
     current_principal,
     requires,
 )
 from driftline.server.limits import INT64_MAX
-from driftline.server.routes.access import filter_events
 from driftline.server.routes.registry import version_key
 
 __all__ = ["error_page", "render", "router"]
 
-router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 Name = Annotated[str, Path(min_length=1, max_length=256)]
@@ -88,34 +87,58 @@ def static(name: Annotated[str, Path(max_length=64)]) -> Response:
     return Response(content, media_type=media_type, headers={"Cache-Control": "max-age=3600"})
 
 
-_LOGIN_FORM = Markup(
-    '<form method="post" action="/ui/login" id="login-form">'
-    '<label>Token <input type="password" name="token" id="token" autocomplete="off" '
-    'required maxlength="200"></label> <button type="submit" id="login">Log in</button></form>'
+_LOGIN_HELP = Markup(
     "<p>Paste a driftline access token (<code>dlt_…</code>). It is checked by the registry "
     "and kept on the server only; the browser holds a random session id.</p>"
 )
 
 
+def _login_form(token: str) -> Markup:
+    return Markup(
+        '<form method="post" action="/ui/login" id="login-form">'
+        f"{form_hidden(login_guard.FIELD, token)}"
+        '<label>Token <input type="password" name="token" id="token" autocomplete="off" '
+        'required maxlength="200"></label> <button type="submit" id="login">Log in</button>'
+        "</form>" + _LOGIN_HELP
+    )
+
+
+def _login_response(request: Request, before: str = "", status: int = 200) -> HTMLResponse:
+    """The login page (``before`` an escaped message above the form), with its
+    pre-session form token (:mod:`~driftline.dashboard.login_guard`)."""
+    token = login_guard.login_token(request)
+    response = HTMLResponse(page("Log in", Markup(before + _login_form(token))), status_code=status)
+    login_guard.set_login_cookie(response, request, token)
+    return response
+
+
 @router.get("/login")
 @requires(Permission.PUBLIC)
-def login_page() -> HTMLResponse:
+def login_page(request: Request) -> HTMLResponse:
     """The login form."""
-    return HTMLResponse(page("Log in", _LOGIN_FORM))
+    return _login_response(request)
 
 
 @router.post("/login")
 @requires(Permission.PUBLIC)
 async def login(request: Request) -> Response:
-    """Check a token and open a dashboard session (cookie: a random id, never the token)."""
+    """Check a token and open a dashboard session (cookie: a random id, never the token).
+
+    A login sent by a page on another site is refused with 403 before the token is read
+    (login CSRF; see :mod:`~driftline.dashboard.login_guard`).
+    """
     form = await _form(request)
+    refused = login_guard.refusal(request, form)
+    if refused is not None:
+        body = f'<p class="error" id="login-error">{esc(refused)}</p>'
+        return _login_response(request, body, status=403)
     sessions = request.app.state.ui_sessions
     opened = await run_in_threadpool(
         sessions.login, request.app.state.registry, form.get("token", "").strip()
     )
     if opened is None:
-        body = Markup('<p class="error" id="login-error">That token was refused.</p>')
-        return HTMLResponse(page("Log in", Markup(body + _LOGIN_FORM)), status_code=401)
+        body = '<p class="error" id="login-error">That token was refused.</p>'
+        return _login_response(request, body, status=401)
     sid, _ = opened
     response = RedirectResponse("/ui/", status_code=303)
     response.set_cookie(
@@ -127,6 +150,8 @@ async def login(request: Request) -> Response:
         path="/ui",
         max_age=8 * 3600,
     )
+    # The pre-session token has done its job: a new login page gets a fresh one.
+    response.delete_cookie(login_guard.LOGIN_COOKIE, path="/ui/login")
     return response
 
 
@@ -391,48 +416,3 @@ def _decision_status(exc: DriftlineError) -> int:
     if isinstance(exc, InvalidParameter | SchemaError | DataError):
         return 422
     return 409
-
-
-@router.get("/audit")
-@requires(Permission.AUDIT, via="cookie")
-def audit_page(
-    request: Request,
-    who: Who,
-    actor: Annotated[str | None, Query(max_length=256)] = None,
-    action: Annotated[str | None, Query(max_length=64)] = None,
-    target: Annotated[str | None, Query(max_length=512)] = None,
-    since: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
-    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-) -> HTMLResponse:
-    """The audit log, filterable, with the chain's verification status."""
-    audit = request.app.state.registry.audit
-    check = audit.verify()
-    events = audit.events(since=since, limit=limit)
-    shown = filter_events(events, actor=actor or None, action=action or None, target=target or None)
-    status = (
-        f'<p id="verify-status" class="ok">Chain verified: {check.events} events, '
-        f"head {esc(check.head_hash[:16])}…</p>"
-        if check.ok
-        else f'<p id="verify-status" class="bad">Chain verification FAILED: '
-        f"{esc('; '.join(check.problems[:5]))}</p>"
-    )
-    filters = (
-        '<form method="get" action="/ui/audit" id="audit-filter">'
-        + "".join(
-            f'<label>{name} <input name="{name}" value="{esc(value or "")}"></label> '
-            for name, value in (("actor", actor), ("action", action), ("target", target))
-        )
-        + '<button type="submit" id="filter">Filter</button></form>'
-    )
-    rows = [(e.seq, e.ts, e.actor, e.action, e.target, e.hash[:12]) for e in shown]
-    counts: Counter[str] = Counter(e.action for e in shown)
-    fig = charts.bar_figure(
-        "Events by action", list(counts), list(map(float, counts.values())), y_title="events"
-    )
-    body = Markup(
-        status
-        + filters
-        + chart(fig, chart_id="chart-actions", title="events by action")
-        + table(["seq", "time", "actor", "action", "target", "hash"], rows, table_id="events")
-    )
-    return render(who, "Audit log", body, charts_on=True)

@@ -19,14 +19,16 @@ from fastapi.responses import HTMLResponse
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, link, path_part, table
 from driftline.dashboard.pages import error_page, render
+from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import DriftlineError, NotFound
+from driftline.report.segment_format import is_summary
 from driftline.report.segments import SegmentSummary
-from driftline.server.auth import Permission, Principal, SecuredRoute, current_principal, requires
+from driftline.server.auth import Permission, Principal, current_principal, requires
 from driftline.server.routes.registry import version_key
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 Name = Annotated[str, Path(min_length=1, max_length=256)]
@@ -47,14 +49,23 @@ _SHOWN = (
 def _summary(who: Principal, model: str, version: str) -> tuple[Any, SegmentSummary]:
     v = who.session.get_version(model, version_key(version))
     data = v.metrics.get(_KEY)
+    if not is_summary(data):
+        raise NotFound(f"{model} v{v.version} has no segmented evaluation")
     try:
         return v, SegmentSummary(data)
-    except ValueError:
-        raise NotFound(f"{model} v{v.version} has no segmented evaluation") from None
+    except ValueError as exc:
+        # Stored by a contributor: a malformed one is this version's problem, never a 500.
+        raise NotFound(
+            f"{model} v{v.version}: its segmented evaluation is malformed ({exc})"
+        ) from None
 
 
 def _base(model: str, version: int) -> str:
     return f"/ui/models/{path_part(model)}/versions/{version}/segments"
+
+
+def _malformed(exc: ValueError) -> str:
+    return f'<span class="bad malformed">malformed: {esc(str(exc)[:200])}</span>'
 
 
 def _fmt(value: Any) -> Any:
@@ -66,15 +77,17 @@ def _fmt(value: Any) -> Any:
 @router.get("/segments")
 @requires(Permission.READ, via="cookie")
 def segments_index(who: Who) -> HTMLResponse:
-    """Every model version with a stored segmented evaluation."""
-    rows = []
+    """Every model version with a stored segmented evaluation (a malformed one is listed as
+    such: one contributor's bad summary must not hide everybody else's)."""
+    rows: list[tuple[Any, ...]] = []
     for v in who.session.list_versions(limit=100_000):
         data = v.metrics.get(_KEY)
-        if not isinstance(data, dict):
+        if not is_summary(data):
             continue
         try:
             s = SegmentSummary(data)
-        except ValueError:
+        except ValueError as exc:
+            rows.append((f"{v.model} v{v.version}", v.stage, "", "", Markup(_malformed(exc))))
             continue
         rows.append(
             (
@@ -157,7 +170,7 @@ def worst_segments_page(
     return render(who, f"Segments of {model} v{v.version}", body, charts_on=True)
 
 
-@router.get("/models/{model}/versions/{version}/segments/{segment}")
+@router.get("/models/{model}/versions/{version}/segments/{segment:path}")
 @requires(Permission.READ, via="cookie")
 def segment_page(
     model: Name,

@@ -1,4 +1,9 @@
-"""The terminal summary of a drift report (a rich table)."""
+"""The terminal summary of a drift report (a rich table).
+
+rich reads every string of a table as console markup: a column named ``price[/]`` would
+raise ``MarkupError`` and one named ``[red]x`` would restyle the row. Text that comes from
+the data (column names, types, reasons, segment keys) goes through :func:`_text` first.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,13 @@ __all__ = ["segments_table", "summary_table"]
 
 def _fmt(v: float | None, spec: str = ".3g") -> str:
     return "-" if v is None else format(v, spec)
+
+
+def _text(value: Any) -> str:
+    """``value`` as text rich prints literally (its ``[`` escaped, never read as a tag)."""
+    from rich.markup import escape
+
+    return escape(str(value))
 
 
 def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
@@ -41,21 +53,21 @@ def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
         table.add_column(name, justify=just)  # type: ignore[arg-type]
     for f in report.features:
         table.add_row(
-            f.column,
-            f.kind,
-            f.method,
+            _text(f.column),
+            _text(f.kind),
+            _text(f.method),
             _fmt(f.statistic),
             _fmt(f.p_value_adjusted),
             _fmt(f.effect_size),
             _fmt(f.min_effect),
             f"{f.null_rate_reference:.1%}->{f.null_rate_current:.1%}",
             "[red]yes[/]" if f.drifted else "[green]no[/]",
-            f.reason,
+            _text(f.reason),
         )
     for ch in report.schema_changes:
         if ch.change == "added":
             table.add_row(
-                ch.column,
+                _text(ch.column),
                 "schema",
                 "schema",
                 "-",
@@ -64,7 +76,7 @@ def summary_table(report: DriftReport, *, print_table: bool = True) -> Any:
                 "-",
                 "-",
                 "-",
-                f"added ({ch.current_type})",
+                _text(f"added ({ch.current_type})"),
             )
     if print_table:
         Console().print(table)
@@ -78,7 +90,7 @@ def segments_table(report: DriftReport, n: int = 10, by: str = "share_drifted") 
     t = report.segments
     compared = t.filter(t["status"] == "compared")
     table = Table(
-        title=f"Worst {report.segment_by} segments by {by}: "
+        title=f"Worst {_text(report.segment_by)} segments by {_text(by)}: "
         f"{int(compared['drifted'].sum())} of {compared.height:,} drifted",
         title_justify="left",
     )
@@ -87,11 +99,11 @@ def segments_table(report: DriftReport, n: int = 10, by: str = "share_drifted") 
     for r in report.worst_segments(n, by=by).iter_rows(named=True):
         share = r["share_drifted"]
         table.add_row(
-            str(r["segment"]),
-            r["status"],
+            _text(r["segment"]),
+            _text(r["status"]),
             "-" if r["drifted_count"] is None else f"{r['drifted_count']}/{r['features']}",
             "-" if share is None else f"{share:.0%}",
-            str(r["worst_feature"] or "-"),
+            _text(r["worst_feature"] or "-"),
             _fmt(r["worst_effect_size"]),
             _fmt(r["worst_p_value"], ".2e"),
         )

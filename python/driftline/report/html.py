@@ -6,6 +6,9 @@ verdict, a table of every column (statistic, adjusted p-value, effect size again
 minimum, null rates, reason), a chart of the effect sizes against their thresholds and,
 per compared column (drifted ones first), a reference-vs-current histogram overlay on the
 reference's bins or categories.
+
+Column names and category values reach the charts through
+:func:`~driftline.report.plotly_text.plotly_text`: plotly reads its labels as markup.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from __future__ import annotations
 import html
 import math
 from typing import TYPE_CHECKING, Any
+
+from driftline.report.plotly_text import plotly_text, plotly_texts
 
 if TYPE_CHECKING:
     from driftline.drift.report import DriftReport, FeatureDrift
@@ -62,7 +67,7 @@ def _feature_figure(f: FeatureDrift) -> str:
     import plotly.graph_objects as go
 
     h = f.histogram or {}
-    labels = [str(x) for x in h.get("labels", [])]
+    labels = plotly_texts(str(x) for x in h.get("labels", []))
     fig = go.Figure()
     fig.add_bar(
         x=labels, y=h.get("reference", []), name="reference", marker_color="#4c78a8", opacity=0.75
@@ -75,7 +80,7 @@ def _feature_figure(f: FeatureDrift) -> str:
         title += f" ({f.effect_name} {f.effect_size:.3g}, min {f.min_effect})"
     fig.update_layout(
         barmode="overlay",
-        title=title,
+        title=plotly_text(title),
         height=320,
         yaxis_title="share of rows",
         margin={"l": 50, "r": 20, "t": 50, "b": 80},
@@ -94,14 +99,15 @@ def _scores_figure(report: DriftReport) -> str:
     if not feats:
         return ""
     fig = go.Figure()
+    columns = plotly_texts(f.column for f in feats)
     fig.add_bar(
-        x=[f.column for f in feats],
+        x=columns,
         y=[f.effect_size for f in feats],
         name="effect size",
         marker_color=["#e45756" if f.drifted else "#4c78a8" for f in feats],
     )
     fig.add_scatter(
-        x=[f.column for f in feats],
+        x=columns,
         y=[f.threshold if f.method.startswith("calibrated") else f.min_effect for f in feats],
         mode="markers",
         name="threshold",
@@ -112,7 +118,8 @@ def _scores_figure(report: DriftReport) -> str:
         height=360,
         margin={"l": 50, "r": 20, "t": 50, "b": 80},
     )
-    return '<div id="scores">' + fig.to_html(full_html=False, include_plotlyjs=False) + "</div>"
+    chart = str(fig.to_html(full_html=False, include_plotlyjs=False))
+    return '<div id="scores">' + chart + "</div>"
 
 
 def render_html(report: DriftReport) -> str:

@@ -2,7 +2,8 @@
 performance (what the demo's credit and retail steps produce).
 
 Same conventions as :mod:`driftline.report.html`: plotly embedded inline, works offline,
-every value escaped.
+every value escaped (for the page with :func:`html.escape`, for plotly's labels with
+:func:`~driftline.report.plotly_text.plotly_text`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from driftline.report.html import _CSS
+from driftline.report.plotly_text import plotly_text, plotly_texts
 from driftline.report.segments import worst_segments_html
 
 if TYPE_CHECKING:
@@ -37,7 +39,7 @@ def _fairness_section(name: str, f: FairnessReport) -> str:
     import plotly.graph_objects as go
 
     key = f.by_group.columns[0]
-    groups = [str(g) for g in f.by_group[key].to_list()]
+    groups = plotly_texts(str(g) for g in f.by_group[key].to_list())
     rates = [float(r) if r is not None else 0.0 for r in f.by_group["selection_rate"]]
     breach = f.passes_four_fifths is False
     rows = "".join(
@@ -49,7 +51,8 @@ def _fairness_section(name: str, f: FairnessReport) -> str:
     fig = go.Figure(go.Bar(x=groups, y=rates, name="selection rate"))
     if rates:
         fig.add_hline(y=0.8 * max(rates), line_dash="dash", annotation_text="4/5 of the highest")
-    fig.update_layout(title=f"Approval rate by {name}", height=320, margin={"t": 50, "b": 40})
+    title = plotly_text(f"Approval rate by {name}")
+    fig.update_layout(title=title, height=320, margin={"t": 50, "b": 40})
     verdict = "BREACHED" if breach else "met"
     return (
         f'<div class="feature" id="fairness-{_e(name)}"><h3>By {_e(name)}</h3>'
@@ -71,13 +74,13 @@ def _drift_chart(drift: DriftReport, n: int = 20) -> str:
     worst = drift.worst_segments(n, by="worst_effect_size")
     fig = go.Figure(
         go.Bar(
-            x=worst["segment"].to_list(),
+            x=plotly_texts(worst["segment"].to_list()),
             y=[v or 0.0 for v in worst["worst_effect_size"].to_list()],
-            text=worst["worst_feature"].to_list(),
+            text=plotly_texts(worst["worst_feature"].to_list()),
         )
     )
     fig.update_layout(
-        title=f"Largest effect size per {drift.segment_by} (the {worst.height} worst)",
+        title=plotly_text(f"Largest effect size per {drift.segment_by} (the {worst.height} worst)"),
         height=340,
         margin={"t": 50, "b": 90},
     )

@@ -6,7 +6,8 @@ small enough to keep as a model version's metrics in the registry (``metrics["se
 under the registry's 1 MB bound for a few thousand segments): each table column-wise with
 numbers rounded to 6 significant digits, and for the ``detail`` worst segments their
 per-feature drift with reference / current histograms. :class:`SegmentSummary` reads it
-back (the dashboard's Segments pages use it).
+back (the dashboard's Segments pages use it), after checking its shape
+(:mod:`driftline.report.segment_format`): a malformed summary is a :class:`ValueError`.
 
 Examples
 --------
@@ -24,8 +25,10 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
+
+from driftline.report.segment_format import FORMAT, is_summary, read_detail, read_table
 
 if TYPE_CHECKING:
     import polars as pl
@@ -35,7 +38,6 @@ if TYPE_CHECKING:
 
 __all__ = ["SegmentSummary", "segment_summary", "worst_segments_html"]
 
-FORMAT = 1
 _PREFERRED = ("share_drifted", "drifted_count", "worst_effect_size", "worst_p_value")
 
 
@@ -101,38 +103,43 @@ def segment_summary(
 
 
 class SegmentSummary:
-    """Read access to a :func:`segment_summary` dict (as stored in a version's metrics)."""
+    """Read access to a :func:`segment_summary` dict (as stored in a version's metrics).
+
+    Raises
+    ------
+    ValueError
+        ``data`` is not a segment summary, or one whose structure does not fit (a table
+        that is not columns and rows, a missing segment column, a number no float holds,
+        a malformed ``detail``): stored metrics are whatever a contributor wrote.
+    """
 
     def __init__(self, data: Mapping[str, Any]) -> None:
-        if not isinstance(data, Mapping) or data.get("format") != FORMAT:
+        if not is_summary(data):
             raise ValueError("not a segment summary")
-        self.segment_by: str = str(data.get("segment_by") or "segment")
-        self._drift = self._rows(data.get("drift"))
-        self._perf = self._rows(data.get("performance"))
-        self._detail: dict[str, Any] = dict(data.get("detail") or {})
+        segment_by = data.get("segment_by")
+        if segment_by is not None and not isinstance(segment_by, str):
+            raise ValueError(f"segment_by must be a string, not {type(segment_by).__name__}")
+        self.segment_by: str = segment_by or "segment"
+        self._drift = read_table(data.get("drift"), "drift", "segment")
+        self._perf = read_table(data.get("performance"), "performance", self.segment_by)
+        self._detail = read_detail(data.get("detail"))
+        self._drift_columns = frozenset(self._drift[0]) if self._drift else frozenset()
+        self._perf_columns = frozenset(self._perf[0]) if self._perf else frozenset()
         key = self.segment_by
-        self._perf_by = {str(r.get(key)): r for r in self._perf}
+        self._perf_by = {str(r[key]): r for r in self._perf}
         self._drift_by = {str(r["segment"]): r for r in self._drift}
-
-    @staticmethod
-    def _rows(table: Any) -> list[dict[str, Any]]:
-        if not table:
-            return []
-        cols = list(table["columns"])
-        return [dict(zip(cols, row, strict=True)) for row in table["rows"]]
 
     @property
     def metrics(self) -> list[str]:
         """Numeric columns a ranking can use: the drift verdicts first, then the other drift
-        columns, then performance."""
-        names: list[str] = [
-            k for k in _PREFERRED if any(isinstance(r.get(k), int | float) for r in self._drift)
-        ]
+        columns, then performance (a column counts when any segment has a number in it)."""
+        names: list[str] = []
+        keys = {"segment", self.segment_by}  # segment keys, even when numbers
         for rows in (self._drift, self._perf):
-            if rows:
-                for k, v in rows[0].items():
-                    if k not in names and (isinstance(v, int | float) and not isinstance(v, bool)):
-                        names.append(k)
+            columns = list(rows[0]) if rows else []
+            for k in [c for c in _PREFERRED if rows is self._drift] + columns:
+                if k not in names and k not in keys and any(_is_number(r.get(k)) for r in rows):
+                    names.append(k)
         return names
 
     @property
@@ -159,28 +166,52 @@ class SegmentSummary:
         return out
 
     def worst(self, metric: str, n: int = 25) -> list[dict[str, Any]]:
-        """The ``n`` segments with the highest ``metric`` (``worst_p_value`` and ``r2``:
-        lowest first), ties broken by the worst effect size (as
-        :meth:`~driftline.DriftReport.worst_segments`), segments without a value last."""
+        """The ``n`` segments with the worst ``metric``, segments without a value last.
+
+        A performance metric ranks as :meth:`~driftline.PerformanceReport.worst` does
+        (errors largest first, scores such as accuracy, f1 or roc_auc smallest first, the
+        mean error farthest from 0 first); a drift column ranks largest first, except
+        ``worst_p_value`` (smallest first). Ties are broken by the worst effect size (as
+        :meth:`~driftline.DriftReport.worst_segments`), then by the segment key.
+        """
         if metric not in self.metrics:
             raise ValueError(f"unknown metric {metric!r}; available: {', '.join(self.metrics)}")
-        ascending = metric in ("worst_p_value", "r2")
         rows = [r for r in (self.row(k) for k in self.segments) if r is not None]
-        with_value = [r for r in rows if isinstance(r.get(metric), int | float)]
-        without = [r for r in rows if not isinstance(r.get(metric), int | float)]
-        sign = 1.0 if ascending else -1.0
+        with_value = [r for r in rows if _is_number(r.get(metric))]
+        without = [r for r in rows if not _is_number(r.get(metric))]
+        badness = self._badness(metric)
 
         def key(r: dict[str, Any]) -> tuple[float, float, str]:
             tie = r.get("worst_effect_size")
             tie_key = -float(tie) if isinstance(tie, int | float) else math.inf
-            return (sign * float(r[metric]), tie_key, str(r["segment"]))
+            return (-badness(float(r[metric])), tie_key, str(r["segment"]))
 
         with_value.sort(key=key)
         return (with_value + without)[:n]
 
+    def _badness(self, metric: str) -> Callable[[float], float]:
+        """How bad a value of ``metric`` is (larger is worse)."""
+        if metric in self._perf_columns and metric not in self._drift_columns:
+            # Imported here: the direction table lives with the metrics (one source of
+            # truth), and driftline.performance loads the native module.
+            from driftline.performance import _LOWER_IS_BETTER
+
+            if metric == "mean_error":
+                return lambda v: abs(v)
+            if metric in _LOWER_IS_BETTER:
+                return lambda v: v
+            return lambda v: -v
+        if metric == "worst_p_value":
+            return lambda v: -v
+        return lambda v: v
+
     def features(self, key: str) -> list[dict[str, Any]]:
         """Per-feature drift (with histograms) of one segment, when it was kept in detail."""
         return list(self._detail.get(key, []))
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def worst_segments_html(report: DriftReport, n: int = 25) -> str:
