@@ -24,15 +24,20 @@ from fastapi.responses import HTMLResponse
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, link, table
 from driftline.dashboard.pages import render
-from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import DriftlineError
-from driftline.server.auth import Permission, Principal, current_principal, requires
+from driftline.server.auth import (
+    Permission,
+    Principal,
+    SecuredRoute,
+    current_principal,
+    requires,
+)
 from driftline.server.limits import INT64_MAX
 from driftline.server.routes.access import filter_events
 
 __all__ = ["SCAN_BUDGET", "AuditPage", "newest_first", "router"]
 
-router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 #: Events read per page request at most (the filters may reject all of them).

@@ -17,14 +17,19 @@ from fastapi.responses import HTMLResponse
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, link, path_part, table
 from driftline.dashboard.pages import error_page, render
-from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import DriftlineError, PermissionDenied
-from driftline.server.auth import Permission, Principal, current_principal, requires
+from driftline.server.auth import (
+    Permission,
+    Principal,
+    SecuredRoute,
+    current_principal,
+    requires,
+)
 from driftline.server.routes.monitors import may_act_on, served_monitor
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 _MAX_FEATURE_CHARTS = 12

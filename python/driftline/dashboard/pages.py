@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from driftline.dashboard import charts, login_guard
 from driftline.dashboard.html import Markup, chart, esc, form_hidden, link, page, path_part, table
-from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import (
     DataError,
     DriftlineError,
@@ -32,6 +31,7 @@ from driftline.server.auth import (
     COOKIE_NAME,
     Permission,
     Principal,
+    SecuredRoute,
     check_csrf,
     current_principal,
     requires,
@@ -41,7 +41,7 @@ from driftline.server.routes.registry import version_key
 
 __all__ = ["error_page", "render", "router"]
 
-router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 Name = Annotated[str, Path(min_length=1, max_length=256)]

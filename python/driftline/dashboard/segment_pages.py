@@ -19,16 +19,21 @@ from fastapi.responses import HTMLResponse
 from driftline.dashboard import charts
 from driftline.dashboard.html import Markup, chart, esc, link, path_part, table
 from driftline.dashboard.pages import error_page, render
-from driftline.dashboard.routing import DashboardRoute
 from driftline.exceptions import DriftlineError, NotFound
 from driftline.report.segment_format import is_summary
 from driftline.report.segments import SegmentSummary
-from driftline.server.auth import Permission, Principal, current_principal, requires
+from driftline.server.auth import (
+    Permission,
+    Principal,
+    SecuredRoute,
+    current_principal,
+    requires,
+)
 from driftline.server.routes.registry import version_key
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/ui", route_class=DashboardRoute, include_in_schema=False)
+router = APIRouter(prefix="/ui", route_class=SecuredRoute, include_in_schema=False)
 
 Who = Annotated[Principal, Depends(current_principal)]
 Name = Annotated[str, Path(min_length=1, max_length=256)]

@@ -43,10 +43,10 @@ from typing import Any, TypeVar
 from fastapi import Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from driftline.exceptions import DriftlineError, PermissionDenied
+from driftline.server.raw_path import RawPathRoute
 
 __all__ = [
     "COOKIE_NAME",
@@ -344,8 +344,9 @@ def _unauthenticated() -> JSONResponse:
     )
 
 
-class SecuredRoute(APIRoute):
-    """An API route that enforces its declared permission before anything else runs."""
+class SecuredRoute(RawPathRoute):
+    """An API route that enforces its declared permission before anything else runs
+    (routed on the raw path: :class:`~driftline.server.raw_path.RawPathRoute`)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         """Wrap FastAPI's handler with the permission check."""

@@ -1,16 +1,16 @@
-"""The dashboard's route class: the server's permission check, routed on the raw path.
+"""Routing on the raw path, so that path parameters may hold ``/``.
 
-Model names and segment keys may hold ``/`` (``team/churn``, a region ``US/CA``). The pages
-link to them percent-encoded (``team%2Fchurn``, :func:`~driftline.dashboard.html.path_part`),
-but the ASGI server decodes the path before routing, so ``/ui/models/team%2Fchurn`` would
-be routed as ``/ui/models/team/churn`` and miss every route. A ``:path`` converter alone
-cannot fix a name in the middle of a path: a model named ``a/versions/1`` would make its
-own page's address that of version 1 of ``a``.
+Model names and segment keys may hold ``/`` (``team/churn``, a region ``US/CA``). Clients
+and the dashboard's links send them percent-encoded (``team%2Fchurn``), but the ASGI server
+decodes the path before routing, so ``/api/v1/models/team%2Fchurn`` would be routed as
+``/api/v1/models/team/churn`` and miss every route. A ``:path`` converter alone cannot fix
+a name in the middle of a path: a model named ``a/versions/1`` would make its own address
+that of version 1 of ``a``.
 
-:class:`DashboardRoute` matches the route's pattern against the raw path instead (ASGI's
+:class:`RawPathRoute` matches the route's pattern against the raw path instead (ASGI's
 ``raw_path``: still percent-encoded, so an encoded ``/`` cannot end a path part), then
-decodes each matched parameter. The permission check is the server's
-:class:`~driftline.server.auth.SecuredRoute`, unchanged.
+decodes each matched parameter. Every route of the server
+(:class:`~driftline.server.auth.SecuredRoute`) routes this way.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote
 
+from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import Scope
 
-from driftline.server.auth import SecuredRoute
-
-__all__ = ["DashboardRoute"]
+__all__ = ["RawPathRoute"]
 
 
 def _raw_route_path(scope: Scope) -> str | None:
@@ -41,9 +40,9 @@ def _raw_route_path(scope: Scope) -> str | None:
     return text if unquote(text) == scope.get("path") else None
 
 
-class DashboardRoute(SecuredRoute):
-    """A :class:`~driftline.server.auth.SecuredRoute` whose path parameters may hold ``/``
-    (sent as ``%2F``): see the module docstring."""
+class RawPathRoute(APIRoute):
+    """An API route whose path parameters may hold ``/`` (sent as ``%2F``): see the module
+    docstring."""
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         """Match on the raw path; path parameters come back decoded."""
