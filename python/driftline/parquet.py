@@ -1,14 +1,17 @@
-"""Profiling Parquet files by streaming their row groups.
+"""Profiling Parquet files by streaming their row groups in batches.
 
-Row groups are decoded by pyarrow on a small thread pool while the native core profiles
-the previous ones (both release the GIL), at most ``2 * threads`` row groups in flight, so
-memory stays bounded by a few row groups whatever the file size. Partial profiles are merged
-in file and row-group order, so the result does not depend on timing.
+Row groups are decoded by pyarrow and profiled by the native core on a small thread pool
+(both release the GIL), each in batches of :data:`BATCH_ROWS` rows, so memory stays bounded
+by a few batches per thread whatever the file or row-group size. Partial profiles are merged
+in file, row-group and batch order, so the result does not depend on timing.
 
 Files whose schemas differ are read as ``pa.concat_tables(..., promote_options="permissive")``
 would read them (see :func:`parquet_schema`): a column missing from a file is null there, and
 types are promoted to a common one (``int32`` and ``int64`` to ``int64``, an integer and a
-float to ``float64``).
+float to ``float64``, a dictionary and its values' type to the latter).
+
+A directory is read as ``pq.read_table`` reads it (see :func:`parquet_files`): hidden and
+``_``-prefixed paths are skipped, and hive partition keys (``region=eu/``) are columns.
 """
 
 from __future__ import annotations
@@ -29,29 +32,125 @@ import pyarrow.parquet as pq
 
 from driftline import _native
 from driftline.exceptions import DataError, SchemaError
-from driftline.profile import Profile
+from driftline.profile import Profile, _check_int
 
-__all__ = ["ParquetSchema", "conform", "parquet_files", "parquet_schema", "profile_parquet"]
+# PartitionedPath derives from the concrete class: pathlib.Path itself cannot be
+# subclassed before Python 3.12.
+if sys.platform == "win32":
+    from pathlib import WindowsPath as _ConcretePath
+else:
+    from pathlib import PosixPath as _ConcretePath
+
+__all__ = [
+    "BATCH_ROWS",
+    "IGNORED_PREFIXES",
+    "ParquetSchema",
+    "PartitionedPath",
+    "conform",
+    "parquet_files",
+    "parquet_schema",
+    "profile_parquet",
+]
+
+#: Rows decoded at once from a row group: memory is bounded by a few such batches per
+#: thread, whatever the row groups' size.
+BATCH_ROWS = 65_536
+#: Bytes read from a column chunk at once (pyarrow's buffered stream).
+READ_BUFFER = 1 << 20
+#: Path parts that directory discovery skips, as ``pq.read_table`` does (pyarrow's default
+#: ``ignore_prefixes``): Spark's ``_temporary/`` and ``_SUCCESS``, hidden ``.crc`` files.
+IGNORED_PREFIXES = (".", "_")
+
+
+class PartitionedPath(_ConcretePath):
+    """A Parquet file found below a hive-partitioned directory (``.../region=eu/...``).
+
+    ``partition_schema`` holds the partition keys of the whole directory, typed as
+    ``pq.read_table`` types them (a dictionary of ``int32`` or ``string`` values), and
+    ``partition_keys`` this file's values (a key it lacks is null). The keys are columns of
+    every row of the file, as ``pq.read_table(directory)`` makes them.
+    """
+
+    partition_schema: pa.Schema
+    partition_keys: dict[str, Any]
+
+
+def _partition(path: Path) -> tuple[pa.Schema, dict[str, Any]] | None:
+    """The hive partition schema and key values of a file (None: not partitioned)."""
+    schema = getattr(path, "partition_schema", None)
+    if schema is None:
+        return None
+    return schema, getattr(path, "partition_keys", {})
+
+
+def _directory_files(root: Path) -> list[Path]:
+    """The ``*.parquet`` files below ``root`` that ``pq.read_table(root)`` would read, with
+    their hive partition keys when a directory below ``root`` is named ``key=value``."""
+    files = sorted(
+        q
+        for q in root.rglob("*.parquet")
+        if not any(part.startswith(IGNORED_PREFIXES) for part in q.relative_to(root).parts)
+        and q.is_file()
+    )
+    if not any("=" in part for q in files for part in q.relative_to(root).parts[:-1]):
+        return files
+    import pyarrow.dataset as ds
+
+    try:
+        # pyarrow infers the keys' types from every file's directories (as read_table does,
+        # dictionary-encoded); it reads the first file's footer for the data schema.
+        dataset = ds.dataset(
+            [str(f) for f in files],
+            format="parquet",
+            partitioning=ds.HivePartitioning.discover(infer_dictionary=True),
+            partition_base_dir=str(root),
+        )
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{root}: not a readable Parquet dataset ({exc})") from exc
+    schema = dataset.partitioning.schema
+    keys = {
+        fragment.path: ds.get_partition_keys(fragment.partition_expression)
+        for fragment in dataset.get_fragments()
+    }
+    out: list[Path] = []
+    for f in files:
+        pf = PartitionedPath(f)
+        pf.partition_schema = schema
+        pf.partition_keys = dict(keys.get(str(f), {}))
+        out.append(pf)
+    return out
 
 
 def parquet_files(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
-    """The Parquet files named by a path, a directory (searched recursively for
-    ``*.parquet``), a glob pattern, or a list of those; sorted, de-duplicated."""
+    """The Parquet files named by a path, a directory, a glob pattern, or a list of those;
+    de-duplicated (by real path: a symbolic link or a ``..`` does not count a file twice).
+
+    A directory is searched recursively for ``*.parquet`` as ``pq.read_table`` reads it:
+    paths with a part starting with ``_`` or ``.`` are skipped, and the files below
+    ``key=value`` directories are :class:`PartitionedPath` (their keys become columns).
+    A name that is an existing file is that file, even if it holds ``[``, ``*`` or ``?``.
+    """
     items = [path] if isinstance(path, str | os.PathLike) else list(path)
     out: list[Path] = []
     for item in items:
         s = os.fspath(item)
-        p = Path(s)
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*.parquet") if q.is_file()))
+        # A Path stays itself: a PartitionedPath from an earlier call keeps its keys.
+        p = item if isinstance(item, Path) else Path(s)
+        if p.is_file():
+            out.append(p)
+        elif p.is_dir():
+            out.extend(_directory_files(p))
         elif any(ch in s for ch in "*?["):
             out.extend(sorted(Path(m) for m in glob.glob(s, recursive=True) if Path(m).is_file()))
-        elif p.is_file():
-            out.append(p)
         else:
             raise FileNotFoundError(f"no Parquet file or directory at {s!r}")
-    seen: set[Path] = set()
-    unique = [p for p in out if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+    seen: set[str] = set()
+    unique: list[Path] = []
+    for p in out:
+        real = os.path.realpath(p)
+        if real not in seen:
+            seen.add(real)
+            unique.append(p)
     if not unique:
         raise FileNotFoundError(f"no Parquet files found for {path!r}")
     return unique
@@ -79,6 +178,43 @@ class ParquetSchema:
         return True
 
 
+def _decoded(field: pa.Field) -> pa.Field:
+    """``field`` with a dictionary type replaced by its value type."""
+    if pa.types.is_dictionary(field.type):
+        return field.with_type(field.type.value_type)
+    return field
+
+
+def _unify(a: pa.Field, b: pa.Field) -> pa.Field:
+    """The permissive union of two fields' types (pa.unify_schemas), a dictionary read as
+    its values when the two differ: polars writes categoricals as dictionaries, other
+    writers the same strings plainly, and both are the same column."""
+    if a.type != b.type and (pa.types.is_dictionary(a.type) or pa.types.is_dictionary(b.type)):
+        a, b = _decoded(a), _decoded(b)
+    return pa.unify_schemas([pa.schema([a]), pa.schema([b])], promote_options="permissive").field(0)
+
+
+def _file_schema(path: Path, wanted: set[str] | None) -> pa.Schema:
+    """A file's own schema followed by its hive partition keys (those it does not hold)."""
+    try:
+        schema = pq.read_schema(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
+    names = schema.names
+    for name in dict.fromkeys(names):
+        # Columns are read by name: a name held twice would be read as neither.
+        if names.count(name) > 1 and (wanted is None or name in wanted):
+            raise SchemaError(
+                f"{path}: column {name!r} appears {names.count(name)} times; "
+                "a column name must be unique within a file"
+            )
+    part = _partition(path)
+    if part is not None:
+        extra = [f for f in part[0] if f.name not in names]
+        schema = pa.schema([*schema, *extra])
+    return schema
+
+
 def parquet_schema(
     files: Sequence[str | os.PathLike[str]], columns: Sequence[str] | None = None
 ) -> ParquetSchema:
@@ -86,7 +222,10 @@ def parquet_schema(
     the type ``pa.unify_schemas(..., promote_options="permissive")`` gives it.
 
     Only ``columns`` are unified when given (a conflict in a column nobody reads is not an
-    error); a column absent from every file is simply not in the result.
+    error); a column absent from every file is simply not in the result. A column that is
+    dictionary-encoded in one file and not in another (or with other index types) is read
+    as its values' type. The hive partition keys of :class:`PartitionedPath` files are
+    columns too.
 
     Raises
     ------
@@ -94,17 +233,15 @@ def parquet_schema(
         A file whose footer cannot be read.
     SchemaError
         A column whose types cannot be unified (a string in one file, a number in
-        another); the message names the column and both files.
+        another); the message names the column and both files. A file holding a
+        column name twice.
     """
     wanted = None if columns is None else set(columns)
     per_file: dict[Path, pa.Schema] = {}
     # name -> (unified field so far, first file holding the column, its type there)
     merged: dict[str, tuple[pa.Field, Path, pa.DataType]] = {}
-    for path in map(Path, files):
-        try:
-            schema = pq.read_schema(path)
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"{path}: not a readable Parquet file ({exc})") from exc
+    for path in (f if isinstance(f, Path) else Path(f) for f in files):
+        schema = _file_schema(path, wanted)
         per_file[path] = schema
         for field in schema:
             if wanted is not None and field.name not in wanted:
@@ -116,9 +253,7 @@ def parquet_schema(
             try:
                 # Field by field rather than whole schemas at once, to name the column and
                 # the two files when the types conflict.
-                unified = pa.unify_schemas(
-                    [pa.schema([seen[0]]), pa.schema([field])], promote_options="permissive"
-                ).field(0)
+                unified = _unify(seen[0], field)
             except (pa.ArrowTypeError, pa.ArrowInvalid) as exc:
                 raise SchemaError(
                     f"column {field.name!r} has types that cannot be unified: "
@@ -129,16 +264,39 @@ def parquet_schema(
     return ParquetSchema(per_file, unified_schema)
 
 
+def _constant(value: Any, type_: pa.DataType, n: int) -> pa.Array:
+    """``n`` copies of a partition key's value (null when the file's path has none)."""
+    if value is None:
+        return pa.nulls(n, type_)
+    if pa.types.is_dictionary(type_):
+        values = pa.array([value], type_.value_type)
+        indices = pa.repeat(pa.scalar(0, type_.index_type), n)
+        return pa.DictionaryArray.from_arrays(indices, values)
+    return pa.repeat(pa.scalar(value, type_), n)
+
+
 def conform(table: pa.Table, schema: pa.Schema, path: Path) -> pa.Table:
     """``table`` (read from ``path``) with the columns of ``schema`` in its order: a column
-    the file lacks is all null, the others are cast to the unified type."""
+    the file lacks is its hive partition key's value, or else all null; the others are cast
+    to the unified type (a dictionary to its values' type)."""
+    if not schema:
+        # pa.table([]) would have no rows: the row count must survive a selection of none.
+        return table.select([])
+    part = _partition(path)
+    keys = pa.schema([]) if part is None else part[0]
     arrays: list[pa.ChunkedArray | pa.Array] = []
     for field in schema:
         idx = table.schema.get_field_index(field.name)
-        if idx < 0:
+        col: pa.ChunkedArray | pa.Array
+        if idx >= 0:
+            col = table.column(idx)
+        elif part is not None and keys.get_field_index(field.name) >= 0:
+            # In the partition's own type, then cast below as a file's column would be.
+            key_type = keys.field(field.name).type
+            col = _constant(part[1].get(field.name), key_type, table.num_rows)
+        else:
             arrays.append(pa.nulls(table.num_rows, field.type))
             continue
-        col = table.column(idx)
         if col.type != field.type:
             try:
                 # A safe cast, as concat_tables does: an int64 beyond 2**53 that a float64
@@ -200,14 +358,26 @@ def profile_parquet(
     Parameters
     ----------
     path
-        A file, a directory (all ``*.parquet`` below it), a glob, or a list of those.
+        A file, a directory (the ``*.parquet`` below it that ``pq.read_table`` reads, hive
+        partition keys included), a glob, or a list of those (:func:`parquet_files`).
     columns, categorical, edges, segment_by
         As for :func:`driftline.profile`. Quantile-bin histograms (``bins=``) need the
         whole column first and are not offered here; pass a reference's ``edges`` instead.
     threads
-        Row groups decoded at once (default: the number of CPUs).
+        Row groups decoded and profiled at once, an integer >= 1 (default: the number of
+        CPUs).
     progress
         Show a progress bar (default: when standard error is a terminal).
+
+    Raises
+    ------
+    DataError
+        A file whose footer, or a row group whose pages, cannot be read (the message names
+        the file and the row group).
+    SchemaError
+        See :func:`parquet_schema`; a column of ``columns`` in no file.
+    InvalidParameter
+        ``threads`` is not an integer >= 1.
 
     Examples
     --------
@@ -217,6 +387,7 @@ def profile_parquet(
     >>> dl.profile_parquet(f)["x"].mean
     2.0
     """
+    _check_int("threads", threads, 1)
     files = parquet_files(path)
     groups, total_rows = _row_groups(files)
     n_threads = threads or os.cpu_count() or 1
@@ -246,7 +417,7 @@ def profile_parquet(
         else {str(k): [float(e) for e in v] for k, v in edges.items()},
         "segment_by": segment_by,
         "threads": threads,
-        # Each row group's sketches are sized for the whole scan they will be merged into.
+        # Each batch's sketches are sized for the whole scan they will be merged into.
         "expected_rows": total_rows,
     }
     if not groups:
@@ -254,20 +425,42 @@ def profile_parquet(
 
     local = threading.local()
 
-    def read(item: tuple[Path, int]) -> pa.Table:
+    def profile_group(item: tuple[Path, int]) -> Any:
         # Each thread keeps its own readers: a ParquetFile shared between threads can
         # deadlock inside pyarrow's read cache.
         path, i = item
         readers: dict[Path, pq.ParquetFile] = local.__dict__.setdefault("readers", {})
         if path not in readers:
             readers.clear()
-            readers[path] = pq.ParquetFile(path)
-        own = schemas.per_file[path].names
+            # No pre-buffering, a buffered stream instead: pre_buffer reads every column
+            # chunk of the row group at once, which is the whole row group in memory.
+            readers[path] = pq.ParquetFile(path, pre_buffer=False, buffer_size=READ_BUFFER)
+        reader = readers[path]
+        own = reader.schema_arrow.names
         # Only the columns this file holds: pyarrow would silently skip the others, and
-        # conform() adds them back as nulls of the unified type.
+        # conform() adds them back (hive keys, or nulls of the unified type).
         present = [c for c in target.names if c in own]
-        table = readers[path].read_row_group(i, columns=present, use_threads=False)
-        return conform(table, target, path)
+        # Batch by batch, so that memory holds a few batches, not a whole row group (one
+        # row group may be the whole file).
+        batches = reader.iter_batches(
+            batch_size=BATCH_ROWS, row_groups=[i], columns=present, use_threads=False
+        )
+        partials: list[Any] = []
+        while True:
+            try:
+                batch = next(batches, None)
+            except (pa.ArrowInvalid, OSError) as exc:
+                raise DataError(f"{path}: row group {i} cannot be read ({exc})") from exc
+            if batch is None:
+                break
+            table = conform(pa.Table.from_batches([batch]), target, path)
+            partials.append(_native.profile(table, **kwargs))
+            del table, batch
+            if len(partials) >= 8:
+                partials = [_native.merge_profiles(partials)]
+        if not partials:  # an empty row group still has the columns' types
+            return _native.profile(target.empty_table(), **kwargs)
+        return partials[0] if len(partials) == 1 else _native.merge_profiles(partials)
 
     bar = _progress(len(groups), progress)
     partials: list[Any] = []
@@ -275,19 +468,20 @@ def profile_parquet(
         with ThreadPoolExecutor(
             max_workers=n_threads, thread_name_prefix="driftline-parquet"
         ) as pool:
-            pending: deque[Future[pa.Table]] = deque()
+            # Row groups are profiled on the pool, at most 2 * n_threads submitted at once,
+            # and merged here in file and row-group order.
+            pending: deque[Future[Any]] = deque()
             it = iter(groups)
             for item in it:
-                pending.append(pool.submit(read, item))
+                pending.append(pool.submit(profile_group, item))
                 if len(pending) >= 2 * n_threads:
                     break
             while pending:
-                table = pending.popleft().result()
+                partial = pending.popleft().result()
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.append(pool.submit(read, nxt))
-                partials.append(_native.profile(table, **kwargs))
-                del table
+                    pending.append(pool.submit(profile_group, nxt))
+                partials.append(partial)
                 # Merge as we go so that memory holds one running profile, not one per group.
                 if len(partials) >= 8:
                     partials = [_native.merge_profiles(partials)]

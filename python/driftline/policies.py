@@ -2,10 +2,12 @@
 
 Every policy turns a window into a score and keeps a small state machine:
 
-- it *breaches* when the score crosses ``threshold`` (above it for "high is bad" scores,
-  below it for "low is bad" ones) for ``consecutive`` windows in a row;
+- it *breaches* when the score crosses ``threshold`` for ``consecutive`` windows in a row:
+  a floor when it falls below it, a ceiling when it rises above it, and a count
+  (:class:`Drift`, :class:`DataQuality`) when it reaches it;
 - an active alert *clears* only once the score is back past ``clear`` (hysteresis: a
-  score hovering at the threshold does not flap);
+  score hovering at the threshold does not flap): at or above a floor's ``clear``, at or
+  below a ceiling's, below a count's;
 - a trigger fires when an alert becomes active, unless the policy fired less than
   ``cooldown`` seconds ago.
 
@@ -24,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 from driftline.exceptions import InvalidParameter
 from driftline.policy_args import (
+    HIGH_IS_UNFAIR,
     HIGHER_IS_BETTER,
+    LOW_IS_UNFAIR,
     LOWER_IS_BETTER,
     PERFORMANCE_METRICS,
     parse_duration,
@@ -84,6 +88,10 @@ class Trigger:
 class Policy:
     """Base class: subclasses implement :meth:`score` (and may set ``higher_is_worse``).
 
+    ``higher_is_worse`` makes ``threshold`` a ceiling (else a floor, breached strictly
+    below it); ``inclusive`` makes a ceiling breach at the threshold too, as a count does
+    ("at least 2 features"), else only strictly above it.
+
     Parameters
     ----------
     threshold
@@ -100,6 +108,7 @@ class Policy:
 
     kind = "policy"
     higher_is_worse = True
+    inclusive = True
 
     def __init__(
         self,
@@ -146,10 +155,16 @@ class Policy:
         raise NotImplementedError
 
     def _breaches(self, s: float) -> bool:
-        return s >= self.threshold if self.higher_is_worse else s < self.threshold
+        if not self.higher_is_worse:
+            return s < self.threshold
+        return s >= self.threshold if self.inclusive else s > self.threshold
 
     def _clears(self, s: float) -> bool:
-        return s < self.clear if self.higher_is_worse else s >= self.clear
+        if not self.higher_is_worse:
+            return s >= self.clear
+        # The mirror of _breaches: with clear at the threshold, every score that does not
+        # breach clears.
+        return s < self.clear if self.inclusive else s <= self.clear
 
     def evaluate(self, result: WindowResult, *, monitor: str, now: float) -> Trigger | None:
         """Update the state with one closed window; the trigger if one fires."""
@@ -175,7 +190,7 @@ class Policy:
     ) -> Trigger:
         key = f"{monitor}\x00{result.window}\x00{self.name}"
         tid = "trg_" + hashlib.sha256(key.encode()).hexdigest()[:32]
-        op = ">=" if self.higher_is_worse else "<"
+        op = (">=" if self.inclusive else ">") if self.higher_is_worse else "<"
         reason = f"{self.name}: " + (
             "scheduled" if s is None else f"{s:.6g} {op} {self.threshold:g}"
         )
@@ -190,7 +205,12 @@ class Drift(Policy):
     ``method`` and ``threshold`` (per feature) are passed to :func:`driftline.compare` by
     the monitor. With ``features``, ``clear_features`` is the hysteresis bound: an active
     alert clears once at most that many features drift (default ``features - 1``). With
-    ``share`` (a fraction in (0, 1]), ``clear`` is the share below which it clears.
+    ``share`` (a fraction in (0, 1]), it fires when at least that share drifts, and
+    ``clear`` (in (0, share]) is the share strictly below which it clears: ``clear=0``
+    is refused, since no share is below 0 and the alert could never clear.
+
+    ``columns`` restricts the count to those features; a monitor refuses a name that is
+    not one of its features (a typo would otherwise never fire).
 
     Examples
     --------
@@ -219,6 +239,13 @@ class Drift(Policy):
         self.method = method
         self.feature_threshold = feature_threshold
         self.columns = None if columns is None else list(columns)
+        if self.columns is not None:
+            if not self.columns:
+                # No column to count: the policy could never fire.
+                raise InvalidParameter(f"{k}: columns must name at least one column")
+            bad = [c for c in self.columns if not isinstance(c, str)]
+            if bad:
+                raise InvalidParameter(f"{k}: columns must be column names, got {bad[0]!r}")
         if share is not None:
             # One count or one share: the other's bounds would be silently ignored.
             if features is not None or clear_features is not None:
@@ -227,8 +254,14 @@ class Drift(Policy):
                     "not features= or clear_features="
                 )
             self.share: float | None = _number(k, "share", share, low=0.0, low_open=True, high=1.0)
-            if kwargs.get("clear") is not None:
-                _number(k, "clear", kwargs["clear"], low=0.0, high=1.0)
+            clear = kwargs.get("clear")
+            # Clearing is strictly below clear (as for features=), so clear=0 could never
+            # clear: an alert raised once would stay active for ever.
+            if clear is not None and _number(k, "clear", clear, low=0.0, high=1.0) == 0:
+                raise InvalidParameter(
+                    f"{k}: clear must be > 0: an alert clears once the share of drifted "
+                    "features is below clear, and no share is below 0"
+                )
             super().__init__(self.share, **kwargs)
             return
         if kwargs.get("clear") is not None:
@@ -277,6 +310,9 @@ class Performance(Policy):
     better direction: give either ``floor=`` or ``ceiling=``. A bound on the wrong side of
     a metric (a ``floor`` on MAE would fire while the model does well) is refused.
 
+    Both bounds are strict: a value equal to ``floor`` or to ``ceiling`` does not fire
+    (``ceiling=0`` on ``n_null`` fires on the first null, not on every window).
+
     Examples
     --------
     >>> Performance(metric="accuracy", baseline=0.9, drop=0.05).threshold
@@ -287,6 +323,7 @@ class Performance(Policy):
 
     kind = "performance"
     higher_is_worse = False
+    inclusive = False  # a ceiling fires strictly above it, as a floor strictly below
 
     def __init__(
         self,
@@ -364,13 +401,18 @@ class Fairness(Policy):
     """Fires when a fairness ``metric`` breaks its bound.
 
     ``minimum`` for ratios where low is bad (``disparate_impact`` >= 0.8 by the four-fifths
-    rule), or ``maximum`` for differences where high is bad (``demographic_parity_difference``
-    <= 0.1). ``metric`` is one of :func:`fairness_metrics`.
+    rule; fires strictly below it), or ``maximum`` for differences where high is bad
+    (``demographic_parity_difference`` <= 0.1; fires strictly above it). ``metric`` is one
+    of :func:`fairness_metrics`. A bound on the wrong side is refused: a ``minimum`` on a
+    difference (or the Theil index) would fire while the model is fair, a ``maximum`` on
+    a ratio (``*_ratio``, ``disparate_impact``, ``passes_four_fifths``) would never fire.
 
     ``disparate_impact`` (a group's selection rate over the reference group's, the one
     farthest from 1) is above 1 when the reference group is the one selected less, so it is
-    folded to ``min(v, 1 / v)`` before the bounds are checked (``fold=False`` checks the
-    raw value): ``minimum=0.8`` is the four-fifths rule whichever group is favoured.
+    folded to ``min(v, 1 / v)`` before the bound is checked (``fold=False`` checks the
+    raw value): ``minimum=0.8`` is the four-fifths rule whichever group is favoured. Folding
+    goes with ``minimum=`` only (a folded value is at most 1, so ``fold=True`` with
+    ``maximum=`` is refused).
 
     Examples
     --------
@@ -379,6 +421,7 @@ class Fairness(Policy):
     """
 
     kind = "fairness"
+    inclusive = False  # a maximum fires strictly above it, as a minimum strictly below
 
     def __init__(
         self,
@@ -395,6 +438,23 @@ class Fairness(Policy):
             raise InvalidParameter(f"{k}: unknown metric {metric!r}; known: {', '.join(known)}")
         if (minimum is None) == (maximum is None):
             raise InvalidParameter(f"{k}: Fairness takes exactly one of minimum= or maximum=")
+        if maximum is not None and metric == "disparate_impact":
+            raise InvalidParameter(
+                f"{k}: disparate_impact is bounded with minimum=, not maximum=: folded to "
+                "min(v, 1 / v), minimum=0.8 fires whichever group is favoured"
+            )
+        if maximum is not None and metric in LOW_IS_UNFAIR:
+            raise InvalidParameter(
+                f"{k}: {metric} is less fair when lower: bound it with minimum=, not maximum="
+            )
+        if minimum is not None and metric in HIGH_IS_UNFAIR:
+            raise InvalidParameter(
+                f"{k}: {metric} is less fair when higher: bound it with maximum=, not minimum="
+            )
+        if maximum is not None and fold:
+            raise InvalidParameter(
+                f"{k}: fold=True folds values to at most 1, which a maximum= cannot bound"
+            )
         bound = (
             _number(k, "maximum", maximum)
             if maximum is not None

@@ -14,7 +14,9 @@ from driftline.exceptions import InvalidParameter
 
 __all__ = [
     "HIGHER_IS_BETTER",
+    "HIGH_IS_UNFAIR",
     "LOWER_IS_BETTER",
+    "LOW_IS_UNFAIR",
     "NO_DIRECTION",
     "PERFORMANCE_METRICS",
     "count",
@@ -27,6 +29,9 @@ __all__ = [
 def parse_duration(value: float | int | str | timedelta | None) -> float:
     """Seconds from ``30``, ``"90s"``, ``"15m"``, ``"1h"``, ``"7d"``, ``"2w"`` or a timedelta.
 
+    A number is seconds (any real number, numpy's included, finite and >= 0); a bool is
+    refused with :class:`TypeError` rather than read as 0 or 1 second.
+
     Examples
     --------
     >>> parse_duration("1h"), parse_duration("7d"), parse_duration(None)
@@ -36,10 +41,15 @@ def parse_duration(value: float | int | str | timedelta | None) -> float:
         return 0.0
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, int | float):
-        if value < 0 or not math.isfinite(value):
-            raise ValueError(f"a duration must be finite and >= 0, got {value}")
-        return float(value)
+    # bool is an int: True would silently be one second.
+    if isinstance(value, bool):
+        raise TypeError(f"a duration is a number of seconds or a string, not {value!r}")
+    # numbers.Real: numpy scalars (a period read from an array) are numbers too.
+    if isinstance(value, numbers.Real):
+        seconds = float(value)
+        if seconds < 0 or not math.isfinite(seconds):
+            raise ValueError(f"a duration must be finite and >= 0, got {value!r}")
+        return seconds
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
     text = str(value).strip().lower()
     if not text or text[-1] not in units:
@@ -132,6 +142,24 @@ _MULTICLASS_ONLY = frozenset(
         *("precision_weighted", "recall_weighted", "f1_weighted"),
     }
 )
+#: Fairness aggregates where a larger value is less fair (gaps between groups, the Theil
+#: index): :class:`~driftline.policies.Fairness` bounds them with ``maximum=`` only.
+HIGH_IS_UNFAIR = frozenset(
+    {
+        *("demographic_parity_difference", "equalized_odds_difference"),
+        *("equal_opportunity_difference", "statistical_parity_difference"),
+        *("average_odds_difference", "average_predictive_value_difference", "theil_index"),
+    }
+)
+#: Fairness aggregates where a smaller value is less fair (ratios of groups' rates, the
+#: four-fifths verdict): bounded with ``minimum=`` only.
+LOW_IS_UNFAIR = frozenset(
+    {
+        *("demographic_parity_ratio", "equalized_odds_ratio", "equal_opportunity_ratio"),
+        *("disparate_impact", "passes_four_fifths"),
+    }
+)
+
 #: Metrics a task's performance report never holds: a Performance policy on one of them
 #: would record an error at every window and never fire. (Metrics that need a score
 #: column are not listed: whether a window has scores is known only then.)

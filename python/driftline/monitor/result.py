@@ -227,14 +227,24 @@ def drift_options(
     Mappings are built over ``features`` only (compare refuses a column it does not
     compare); a float ``thresholds`` is that threshold for every feature. Raises
     :class:`~driftline.exceptions.InvalidParameter` when a mapping names a column the
-    monitor does not watch, or when two sources ask for different settings for a column:
-    silently preferring one would judge windows on a setting nobody chose.
+    monitor does not watch (a Drift policy's ``columns`` too), or when two sources ask for
+    different settings for a column: silently preferring one would judge windows on a
+    setting nobody chose.
     """
     from driftline.drift import custom
     from driftline.drift.methods import METHODS, resolve_method
 
     feats = list(features)
     drift = [p for p in policies if isinstance(p, Drift)]
+    for p in drift:
+        # A Drift policy only counts the monitor's features: a column outside them (a
+        # typo) would silently never be counted, and the policy never fire.
+        extra = [c for c in p.columns or () if c not in feats]
+        if extra:
+            raise InvalidParameter(
+                f"policy {p.name!r} names columns the monitor does not watch: "
+                f"{', '.join(map(repr, extra))} (features: {', '.join(map(repr, feats))})"
+            )
 
     def unknown(option: str, mapping: Mapping[str, Any]) -> None:
         extra = [c for c in mapping if c not in feats]
