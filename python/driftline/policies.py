@@ -31,6 +31,7 @@ from driftline.policy_args import (
     LOW_IS_UNFAIR,
     LOWER_IS_BETTER,
     PERFORMANCE_METRICS,
+    SIGNED_DIFFERENCES,
     parse_duration,
 )
 from driftline.policy_args import count as _count
@@ -414,6 +415,12 @@ class Fairness(Policy):
     goes with ``minimum=`` only (a folded value is at most 1, so ``fold=True`` with
     ``maximum=`` is refused).
 
+    AIF360's signed differences (``statistical_parity_difference``,
+    ``average_odds_difference``, ``average_predictive_value_difference``: a group's rate
+    minus the reference group's) are negative when a group is disadvantaged against the
+    reference, so ``maximum=`` bounds their absolute value: ``maximum=0.1`` fires on -0.3
+    as on 0.3.
+
     Examples
     --------
     >>> Fairness(metric="disparate_impact", minimum=0.8, clear=0.85).clear
@@ -482,6 +489,8 @@ class Fairness(Policy):
         if self.fold and s > 1.0:
             s = 1.0 / s
             details["folded"] = s
+        if self.metric in SIGNED_DIFFERENCES:
+            s = abs(s)
         return s, details
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "LOW_IS_UNFAIR",
     "NO_DIRECTION",
     "PERFORMANCE_METRICS",
+    "SIGNED_DIFFERENCES",
     "count",
     "duration",
     "number",
@@ -149,6 +150,15 @@ HIGH_IS_UNFAIR = frozenset(
         *("demographic_parity_difference", "equalized_odds_difference"),
         *("equal_opportunity_difference", "statistical_parity_difference"),
         *("average_odds_difference", "average_predictive_value_difference", "theil_index"),
+    }
+)
+#: AIF360's signed differences (a group's rate minus the reference group's, the one
+#: farthest from 0): a negative value is as unfair as a positive one, so a ``maximum=``
+#: bounds their absolute value.
+SIGNED_DIFFERENCES = frozenset(
+    {
+        *("statistical_parity_difference", "average_odds_difference"),
+        "average_predictive_value_difference",
     }
 )
 #: Fairness aggregates where a smaller value is less fair (ratios of groups' rates, the

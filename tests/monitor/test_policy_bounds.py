@@ -235,3 +235,20 @@ def test_a_drift_policy_on_a_known_column_fires() -> None:
 def test_drift_columns_must_be_names(columns: list[Any]) -> None:
     with pytest.raises(InvalidParameter, match="columns"):
         policies.Drift(columns=columns)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "statistical_parity_difference",
+        "average_odds_difference",
+        "average_predictive_value_difference",
+    ],
+)
+def test_a_signed_difference_is_bounded_on_both_sides(metric: str) -> None:
+    # AIF360's differences are negative when a group is disadvantaged against the
+    # reference: maximum=0.1 bounds |v|.
+    pol = policies.Fairness(metric=metric, maximum=0.1)
+    values = [0.0, -0.3, -0.05, 0.3, 0.1, -0.1000001]
+    ws = [_window(i, fairness=SimpleNamespace(**{metric: v})) for i, v in enumerate(values)]
+    assert _fired(pol, ws) == _expected(values, lambda v: abs(v) > 0.1) == [1, 3, 5]

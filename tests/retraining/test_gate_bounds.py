@@ -76,3 +76,20 @@ def test_no_direction_metrics_take_either_bound() -> None:
     # Raw disparate impact is best at 1 from either side; selection_rate has no better way.
     FairnessGate("disparate_impact", fold=False, max_drop=0.1, max_increase=0.1)
     PerformanceGate("selection_rate", max_drop=0.1, max_increase=0.1)
+
+
+@pytest.mark.parametrize(
+    "metric",
+    [
+        "statistical_parity_difference",
+        "average_odds_difference",
+        "average_predictive_value_difference",
+    ],
+)
+def test_a_signed_difference_gate_bounds_its_absolute_value(metric: str) -> None:
+    # AIF360's differences are negative when a group is disadvantaged against the
+    # reference: maximum=0.1 stops -0.3 as it stops 0.3.
+    gate = FairnessGate(metric, maximum=0.1)
+    for value, passed in [(-0.3, False), (0.3, False), (-0.05, True), (0.1, True)]:
+        assert gate.check(Evaluation(100, {metric: value})).passed is (abs(value) <= 0.1)
+        assert gate.check(Evaluation(100, {metric: value})).passed is passed

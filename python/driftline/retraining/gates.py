@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from driftline.exceptions import InvalidParameter
-from driftline.policy_args import HIGHER_IS_BETTER, LOWER_IS_BETTER, number
+from driftline.policy_args import HIGHER_IS_BETTER, LOWER_IS_BETTER, SIGNED_DIFFERENCES, number
 
 __all__ = ["Evaluation", "FairnessGate", "Gate", "GateResult", "MetricGate", "PerformanceGate"]
 
@@ -260,7 +260,10 @@ class FairnessGate(MetricGate):
     the one farthest from 1: above 1 when the reference group is the one selected less. It
     is therefore folded to ``min(v, 1 / v)`` before the bounds are checked
     (``fold=False`` checks the raw value), so that ``minimum=0.8`` is the four-fifths
-    rule whichever group is favoured.
+    rule whichever group is favoured. AIF360's signed differences
+    (``statistical_parity_difference``, ``average_odds_difference``,
+    ``average_predictive_value_difference``) are negative when a group is disadvantaged
+    against the reference, so their bounds apply to the absolute value.
 
     Examples
     --------
@@ -288,13 +291,15 @@ class FairnessGate(MetricGate):
             return "higher" if self.fold else None
         if self.metric in _FAIRNESS_HIGHER:
             return "higher"
-        if self.metric in _FAIRNESS_LOWER:
+        if self.metric in _FAIRNESS_LOWER or self.metric in SIGNED_DIFFERENCES:
             return "lower"
         return super()._direction()
 
     def check(self, evaluation: Evaluation) -> GateResult:
-        """Compare the (folded) metric with the bounds."""
-        if not self.fold:
+        """Compare the (folded, or absolute for a signed difference) metric with the
+        bounds."""
+        signed = self.metric in SIGNED_DIFFERENCES
+        if not self.fold and not signed:
             return super().check(evaluation)
 
         def folded(metrics: dict[str, float | None] | None) -> dict[str, float | None] | None:
@@ -302,8 +307,10 @@ class FairnessGate(MetricGate):
                 return None
             metrics = _canonical(metrics)
             v = _number(metrics.get(self.metric))
-            if v is not None and v > 1.0:
+            if v is not None and self.fold and v > 1.0:
                 v = 1.0 / v
+            if v is not None and signed:
+                v = abs(v)
             return {**metrics, self.metric: v}
 
         return super().check(
