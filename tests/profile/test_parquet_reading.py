@@ -133,11 +133,14 @@ def test_a_row_group_is_read_in_batches(
             yield batch
 
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    # A row group under LARGE_GROUP_BYTES is read whole, without batches.
+    whole = dl.profile_parquet(f, progress=False)
+    assert seen == []
+    # Above it, in batches of BATCH_ROWS.
+    monkeypatch.setattr(dl_parquet, "LARGE_GROUP_BYTES", 0)
     monkeypatch.setattr(dl_parquet, "BATCH_ROWS", 700)
     small = dl.profile_parquet(f, progress=False, threads=2)
     assert sum(seen) == n and max(seen) <= 700 and len(seen) >= n // 700
-    monkeypatch.setattr(dl_parquet, "BATCH_ROWS", 1 << 20)
-    whole = dl.profile_parquet(f, progress=False)
     want = dl.profile(pq.read_table(f))
     assert _exact(small) == _exact(whole) == _exact(want)
     for got in (small, whole):
