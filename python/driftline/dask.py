@@ -24,6 +24,7 @@ from driftline.distributed._common import (
     with_bins,
 )
 from driftline.distributed._compare import compare_distributed
+from driftline.distributed._conform import conform_pandas
 from driftline.distributed._metrics import MetricSpec
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
@@ -36,8 +37,15 @@ if TYPE_CHECKING:
 __all__ = ["compare", "fairness", "performance", "profile"]
 
 
-def _partition_partial(part: Any, spec: ProfileSpec) -> bytes:
-    return partial_from_table(to_table_like(part), spec)
+def _dtypes(ddf: Any) -> dict[str, Any]:
+    """The frame's dtypes (its meta): what ``compute()`` gives, whatever each partition
+    holds (an ``int64`` partition of a ``float64`` frame, a ``float64`` all-NaN one of a
+    string column)."""
+    return {str(c): t for c, t in ddf._meta.dtypes.items()}
+
+
+def _partition_partial(part: Any, spec: ProfileSpec, dtypes: dict[str, Any]) -> bytes:
+    return partial_from_table(to_table_like(conform_pandas(part, dtypes)), spec)
 
 
 def _run(ddf: Any, spec: ProfileSpec, fan_in: int) -> Profile:
@@ -52,7 +60,8 @@ def _run(ddf: Any, spec: ProfileSpec, fan_in: int) -> Profile:
         ddf = ddf[wanted]
     task = dask.delayed(_partition_partial, pure=True)
     merge = dask.delayed(merge_partial_bytes, pure=True)
-    level = [task(part, spec) for part in ddf.to_delayed()]
+    dtypes = _dtypes(ddf)
+    level = [task(part, spec, dtypes) for part in ddf.to_delayed()]
     while len(level) > fan_in:
         level = [merge(level[i : i + fan_in]) for i in range(0, len(level), fan_in)]
     (blobs,) = dask.compute(level)
@@ -160,8 +169,8 @@ def compare(
     return compare_distributed(
         reference,
         current,
-        profile=profile,
-        columns_of=lambda ddf: [str(c) for c in ddf.columns],
+        run=lambda ddf, spec: with_bins(spec, lambda s: _run(ddf, s, DEFAULT_FAN_IN)),
+        schema_of=lambda ddf: to_table(ddf._meta).schema,
         columns=columns,
         categorical=categorical,
         bins=bins,
@@ -169,8 +178,8 @@ def compare(
     )
 
 
-def _metric_partial(part: Any, spec: MetricSpec) -> bytes:
-    return spec.partial_bytes(part)
+def _metric_partial(part: Any, spec: MetricSpec, dtypes: dict[str, Any]) -> bytes:
+    return spec.partial_bytes(conform_pandas(part, dtypes))
 
 
 def _run_metrics(ddf: Any, spec: MetricSpec, fan_in: int) -> Any:
@@ -187,7 +196,8 @@ def _run_metrics(ddf: Any, spec: MetricSpec, fan_in: int) -> Any:
     spec = spec.for_schema(to_table(ddf._meta).schema)
     task = dask.delayed(_metric_partial, pure=True)
     merge = dask.delayed(spec.merge_bytes, pure=True)
-    level = [task(part, spec) for part in ddf.to_delayed()]
+    dtypes = _dtypes(ddf)
+    level = [task(part, spec, dtypes) for part in ddf.to_delayed()]
     while len(level) > fan_in:
         level = [merge(level[i : i + fan_in]) for i in range(0, len(level), fan_in)]
     (blobs,) = dask.compute(level)

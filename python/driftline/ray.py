@@ -24,6 +24,7 @@ from driftline.distributed._common import (
     with_bins,
 )
 from driftline.distributed._compare import compare_distributed
+from driftline.distributed._conform import conform_table
 from driftline.distributed._metrics import MetricSpec
 from driftline.exceptions import SchemaError
 from driftline.profile import Profile
@@ -37,19 +38,28 @@ __all__ = ["compare", "fairness", "performance", "profile"]
 
 
 class _PartialTask:
-    """A picklable callable: one block in, one row with its partial out."""
+    """A picklable callable: one block in, cast to the Dataset's schema (a block keeps the
+    types it was made with, the Dataset's are their unification), one row with its partial
+    out."""
 
-    def __init__(self, spec: ProfileSpec) -> None:
+    def __init__(self, spec: ProfileSpec, schema: pa.Schema | None) -> None:
         self.spec = spec
+        self.schema = schema
 
     def __call__(self, block: pa.Table) -> pa.Table:
-        blob = partial_from_table(block, self.spec)
+        blob = partial_from_table(conform_table(block, self.schema), self.spec)
         return pa.table({PARTIAL_COLUMN: pa.array([blob], pa.binary())})
 
 
 def _blobs(ds: Any) -> Iterator[bytes]:
     for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
         yield from batch.column(PARTIAL_COLUMN).to_pylist()
+
+
+def _schema(ds: Any) -> pa.Schema | None:
+    """The Dataset's Arrow schema, unified over its blocks by Ray (None if not Arrow)."""
+    base = ds.schema().base_schema
+    return base if isinstance(base, pa.Schema) else None
 
 
 def _empty(ds: Any) -> pa.Table:
@@ -67,7 +77,10 @@ def _run(ds: Any, spec: ProfileSpec, fan_in: int) -> Profile:
     if wanted != columns:
         ds = ds.select_columns(wanted)
     partials = ds.map_batches(
-        _PartialTask(spec), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
+        _PartialTask(spec, _schema(ds)),
+        batch_format="pyarrow",
+        batch_size=None,
+        zero_copy_batch=True,
     )
     # Ray hands no empty block to map_batches: an empty Dataset yields no partial at all.
     return merge_partials_or_empty(_blobs(partials), spec, fan_in=fan_in, empty=lambda: _empty(ds))
@@ -170,8 +183,8 @@ def compare(
     return compare_distributed(
         reference,
         current,
-        profile=profile,
-        columns_of=lambda ds: list(ds.schema().names),
+        run=lambda ds, spec: with_bins(spec, lambda s: _run(ds, s, DEFAULT_FAN_IN)),
+        schema_of=lambda ds: ds.schema().base_schema,
         columns=columns,
         categorical=categorical,
         bins=bins,
@@ -181,13 +194,14 @@ def compare(
 
 class _MetricTask:
     """A picklable callable: one block in, one row with its fairness or performance
-    partial out."""
+    partial out (the block cast to the Dataset's schema first)."""
 
-    def __init__(self, spec: MetricSpec) -> None:
+    def __init__(self, spec: MetricSpec, schema: pa.Schema | None) -> None:
         self.spec = spec
+        self.schema = schema
 
     def __call__(self, block: pa.Table) -> pa.Table:
-        blob = self.spec.partial_bytes(block)
+        blob = self.spec.partial_bytes(conform_table(block, self.schema))
         return pa.table({PARTIAL_COLUMN: pa.array([blob], pa.binary())})
 
 
@@ -202,9 +216,10 @@ def _run_metrics(ds: Any, spec: MetricSpec, fan_in: int) -> Any:
     ds = ds.select_columns(wanted)
     # The Dataset's schema (Ray unifies its blocks' types), not each block's, decides the
     # fairness task.
-    spec = spec.for_schema(ds.schema().base_schema)
+    schema = _schema(ds)
+    spec = spec.for_schema(schema)
     partials = ds.map_batches(
-        _MetricTask(spec), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
+        _MetricTask(spec, schema), batch_format="pyarrow", batch_size=None, zero_copy_batch=True
     )
     return spec.report(
         _blobs(partials),

@@ -32,6 +32,7 @@ from driftline.distributed._common import (
 )
 from driftline.distributed._compare import compare_distributed
 from driftline.distributed._metrics import MetricSpec
+from driftline.distributed._spark_columns import positional, restore, restore_schema
 from driftline.distributed._spark_files import (
     parquet_scan_files,
     profile_tasks,
@@ -59,9 +60,12 @@ def _row(blob: bytes) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays([pa.array([blob], pa.binary())], names=[PARTIAL_COLUMN])
 
 
-def _partial_task(spec: ProfileSpec) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
+def _partial_task(
+    spec: ProfileSpec, names: Sequence[str]
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        blob = partial_from_batches(batches, spec)
+        # Back to the columns' own names, timestamps labelled as toArrow() labels them.
+        blob = partial_from_batches((restore(b, names) for b in batches), spec)
         if blob is not None:  # an empty partition ships nothing
             yield _row(blob)
 
@@ -96,8 +100,8 @@ def _parallelism(df: Any) -> int:
 
 
 def _empty(df: Any, names: Sequence[str]) -> pa.Table:
-    """A table without rows of the selected columns, typed as ``mapInArrow`` types them."""
-    return df.select(*[df[f"`{c}`"] for c in names]).limit(0).toArrow()
+    """A table without rows of the selected columns, typed as the tasks see them."""
+    return restore(positional(df, names).limit(0).toArrow(), names)
 
 
 def _arrow_schema(df: Any) -> pa.Schema | None:
@@ -109,9 +113,17 @@ def _arrow_schema(df: Any) -> pa.Schema | None:
     from pyspark.sql.pandas.types import to_arrow_schema
 
     try:
-        return to_arrow_schema(df.schema)
+        # toArrow() labels zoned timestamps UTC, and so do the tasks (_spark_columns).
+        return restore_schema(to_arrow_schema(df.schema, timezone="UTC"), df.columns)
     except (TypeError, ValueError):
         return None
+
+
+def _schema_of(df: Any) -> pa.Schema:
+    """The DataFrame's Arrow schema as the tasks see it (from an empty collect when a
+    type has no direct conversion)."""
+    schema = _arrow_schema(df)
+    return schema if schema is not None else _empty(df, df.columns).schema
 
 
 def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Profile:
@@ -132,9 +144,9 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Prof
             fan_in=fan_in,
             empty=lambda: _empty(df, names),
         )
-    selected = df.select(*[df[f"`{c}`"] for c in names])
+    selected = positional(df, names)
     with _no_pandas_warning():
-        partials = selected.mapInArrow(_partial_task(spec), _SCHEMA)
+        partials = selected.mapInArrow(_partial_task(spec, names), _SCHEMA)
         n = _num_partitions(selected)
         while n is not None and n > fan_in:
             # Executor-side levels of the tree, until the driver receives at most fan_in
@@ -148,7 +160,7 @@ def _run(df: Any, spec: ProfileSpec, fan_in: int, source: str = "arrow") -> Prof
         rows.column(PARTIAL_COLUMN).to_pylist(),
         spec,
         fan_in=fan_in,
-        empty=lambda: _empty(selected, names),
+        empty=lambda: _empty(df, names),
     )
 
 
@@ -259,8 +271,8 @@ def compare(
     return compare_distributed(
         reference,
         current,
-        profile=profile,
-        columns_of=lambda df: list(df.columns),
+        run=lambda df, spec: with_bins(spec, lambda s: _run(df, s, DEFAULT_FAN_IN, "auto")),
+        schema_of=_schema_of,
         columns=columns,
         categorical=categorical,
         bins=bins,
@@ -268,9 +280,11 @@ def compare(
     )
 
 
-def _metric_task(spec: MetricSpec) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
+def _metric_task(
+    spec: MetricSpec, names: Sequence[str]
+) -> Callable[[Iterator[pa.RecordBatch]], Iterator[Any]]:
     def task(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        blob = spec.partial_from_batches(batches)
+        blob = spec.partial_from_batches(restore(b, names) for b in batches)
         if blob is not None:  # an empty partition ships nothing
             yield _row(blob)
 
@@ -293,11 +307,12 @@ def _run_metrics(df: Any, spec: MetricSpec, fan_in: int) -> Any:
     missing = [c for c in wanted if c not in df.columns]
     if missing:
         raise SchemaError(f"column(s) not in the Spark DataFrame: {missing}")
-    selected = df.select(*[df[f"`{c}`"] for c in wanted])
+    selected = positional(df, wanted)
     # The frame's schema, not each partition's batches, decides the fairness task.
-    spec = spec.for_schema(_arrow_schema(selected))
+    schema = _arrow_schema(selected)
+    spec = spec.for_schema(None if schema is None else restore_schema(schema, wanted))
     with _no_pandas_warning():
-        partials = selected.mapInArrow(_metric_task(spec), _SCHEMA)
+        partials = selected.mapInArrow(_metric_task(spec, wanted), _SCHEMA)
         n = _num_partitions(selected)
         while n is not None and n > fan_in:
             n = math.ceil(n / fan_in)
@@ -306,7 +321,7 @@ def _run_metrics(df: Any, spec: MetricSpec, fan_in: int) -> Any:
     return spec.report(
         rows.column(PARTIAL_COLUMN).to_pylist(),
         fan_in=fan_in,
-        empty=lambda: selected.limit(0).toArrow(),
+        empty=lambda: _empty(df, wanted),
     )
 
 

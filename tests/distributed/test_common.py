@@ -90,7 +90,9 @@ def test_an_old_worker_is_refused_through_dask(
 
     real = dld._partition_partial
     monkeypatch.setattr(
-        dld, "_partition_partial", lambda part, spec: _with_version(real(part, spec), 0)
+        dld,
+        "_partition_partial",
+        lambda part, spec, dtypes: _with_version(real(part, spec, dtypes), 0),
     )
     ddf = dd.from_pandas(table.select(["n"]).to_pandas(), npartitions=2)
     with dask.config.set(scheduler="sync"), pytest.raises(DecodeError, match="format version 0"):

@@ -1,7 +1,8 @@
 """Options of the adapters checked on the driver, before any job, with InvalidParameter
 naming the option: ``fan_in`` (below 2 a reduction tree never shrinks: Dask looped
 forever, Spark built plans until Py4J failed), ``min_group_size`` and ``kll_k`` (raw
-TypeError / OverflowError from deeper down before)."""
+TypeError / OverflowError from deeper down before), non-numeric ``edges`` and a column
+named twice in ``columns`` (a bare ValueError before), as :func:`driftline.profile` does."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+import driftline as dl
 from driftline.distributed._common import ProfileSpec, merge_partials
 from driftline.distributed._metrics import MetricSpec
 from driftline.exceptions import InvalidParameter
@@ -108,3 +110,28 @@ def test_sketch_options_are_checked(
         dld.profile(dask_frame(small_table(), 2), **{option: value})
     with pytest.raises(InvalidParameter, match=message):
         ProfileSpec.build(**{option: value})
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"edges": {"x": ["a", "b"]}}, r"edges for column 'x' must be numbers, got \['a', 'b'\]"),
+        ({"columns": ["x", "g", "x"]}, r"columns.*column 'x'.*named twice"),
+    ],
+    ids=["non-numeric-edges", "duplicate-columns"],
+)
+def test_profile_options_are_refused_as_dl_profile_refuses_them(
+    frame: Callable[[pa.Table, int], object],
+    adapter: ModuleType,
+    options: dict[str, Any],
+    message: str,
+) -> None:
+    # The same exception as the single-machine call on the same data, before any job
+    # (a bare ValueError from float() or from the engine's duplicate-name check before).
+    data = small_table()
+    with pytest.raises(InvalidParameter, match=message):
+        dl.profile(data, **options)
+    with pytest.raises(InvalidParameter, match=message):
+        call(adapter, "profile", frame(data, 2), **options)
+    with pytest.raises(InvalidParameter, match=message):
+        ProfileSpec.build(**options)

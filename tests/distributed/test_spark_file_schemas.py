@@ -65,3 +65,23 @@ def test_a_frame_of_another_type_than_the_files_goes_through_arrow(
     assert parquet_scan_files(spark_session.read.parquet(str(tmp_path)), ["n"]) is not None
     as_double = spark_session.read.schema("n double").parquet(str(tmp_path))
     assert parquet_scan_files(as_double, ["n"]) is None
+
+
+@pytest.mark.parametrize("second", ["directory", "file"])
+def test_a_file_read_twice_counts_twice(spark_session: Any, tmp_path: Path, second: str) -> None:
+    # Spark reads a file once per listing (inputFiles() lists it once): the file tasks
+    # must read it as often as Spark does.
+    import driftline.spark as dls
+    from driftline.distributed._spark_files import parquet_scan_files
+
+    table = pa.table({"x": [1.0, 2.0, 3.0, 4.0], "c": ["a", "b", "a", None]})
+    pq.write_table(table, tmp_path / "f.parquet")
+    other = str(tmp_path) if second == "directory" else str(tmp_path / "f.parquet")
+    df = spark_session.read.parquet(str(tmp_path), other)
+    files = parquet_scan_files(df, df.columns)
+    assert files is not None and len(files) == 2  # the file tasks still apply
+    collected = df.toArrow()
+    assert collected.num_rows == 2 * table.num_rows
+    want = dl.profile(collected)
+    _same(dls.profile(df), want)
+    _same(dls.profile(df, source="arrow"), want)

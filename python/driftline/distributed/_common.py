@@ -23,8 +23,10 @@ from typing import Any
 import pyarrow as pa
 
 from driftline import _native
+from driftline._options import unique_columns
 from driftline.exceptions import DecodeError, InvalidParameter
 from driftline.profile import Profile
+from driftline.profile import _edges as checked_edges  # dl.profile's check, not a copy
 
 __all__ = [
     "DEFAULT_FAN_IN",
@@ -119,6 +121,10 @@ class ProfileSpec:
     #: Rows of the whole job when the driver knows them (a Parquet scan's footers): each
     #: partition's quantile sketches then sample as one profile of that many rows would.
     expected_rows: int | None = None
+    #: Column -> (dtype, kind) of a comparison's reference: each partition is then read
+    #: as the reference was (:func:`driftline.drift.align.align_table`), as
+    #: :func:`driftline.compare` reads current data.
+    reference_types: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
     @classmethod
     def build(
@@ -142,10 +148,15 @@ class ProfileSpec:
             ``columns`` or ``categorical`` given as a string, ``segment_by`` not a string.
         InvalidParameter
             ``bins``, ``threads``, ``kll_k``, ``hll_p`` or ``freq_cap`` out of its domain,
-            before any job is submitted.
+            a column named twice in ``columns``, or an edge that is not a number, before
+            any job is submitted.
         """
         if isinstance(columns, str) or isinstance(categorical, str):
             raise TypeError("columns and categorical take a sequence of names, not a string")
+        if columns is not None:
+            # A name given twice would reach the engine (Dask: a bare ValueError about
+            # duplicate column names); refused as for the other options naming columns.
+            unique_columns("columns", [str(c) for c in columns])
         if segment_by is not None and not isinstance(segment_by, str):
             raise TypeError(f"segment_by must be a column name, got {type(segment_by).__name__}")
         if bins is not None:
@@ -161,7 +172,9 @@ class ProfileSpec:
             columns=None if columns is None else tuple(str(c) for c in columns),
             categorical=None if categorical is None else tuple(str(c) for c in categorical),
             segment_by=segment_by,
-            edges={str(k): tuple(float(e) for e in v) for k, v in (edges or {}).items()},
+            # dl.profile's own check: a non-numeric edge is an InvalidParameter naming
+            # the column, not a bare ValueError from float().
+            edges={k: tuple(v) for k, v in checked_edges(edges or {}).items()},
             bins=bins,
             threads=threads,
             kll_k=kll_k,
@@ -184,6 +197,10 @@ class ProfileSpec:
 
     def profile(self, data: Any) -> Profile:
         """Profiles one partition with these options (runs on a worker)."""
+        if self.reference_types:
+            from driftline.distributed._conform import align_data
+
+            data = align_data(data, self.reference_types)
         return Profile(
             _native.profile(
                 data,

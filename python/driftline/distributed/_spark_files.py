@@ -73,6 +73,21 @@ def _same_kind(t: pa.DataType, spark_type: str | None) -> bool:
     return spark_type in _SPARK_KINDS[kind]
 
 
+def _scanned_files(df: Any, relation: Any) -> list[str]:
+    """Every file the scan reads, once per time it reads it.
+
+    ``DataFrame.inputFiles()`` lists each file once, but Spark reads a file once per
+    listing: ``spark.read.parquet(d, d)`` reads every row twice. The file index's
+    ``allFiles()`` keeps the repeats; it is walked only when its length says there are
+    some (a Py4J call per file).
+    """
+    uris = [str(u) for u in df.inputFiles()]
+    listed = relation.location().allFiles()
+    if int(listed.length()) == len(uris):
+        return uris
+    return [str(listed.apply(i).getPath().toUri().toString()) for i in range(listed.length())]
+
+
 def parquet_scan_files(df: Any, columns: Sequence[str]) -> list[str] | None:
     """The local Parquet files of ``df`` when it is a bare scan of them in which every file
     holds every column of ``columns`` with the same plain type, the one of the frame; None
@@ -88,7 +103,7 @@ def parquet_scan_files(df: Any, columns: Sequence[str]) -> list[str] | None:
             return None
         if relation.partitionSchema().length() > 0:
             return None  # key columns live in directory names, not in the files
-        uris = list(df.inputFiles())
+        uris = _scanned_files(df, relation)
         spark_types = {f.name: f.dataType.simpleString() for f in df.schema.fields}
     except Exception:  # Spark Connect, another Spark version: the general path
         return None
