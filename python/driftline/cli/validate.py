@@ -17,7 +17,7 @@ __all__ = ["validate_cmd"]
 @app.command("validate")
 def validate_cmd(
     data: Annotated[Path, typer.Argument(help="Parquet file (or .csv) to validate.")],
-    rules: Annotated[Path, typer.Option(help="TOML file of [[rules]].")],
+    rules: Annotated[Path, typer.Option(help=r"TOML file of \[\[rules]].")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Validate data against rules; exit 1 if any rule fails, 2 if a file cannot be read."""

@@ -70,7 +70,7 @@ def _process(mon: object, f: Path, per_file: bool) -> int:
 @app.command("watch")
 def watch_cmd(
     config: Annotated[
-        Path, typer.Argument(help="TOML file: [monitor], [watch], policies, actions.")
+        Path, typer.Argument(help=r"TOML file: \[monitor], \[watch], policies, actions.")
     ],
     once: Annotated[bool, typer.Option("--once", help="Process what is there, then exit.")] = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,

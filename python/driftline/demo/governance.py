@@ -3,7 +3,7 @@
 A local SQLite registry under the output folder (made afresh on each run): an admin, a
 data scientist who registers the day's data and a model version with its reference
 profile, a risk officer who approves it (four-eyes) and promotes it; then a later day whose
-basket amounts rose by 30% is compared with the reference, and the report is written as a
+basket amounts rose by 60% is compared with the reference, and the report is written as a
 self-contained HTML page. The audit trail is verified at the end.
 """
 
@@ -61,7 +61,7 @@ def catch_drift(ctx: DemoContext) -> None:
     """Compares a later, drifted day with the reference profile and writes the report."""
     table = pq.read_table(ctx.artefacts["data_path"])
     i = table.schema.get_field_index("amount")
-    later = table.set_column(i, "amount", pc.multiply(table["amount"], 1.3))
+    later = table.set_column(i, "amount", pc.multiply(table["amount"], 1.6))
     report = dl.compare(ctx.artefacts["profile"], later)
     drifted = [f.column for f in report.features if f.drifted]
     ctx.console.print(
