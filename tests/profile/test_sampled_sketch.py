@@ -85,3 +85,21 @@ def test_small_inputs_are_not_sampled(rng: np.random.Generator) -> None:
     assert [col.quantile(q) for q in (0.1, 0.5, 0.9)] == [
         s[int(np.ceil(q * len(s))) - 1] for q in (0.1, 0.5, 0.9)
     ]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_mostly_null_column_is_sampled_by_its_values_not_the_rows(seed: int) -> None:
+    # 8,000 values in 4M rows: sampling follows the values the sketch sees (here none),
+    # so the column's quantiles keep the bound they have when profiled alone.
+    rng = np.random.default_rng(seed)
+    n, kept = 4_000_000, 8_000
+    x = rng.normal(size=kept)
+    where = np.sort(rng.choice(n, kept, replace=False))
+    full = np.full(n, np.nan)
+    full[where] = x
+    col = pa.array(full, mask=np.isnan(full))
+    table = pa.table({"sparse": col, "dense": rng.normal(size=n)})
+    prof = dl.profile(table)
+    bound = prof["sparse"].quantile_rank_error
+    assert prof["sparse"].count == kept
+    assert _worst_rank_error(prof["sparse"], x) <= bound

@@ -198,7 +198,15 @@ impl ColumnProfile {
             ColumnKind::Numeric => {
                 let (values, nulls) = numeric_values(&self.name, array)?;
                 self.null_count += nulls;
-                self.update_numeric(&values, true);
+                match super::wide_ints::wide_int_hashes(array, &values) {
+                    None => self.update_numeric(&values, true),
+                    Some(hashes) => {
+                        self.update_numeric(&values, false);
+                        self.distinct.insert_hashes(&hashes);
+                        let sum = hashes.iter().fold(0u64, |s, &h| s.wrapping_add(h));
+                        self.content_hash = self.content_hash.wrapping_add(sum);
+                    }
+                }
             }
             ColumnKind::Boolean => {
                 let (values, nulls) = numeric_values(&self.name, array)?;

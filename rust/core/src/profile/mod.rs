@@ -11,6 +11,7 @@ pub mod frequencies;
 pub mod histogram;
 pub mod moments;
 mod segments;
+mod wide_ints;
 
 use std::collections::BTreeMap;
 
@@ -216,6 +217,15 @@ pub fn profile_batches(
     })?
 }
 
+/// `expected` rows scaled by the share `present / rows` of rows holding a value (all of
+/// them when there is no row).
+fn values_share(expected: u64, present: u64, rows: u64) -> u64 {
+    if rows == 0 {
+        return expected;
+    }
+    (u128::from(expected) * u128::from(present) / u128::from(rows)) as u64
+}
+
 fn profile_targets(
     targets: &[Target],
     batches: &[RecordBatch],
@@ -228,6 +238,21 @@ fn profile_targets(
         .collect();
     let row_count: u64 = batches.iter().map(|b| b.num_rows() as u64).sum();
     let expected = opts.expected_rows.unwrap_or(0).max(row_count);
+    // The sampler's level follows the values a column's sketch will see, not the rows: a
+    // column with 8,000 values in 4M rows must not be sampled one in 32.
+    let expected_values: Vec<u64> = targets
+        .iter()
+        .map(|t| {
+            let present: u64 = batches
+                .iter()
+                .map(|b| {
+                    let c = b.column(t.index);
+                    (c.len() - c.null_count()) as u64
+                })
+                .sum();
+            values_share(expected, present, row_count)
+        })
+        .collect();
     let partials: Vec<Result<ColumnProfile>> = units
         .par_iter()
         .map(|&(t, s)| {
@@ -240,7 +265,7 @@ fn profile_targets(
                 &opts.sketch,
                 edges,
             )?;
-            acc.expect_values(expected);
+            acc.expect_values(expected_values[t]);
             for &(b, off, len) in &chunks[stripes[s].clone()] {
                 let array: ArrayRef = batches[b].column(target.index).slice(off, len);
                 acc.update(&array)?;
