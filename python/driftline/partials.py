@@ -9,7 +9,7 @@ the report of merged partials equals the one-pass report exactly, for any split 
 rows and any merge order, with one exception: ROC AUC. The exact AUC needs every score;
 a partial keeps score histograms (8,192 bins) instead, and its report gives the
 approximate AUC with ``auc_mode == "histogram"`` and ``auc_approx_error_bound`` (half the
-share of positive-negative pairs sharing a bin).
+share of positive-negative pairs sharing a bin; per segment, ``roc_auc_error_bound``).
 
 Bytes are versioned and checksummed (``DLPERF`` / ``DLFAIR`` + format version + body +
 xxh3): bytes from another format version, truncated or corrupted bytes raise

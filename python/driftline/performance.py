@@ -78,7 +78,8 @@ class PerformanceReport:
     ``auc_mode`` says how ROC AUC was computed: ``"exact"`` (one pass over the scores, as
     :func:`performance`), ``"histogram"`` (from mergeable partials' score histograms, as
     :meth:`PerformancePartial.report`: ``roc_auc`` is then ``auc_approx``, within
-    ``auc_approx_error_bound`` of the exact value), or None without scores.
+    ``auc_approx_error_bound`` of the exact value, and a binary segment table has each
+    segment's bound in ``roc_auc_error_bound``), or None without scores.
     Regression: ``mae``, ``mse``, ``rmse``, ``mape``, ``smape``, ``r2``, ``mean_error``.
 
     Examples

@@ -22,7 +22,7 @@ from driftline.exceptions import DecodeError, InvalidParameter
 TOL = 1e-9
 # Metrics that differ between one pass (exact AUC) and partials (histogram AUC).
 AUC_ONLY = {"roc_auc", "auc_mode", "roc_auc_ovr_macro", "roc_auc_ovr_weighted"}
-AUC_ONLY |= {"roc_auc_ovr_error_bound"}
+AUC_ONLY |= {"roc_auc_ovr_error_bound", "roc_auc_error_bound"}
 
 
 def binary_table(seed: int, n: int = 6000, segments: int = 7) -> pa.Table:
@@ -127,7 +127,32 @@ def test_segment_auc_within_bound() -> None:
     df = t.to_pandas()
     for row in r.segments.iter_rows(named=True):
         part = df[df["seg"] == row["seg"]]
-        assert abs(row["roc_auc"] - skm.roc_auc_score(part["y"], part["s"])) < 0.005
+        err = abs(row["roc_auc"] - skm.roc_auc_score(part["y"], part["s"]))
+        assert err < 0.005 and err <= row["roc_auc_error_bound"] + 1e-12
+
+
+def test_segment_auc_bound_covers_crowded_scores() -> None:
+    # A rare-event model: every score below 1e-4, inside one histogram bin of 8,192. The
+    # approximate AUC can be far off; each segment's bound says by how much at most.
+    rng = np.random.default_rng(4)
+    n = 8000
+    y = rng.integers(0, 2, n)
+    s = np.clip(rng.normal(2e-5 + 4e-5 * y, 2e-5), 0, 9e-5)
+    t = pa.table({"seg": rng.integers(0, 3, n), "y": y, "s": s, "p": (s > 5e-5).astype(int)})
+    kw: dict[str, Any] = dict(prediction="p", label="y", score="s", segment_by="seg")
+    r = merged(split(t, np.random.default_rng(3), 4), **kw)
+    assert r.segments is not None
+    df = t.to_pandas()
+    worst = 0.0
+    for row in r.segments.iter_rows(named=True):
+        part = df[df["seg"] == row["seg"]]
+        err = abs(row["roc_auc"] - skm.roc_auc_score(part["y"], part["s"]))
+        assert err <= row["roc_auc_error_bound"] + 1e-12
+        worst = max(worst, err)
+    assert worst > 0.005  # the case the bound is for
+    # The one-pass report is exact and carries no bound column.
+    one = dl.performance(t, **kw).segments
+    assert one is not None and "roc_auc_error_bound" not in one.columns
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -253,6 +253,8 @@ pub fn report(
     ];
     let mut auc_mode = None;
     let mut seg_aucs = None;
+    // Histogram mode only: each segment's AUC comes with its own error bound.
+    let mut seg_bounds = None;
     if has_score {
         let (overall, hist, segs) = match auc {
             Some(AucSource::Exact(v, segs, hist)) => {
@@ -264,6 +266,10 @@ pub fn report(
                 let mut hist = ScoreHistogram::default();
                 acc.seg_hist.iter().for_each(|h| h.add_to(&mut hist));
                 let segs = acc.seg_hist.iter().map(SparseHist::auc).collect();
+                if !segment_by.is_empty() {
+                    let bounds = acc.seg_hist.iter().map(SparseHist::auc_error_bound);
+                    seg_bounds = Some(bounds.collect());
+                }
                 (hist.auc(), hist, Some(segs))
             }
         };
@@ -292,6 +298,7 @@ pub fn report(
             keys,
             &acc.counts,
             aucs,
+            seg_bounds,
         )?)
     };
     Ok(Report {

@@ -13,7 +13,8 @@ use crate::performance::confusion::{BinaryCounts, ClassCounts, Value};
 use crate::performance::regression::RegressionSums;
 use crate::performance::table::TableBuilder;
 
-/// The per-segment table of a binary task.
+/// The per-segment table of a binary task (with `roc_auc_error_bound` when the AUCs are
+/// approximate).
 ///
 /// # Errors
 /// Arrow errors (a bug).
@@ -23,6 +24,7 @@ pub fn binary_table(
     keys: &[Vec<KeyValue>],
     counts: &[BinaryCounts],
     aucs: Option<Vec<Value>>,
+    auc_bounds: Option<Vec<Value>>,
 ) -> Result<RecordBatch> {
     let mut t = TableBuilder::new("segment_by");
     t.keys(names, types, keys);
@@ -39,6 +41,10 @@ pub fn binary_table(
     );
     if let Some(aucs) = aucs {
         t.metric("roc_auc", aucs.into_iter());
+        if let Some(bounds) = auc_bounds {
+            // Approximate AUCs (from score histograms): each with its bound.
+            t.metric("roc_auc_error_bound", bounds.into_iter());
+        }
         // Each rounds an exact sum: thousands of segments are worth the threads.
         let m: Vec<[Value; 3]> = counts
             .par_iter()
