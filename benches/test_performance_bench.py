@@ -37,14 +37,15 @@ def table() -> pa.Table:
     )
 
 
-def polars_segments(df: pl.DataFrame) -> pl.DataFrame:
-    """Per segment: counts, accuracy, precision, recall, F1, ROC AUC (rank form), log loss,
-    Brier score, mean score: the numbers driftline's segment table holds."""
+def _binary_numbers() -> dict[str, pl.Expr]:
+    """Counts, ROC AUC (rank form), log loss, Brier score and mean score, as polars
+    expressions over a frame or a group: the numbers driftline's report and segment table
+    hold."""
     y, p, s = pl.col("y"), pl.col("p"), pl.col("s")
     eps = np.finfo(np.float64).eps
     npos = y.sum()
     nneg = pl.len() - y.sum()
-    agg = df.group_by("seg").agg(
+    return dict(
         n=pl.len(),
         tp=((y == 1) & (p == 1)).sum(),
         fp=((y == 0) & (p == 1)).sum(),
@@ -59,6 +60,12 @@ def polars_segments(df: pl.DataFrame) -> pl.DataFrame:
         brier=((s - y) ** 2).mean(),
         mean_score=s.mean(),
     )
+
+
+def polars_segments(df: pl.DataFrame) -> pl.DataFrame:
+    """Per segment: counts, accuracy, precision, recall, F1, ROC AUC (rank form), log loss,
+    Brier score, mean score: the numbers driftline's segment table holds."""
+    agg = df.group_by("seg").agg(**_binary_numbers())
     tp, fp, fn, tn = pl.col("tp"), pl.col("fp"), pl.col("fn"), pl.col("tn")
     return agg.with_columns(
         accuracy=(tp + tn) / pl.col("n"),
@@ -91,28 +98,11 @@ def test_polars_group_by(benchmark, table: pa.Table) -> None:  # type: ignore[no
 
 
 def polars_overall(df: pl.DataFrame) -> tuple[pl.DataFrame, float]:
-    """The overall numbers driftline's report holds next to its segment table: counts,
-    ROC AUC (rank form), log loss, Brier score, mean score, and the expected calibration
-    error on ten equal-width bins (a score of 1 in the last)."""
-    y, p, s = pl.col("y"), pl.col("p"), pl.col("s")
-    eps = np.finfo(np.float64).eps
-    npos = y.sum()
-    nneg = pl.len() - y.sum()
-    overall = df.select(
-        n=pl.len(),
-        tp=((y == 1) & (p == 1)).sum(),
-        fp=((y == 0) & (p == 1)).sum(),
-        fn=((y == 1) & (p == 0)).sum(),
-        tn=((y == 0) & (p == 0)).sum(),
-        auc=(s.rank("average").filter(y == 1).sum() - npos * (npos + 1) / 2) / (npos * nneg),
-        log_loss=-(
-            pl.when(y == 1)
-            .then(s.clip(eps, 1 - eps).log())
-            .otherwise((1 - s).clip(eps, 1 - eps).log())
-        ).mean(),
-        brier=((s - y) ** 2).mean(),
-        mean_score=s.mean(),
-    )
+    """The overall numbers driftline's report holds next to its segment table (those of
+    :func:`_binary_numbers` over all rows) and the expected calibration error on ten
+    equal-width bins (a score of 1 in the last)."""
+    y, s = pl.col("y"), pl.col("s")
+    overall = df.select(**_binary_numbers())
     bins = (s * 10).floor().clip(0, 9).cast(pl.Int32).alias("bin")
     cal = df.group_by(bins).agg(n=pl.len(), conf=s.mean(), acc=y.mean())
     ece = float((cal["n"] * (cal["conf"] - cal["acc"]).abs()).sum() / cal["n"].sum())
