@@ -10,8 +10,7 @@ import pyarrow as pa
 import pytest
 
 import driftline as dl
-
-CHROMIUM = "/usr/bin/chromium"
+from browser_support import ARGS, CHROMIUM  # type: ignore[import-not-found]
 
 
 def _report() -> dl.DriftReport:
@@ -66,15 +65,7 @@ def test_html_renders_in_headless_chromium(tmp_path) -> None:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=ARGS,
         )
         page = browser.new_page()
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

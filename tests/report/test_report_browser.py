@@ -9,25 +9,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-import pytest
 
 import driftline as dl
+from browser_support import ARGS, BROWSER_MARKS, CHROMIUM  # type: ignore[import-not-found]
 from driftline.report.results import render_results_html
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER_MARKS
 
 LINK = '<a href="https://evil.example/">evil</a>'
 SCRIPT = "<img src=x onerror=alert(2)>"
